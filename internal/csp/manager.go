@@ -1,0 +1,274 @@
+package csp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/a-h/templ"
+)
+
+// Header names this package writes.
+const (
+	HeaderCSP                = "Content-Security-Policy"
+	HeaderCSPReportOnly      = "Content-Security-Policy-Report-Only"
+	HeaderReportingEndpoints = "Reporting-Endpoints"
+)
+
+// ReportEndpointName is the Reporting API endpoint name that report-to names.
+const ReportEndpointName = "csp"
+
+// Group is the policy of one route group: enforced, report-only, or both at
+// once sharing one nonce. A group inside another replaces its parent's
+// headers, so a route never ends up with two enforced policies stacked by
+// accident; derive the child's policy from the parent's with [Policy.Add]
+// to extend it. Exempt removes the parent's policy altogether.
+type Group struct {
+	// Name identifies the group in violation reports and logs.
+	Name string
+	// Enforce is the policy sent as Content-Security-Policy.
+	Enforce Policy
+	// ReportOnly is the policy sent as Content-Security-Policy-Report-Only:
+	// the browser reports what it would block, and blocks nothing.
+	ReportOnly Policy
+	// Exempt serves the group with no policy at all.
+	Exempt bool
+}
+
+// Manager compiles route groups' policies into middleware. Its fields are
+// options with safe defaults; set them before the first call to Middleware.
+type Manager struct {
+	// ReportPath is where browsers send violation reports. Every policy
+	// reports there with ?group=<name>, unless it sets report-uri itself.
+	// Default "/csp-report".
+	ReportPath string
+
+	// BehindTLSProxy says a proxy terminates TLS in front of the server, so
+	// plain-http requests are https to the browser and get report-to. Leave
+	// it false when the server itself serves TLS: r.TLS says so.
+	BehindTLSProxy bool
+
+	// Rand is the source of nonces. Leave it nil for crypto/rand; tests set
+	// it to prove that a failing source answers 500 and serves no page.
+	Rand io.Reader
+
+	// Logger receives nonce failures. Default slog.Default().
+	Logger *slog.Logger
+
+	groups []*compiledGroup
+	errs   []error
+}
+
+// NewManager returns a Manager with the default options.
+func NewManager(log *slog.Logger) *Manager {
+	return &Manager{ReportPath: "/csp-report", Logger: log}
+}
+
+// Err returns every error met while compiling groups, each naming the group,
+// the directive and the value. A server must refuse to start when it is
+// not nil.
+func (m *Manager) Err() error { return errors.Join(m.errs...) }
+
+// GroupInfo describes a compiled group: what the headers look like with the
+// nonce shown as [NoncePlaceholder]. Snapshot tests and the linter read it.
+type GroupInfo struct {
+	Name       string
+	Enforce    Policy
+	ReportOnly Policy
+	Exempt     bool
+}
+
+// Groups lists the groups compiled so far, in the order they were declared.
+func (m *Manager) Groups() []GroupInfo {
+	out := make([]GroupInfo, len(m.groups))
+	for i, g := range m.groups {
+		out[i] = GroupInfo{Name: g.name, Enforce: g.src.Enforce, ReportOnly: g.src.ReportOnly, Exempt: g.src.Exempt}
+	}
+	return out
+}
+
+// Middleware returns the middleware that serves group g. An invalid group
+// is recorded for [Manager.Err] and its middleware answers 500, so a server
+// that ignores Err still never serves a page under a broken policy.
+func (m *Manager) Middleware(g Group) func(http.Handler) http.Handler {
+	cg, err := m.compile(g)
+	if err != nil {
+		m.errs = append(m.errs, fmt.Errorf("csp group %q: %w", g.Name, err))
+		return func(http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				http.Error(w, "invalid content security policy", http.StatusInternalServerError)
+			})
+		}
+	}
+	m.groups = append(m.groups, cg)
+	return func(next http.Handler) http.Handler {
+		return &handler{m: m, g: cg, next: next}
+	}
+}
+
+// compiledGroup holds a group's headers for plain http and for https.
+type compiledGroup struct {
+	name       string
+	src        Group
+	enforce    [2]template // [0] http, [1] https
+	reportOnly [2]template
+	hasEnforce bool
+	hasRO      bool
+	usesNonce  bool
+	endpoints  []string // Reporting-Endpoints value, https only
+	// static header values for groups without a nonce, shared read-only.
+	staticEnforce, staticRO [2][]string
+}
+
+func (m *Manager) compile(g Group) (*compiledGroup, error) {
+	if !isToken(g.Name) {
+		return nil, errors.New("a group needs a name of letters, digits, '-' or '_'")
+	}
+	if g.Exempt {
+		if !g.Enforce.IsZero() || !g.ReportOnly.IsZero() {
+			return nil, errors.New("an exempt group cannot also set a policy")
+		}
+		return &compiledGroup{name: g.Name, src: g}, nil
+	}
+	if g.Enforce.IsZero() && g.ReportOnly.IsZero() {
+		return nil, errors.New("set Enforce, ReportOnly or Exempt")
+	}
+	cg := &compiledGroup{name: g.Name, src: g, hasEnforce: !g.Enforce.IsZero(), hasRO: !g.ReportOnly.IsZero()}
+	path := m.ReportPath
+	if path == "" {
+		path = "/csp-report"
+	}
+	reportURL := path + "?group=" + url.QueryEscape(g.Name)
+	for _, p := range []struct {
+		policy Policy
+		set    bool
+		out    *[2]template
+		static *[2][]string
+		label  string
+	}{
+		{g.Enforce, cg.hasEnforce, &cg.enforce, &cg.staticEnforce, "enforce"},
+		{g.ReportOnly, cg.hasRO, &cg.reportOnly, &cg.staticRO, "report-only"},
+	} {
+		if !p.set {
+			continue
+		}
+		if err := p.policy.Validate(); err != nil {
+			return nil, fmt.Errorf("%s policy: %w", p.label, err)
+		}
+		cg.usesNonce = cg.usesNonce || p.policy.UsesNonce()
+		plain, secure := p.policy, p.policy
+		if !p.policy.Has(ReportURI) && !p.policy.Has(ReportTo) {
+			// Chromium uses only report-to when both are present, and ignores
+			// Reporting-Endpoints over plain http: there it would send nothing.
+			plain = plain.Set(ReportURI, Source(reportURL))
+			secure = secure.Set(ReportURI, Source(reportURL)).Set(ReportTo, ReportEndpointName)
+			cg.endpoints = []string{ReportEndpointName + `="` + reportURL + `"`}
+		}
+		p.out[0], p.out[1] = newTemplate(plain.String()), newTemplate(secure.String())
+		p.static[0], p.static[1] = []string{plain.String()}, []string{secure.String()}
+	}
+	return cg, nil
+}
+
+// noStore is shared by every nonced response: a nonce must never be served
+// twice from a cache, or an attacker who saw one page could reuse it.
+var noStore = slices.Clip([]string{"no-store"})
+
+type handler struct {
+	m    *Manager
+	g    *compiledGroup
+	next http.Handler
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	g, hdr := h.g, w.Header()
+	if g.src.Exempt {
+		delete(hdr, HeaderCSP)
+		delete(hdr, HeaderCSPReportOnly)
+		delete(hdr, HeaderReportingEndpoints)
+		h.next.ServeHTTP(w, r)
+		return
+	}
+	secure := 0
+	if r.TLS != nil || h.m.BehindTLSProxy {
+		secure = 1
+	}
+	// A parent group that ran first left its headers; a child replaces them
+	// and keeps the parent's nonce, so a response still has exactly one.
+	nested := hdr[HeaderCSP] != nil || hdr[HeaderCSPReportOnly] != nil
+
+	if !g.usesNonce {
+		setOrDelete(hdr, HeaderCSP, g.hasEnforce, g.staticEnforce[secure])
+		setOrDelete(hdr, HeaderCSPReportOnly, g.hasRO, g.staticRO[secure])
+	} else {
+		nonce := ""
+		if nested {
+			nonce = templ.GetNonce(r.Context())
+		}
+		var enforce, reportOnly string
+		if nonce == "" {
+			var raw [NonceBytes]byte
+			if err := readNonce(h.m.Rand, &raw); err != nil {
+				h.logger().ErrorContext(r.Context(), "csp: no nonce, refusing to serve the page",
+					slog.String("group", g.name), slog.Any("error", err))
+				http.Error(w, "internal server error", http.StatusInternalServerError)
+				return
+			}
+			if g.hasEnforce && g.enforce[secure].hasSlot() {
+				enforce, nonce = g.enforce[secure].build(&raw)
+				reportOnly = g.reportOnly[secure].fillIf(g.hasRO, nonce)
+			} else {
+				reportOnly, nonce = g.reportOnly[secure].build(&raw)
+				enforce = g.enforce[secure].fillIf(g.hasEnforce, nonce)
+			}
+			r = r.WithContext(templ.WithNonce(r.Context(), nonce))
+		} else {
+			enforce = g.enforce[secure].fillIf(g.hasEnforce, nonce)
+			reportOnly = g.reportOnly[secure].fillIf(g.hasRO, nonce)
+		}
+		setOrDelete(hdr, HeaderCSP, g.hasEnforce, []string{enforce})
+		setOrDelete(hdr, HeaderCSPReportOnly, g.hasRO, []string{reportOnly})
+		hdr["Cache-Control"] = noStore
+		delete(hdr, "Etag")
+		delete(hdr, "Last-Modified")
+	}
+	if secure == 1 && g.endpoints != nil {
+		hdr[HeaderReportingEndpoints] = g.endpoints
+	} else {
+		delete(hdr, HeaderReportingEndpoints)
+	}
+	h.next.ServeHTTP(w, r)
+}
+
+func (h *handler) logger() *slog.Logger {
+	if h.m.Logger != nil {
+		return h.m.Logger
+	}
+	return slog.Default()
+}
+
+func setOrDelete(hdr http.Header, key string, set bool, v []string) {
+	if set {
+		hdr[key] = v
+	} else {
+		delete(hdr, key)
+	}
+}
+
+func (t template) fillIf(set bool, nonce string) string {
+	if !set {
+		return ""
+	}
+	return t.fill(nonce)
+}
+
+// NonceFrom returns the nonce of the response being served, or "" outside a
+// nonced route group. Handlers and components read it through this one
+// accessor (pass r.Context() or templ's ctx); templ's own script and css
+// templates read the same value.
+func NonceFrom(ctx context.Context) string { return templ.GetNonce(ctx) }

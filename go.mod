@@ -4,7 +4,10 @@ go 1.26.0
 
 tool github.com/a-h/templ/cmd/templ
 
-require github.com/a-h/templ v0.3.1100
+require (
+	github.com/a-h/templ v0.3.1100
+	github.com/go-chi/chi/v5 v5.5.0
+)
 
 require (
 	github.com/a-h/parse v0.0.0-20250122154542-74294addb73e // indirect

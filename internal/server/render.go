@@ -1,0 +1,27 @@
+package server
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/a-h/templ"
+)
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// render writes a component as an HTML response. It renders into a buffer
+// first, so a template error becomes a clean 500 instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer func() { buf.Reset(); bufPool.Put(buf) }()
+	if err := c.Render(r.Context(), buf); err != nil {
+		s.log.ErrorContext(r.Context(), "render failed", slog.String("path", r.URL.Path), slog.Any("error", err))
+		http.Error(w, "internal server error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}

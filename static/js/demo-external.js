@@ -1,0 +1,1 @@
+document.currentScript.closest("[data-demo]").dataset.ran = "true";

@@ -1,0 +1,52 @@
+package pages
+
+// DemoScript is the one line every script panel runs. It marks its own
+// panel, so the page can tell afterwards which copies the browser ran. The
+// blocked copy, the nonced copy and static/js/demo-external.js are the same
+// line: only the nonce differs.
+const DemoScript = `document.currentScript.closest("[data-demo]").dataset.ran = "true";`
+
+// demoStyle returns the CSS a style panel carries: it sets a custom
+// property on the panel's probe, which demo.js reads back.
+func demoStyle(name string) string {
+	return `[data-demo="` + name + `"] .probe { --applied: yes; border: 2px solid var(--ok); color: var(--ok); background: var(--ok-soft); }`
+}
+
+// Demo is what the live demo pages show.
+type Demo struct {
+	ReportOnly  bool   // served with Content-Security-Policy-Report-Only
+	HeaderName  string // the CSP header this response was served with
+	HeaderValue string
+}
+
+// Demo case names. The browser tests look panels up by these.
+const (
+	CaseInlineScript         = "inline-script"
+	CaseNoncedInlineScript   = "nonced-inline-script"
+	CaseNoncedExternalScript = "nonced-external-script"
+	CaseInlineStyle          = "inline-style"
+	CaseNoncedInlineStyle    = "nonced-inline-style"
+)
+
+// expect gives a case's expected outcome: under report-only nothing is
+// blocked, only reported.
+func (d Demo) expect(blockedUnderEnforce bool, success string) string {
+	if blockedUnderEnforce && !d.ReportOnly {
+		return "blocked"
+	}
+	return success
+}
+
+func (d Demo) title() string {
+	if d.ReportOnly {
+		return "Report-only demo"
+	}
+	return "Live demo"
+}
+
+func (d Demo) path() string {
+	if d.ReportOnly {
+		return "/demo/report-only"
+	}
+	return "/demo"
+}

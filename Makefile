@@ -1,0 +1,67 @@
+# Noncekit's commands. `make help` lists them. Everything runs through the
+# go command: templ is a go.mod tool (`go tool templ`), air runs with
+# `go run`, so nothing is installed globally.
+
+GO      ?= go
+BIN     ?= bin/noncekit
+AIR     := github.com/air-verse/air@v1.67.4
+PKGS    := ./...
+E2E     := ./internal/e2e/...
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: run
+run: ## Serve the kit at http://localhost:8080 (ADDR to change)
+	$(GO) run ./cmd/noncekit
+
+.PHONY: dev
+dev: ## Live reload: rebuild, restart and reload the browser on .templ/.go/CSS/JS changes
+	DEV=true $(GO) run $(AIR) -c .air.toml
+
+.PHONY: build
+build: ## Build one self-contained binary (templates and static files embedded) into bin/
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/noncekit
+	@echo "built $(BIN)"
+
+.PHONY: generate
+generate: ## Regenerate *_templ.go from the .templ files
+	$(GO) tool templ generate
+
+.PHONY: check-generated
+check-generated: ## Fail when a committed *_templ.go is stale (run `make generate`)
+	@$(GO) tool templ generate -check -log-level error || { echo "generated *_templ.go are stale: run 'make generate' and commit them" >&2; exit 1; }
+
+.PHONY: fmt
+fmt: ## Format Go and templ sources
+	gofmt -w $$(git ls-files '*.go' | grep -v '_templ\.go$$')
+	$(GO) tool templ fmt views
+
+.PHONY: lint
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ\.go$$')); if [ -n "$$out" ]; then echo "gofmt needed:" $$out >&2; exit 1; fi
+	$(GO) vet $(PKGS)
+
+.PHONY: test
+test: check-generated lint ## Run every test, the Chromium suite included (CI=true makes a missing browser fail)
+	$(GO) test -count=1 $(PKGS)
+
+.PHONY: e2e
+e2e: ## Run only the Chromium end-to-end tests
+	$(GO) test -count=1 -v $(E2E)
+
+.PHONY: bench
+bench: ## Benchmarks: CSP middleware against bare chi, page rendering, report parsing
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/... | tee bench.out
+
+.PHONY: rename
+rename: ## Rename the module everywhere: make rename MODULE=example.com/you/app
+	@test -n "$(MODULE)" || { echo "usage: make rename MODULE=example.com/you/app" >&2; exit 2; }
+	$(GO) run ./cmd/rename $(MODULE)
+
+.PHONY: clean
+clean: ## Remove build output and temporary files (not ./data)
+	rm -rf bin tmp bench.out

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestRenamedKitBuildsAndPasses copies the kit, renames its module and
+// proves what a user relies on: no old import path is left, the generated
+// templ code is still current, and the renamed kit builds and passes its
+// core tests.
+func TestRenamedKitBuildsAndPasses(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	copyTree(t, root, dir)
+
+	const newPath = "example.com/you/app"
+	require.NoError(t, run([]string{newPath}, dir, io.Discard))
+
+	oldPath := modulePath(t, root)
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !(strings.HasSuffix(path, ".go") || strings.HasSuffix(path, ".templ")) {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		require.NotContains(t, string(b), `"`+oldPath, "old import path left in %s", path)
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, newPath, modulePath(t, dir))
+
+	goCmd(t, dir, "build", "./...")
+	goCmd(t, dir, "tool", "templ", "generate", "-check", "-log-level", "error")
+	goCmd(t, dir, "test", "-count=1", "./internal/csp/", "./internal/server/")
+}
+
+func TestRenameRefusesBadInput(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/old\n\ngo 1.26\n"), 0o644))
+	for _, args := range [][]string{{}, {"a", "b"}, {"not a path"}, {"example.com/old"}} {
+		require.Error(t, run(args, dir, io.Discard), "args %q", args)
+	}
+	src := filepath.Join(dir, "x.go")
+	require.NoError(t, os.WriteFile(src, []byte("package x\n\nimport (\n\t_ \"example.com/old/y\"\n\t_ \"example.com/older\"\n)\n"), 0o644))
+	require.NoError(t, run([]string{"example.com/new"}, dir, io.Discard))
+	b, err := os.ReadFile(src)
+	require.NoError(t, err)
+	require.Contains(t, string(b), `"example.com/new/y"`)
+	require.Contains(t, string(b), `"example.com/older"`, "a longer path that merely starts with the old one is left alone")
+}
+
+func modulePath(t *testing.T, dir string) string {
+	t.Helper()
+	out, err := exec.Command("go", "-C", dir, "list", "-m").Output()
+	require.NoError(t, err)
+	return strings.TrimSpace(string(out))
+}
+
+func goCmd(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "go %s:\n%s", strings.Join(args, " "), out)
+}
+
+// copyTree copies the kit's sources, leaving out git metadata and local state.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if d.IsDir() {
+			switch d.Name() {
+			case ".git", "data", "bin", "tmp":
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	require.NoError(t, err)
+}

@@ -187,10 +187,15 @@ type handler struct {
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g, hdr := h.g, w.Header()
+	// Usually this middleware is the first to touch the response headers;
+	// then there is nothing of a parent group's to replace or remove.
+	fresh := len(hdr) == 0
 	if g.src.Exempt {
-		delete(hdr, HeaderCSP)
-		delete(hdr, HeaderCSPReportOnly)
-		delete(hdr, HeaderReportingEndpoints)
+		if !fresh {
+			delete(hdr, HeaderCSP)
+			delete(hdr, HeaderCSPReportOnly)
+			delete(hdr, HeaderReportingEndpoints)
+		}
 		h.next.ServeHTTP(w, r)
 		return
 	}
@@ -198,16 +203,15 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.TLS != nil || h.m.BehindTLSProxy {
 		secure = 1
 	}
-	// A parent group that ran first left its headers; a child replaces them
-	// and keeps the parent's nonce, so a response still has exactly one.
-	nested := hdr[HeaderCSP] != nil || hdr[HeaderCSPReportOnly] != nil
-
 	if !g.usesNonce {
-		setOrDelete(hdr, HeaderCSP, g.hasEnforce, g.staticEnforce[secure])
-		setOrDelete(hdr, HeaderCSPReportOnly, g.hasRO, g.staticRO[secure])
+		setOrDelete(hdr, HeaderCSP, g.hasEnforce, g.staticEnforce[secure], fresh)
+		setOrDelete(hdr, HeaderCSPReportOnly, g.hasRO, g.staticRO[secure], fresh)
 	} else {
+		// A parent group that ran first left its headers and its nonce; a
+		// child replaces the headers and keeps the nonce, so a response
+		// still has exactly one.
 		nonce := ""
-		if nested {
+		if !fresh && (hdr[HeaderCSP] != nil || hdr[HeaderCSPReportOnly] != nil) {
 			nonce = templ.GetNonce(r.Context())
 		}
 		var enforce, reportOnly string
@@ -231,15 +235,23 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			enforce = g.enforce[secure].fillIf(g.hasEnforce, nonce)
 			reportOnly = g.reportOnly[secure].fillIf(g.hasRO, nonce)
 		}
-		setOrDelete(hdr, HeaderCSP, g.hasEnforce, []string{enforce})
-		setOrDelete(hdr, HeaderCSPReportOnly, g.hasRO, []string{reportOnly})
+		// Build a header slice only for a disposition the group sends: each
+		// one is an allocation on every request.
+		if g.hasEnforce {
+			hdr[HeaderCSP] = []string{enforce}
+		} else if !fresh {
+			delete(hdr, HeaderCSP)
+		}
+		if g.hasRO {
+			hdr[HeaderCSPReportOnly] = []string{reportOnly}
+		} else if !fresh {
+			delete(hdr, HeaderCSPReportOnly)
+		}
 		hdr["Cache-Control"] = noStore
-		delete(hdr, "Etag")
-		delete(hdr, "Last-Modified")
 	}
 	if secure == 1 && g.endpoints != nil {
 		hdr[HeaderReportingEndpoints] = g.endpoints
-	} else {
+	} else if !fresh {
 		delete(hdr, HeaderReportingEndpoints)
 	}
 	h.next.ServeHTTP(w, r)
@@ -252,10 +264,10 @@ func (h *handler) logger() *slog.Logger {
 	return slog.Default()
 }
 
-func setOrDelete(hdr http.Header, key string, set bool, v []string) {
+func setOrDelete(hdr http.Header, key string, set bool, v []string, fresh bool) {
 	if set {
 		hdr[key] = v
-	} else {
+	} else if !fresh {
 		delete(hdr, key)
 	}
 }

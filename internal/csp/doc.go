@@ -14,6 +14,11 @@
 // start-up instead of silently weakening a page. Each compiled policy is a
 // header template with nonce slots: serving it costs one string build.
 //
+// [Lint] reviews a policy the way Google's CSP Evaluator does and explains
+// each weakness in one sentence; [ParseLenient] reads a policy for it
+// without requiring default-src, so partial policies can be reviewed too.
+// The csp command (cmd/csp) runs it from the shell.
+//
 // A [Manager] turns policies into chi-style middleware, one [Group] per route
 // group. The nonce is stored with templ.WithNonce, so templ's own script and
 // css templates stamp it, and [Nonce] reads it back anywhere else.

@@ -138,12 +138,16 @@ func (p Policy) String() string {
 
 // Validate checks the policy against the CSP3 grammar. Each error names the
 // directive and the offending value, so a start-up failure says what to fix.
-func (p Policy) Validate() error {
+func (p Policy) Validate() error { return p.validate(true) }
+
+// validate is [Policy.Validate]; requireDefault says whether a missing
+// default-src is an error, which [ParseLenient] turns off.
+func (p Policy) validate(requireDefault bool) error {
 	errs := slices.Clone(p.errs)
 	if len(p.directives) == 0 && len(errs) == 0 {
 		return errors.New("policy has no directives")
 	}
-	if !p.Has(DefaultSrc) {
+	if requireDefault && !p.Has(DefaultSrc) {
 		errs = append(errs, errors.New("default-src: missing: it is the fallback for every fetch directive the policy leaves out"))
 	}
 	for _, d := range p.directives {
@@ -270,6 +274,29 @@ const MaxPolicyLen = 8 << 10
 // Parse reads a serialized policy, as typed by a person or copied from a
 // header, and validates it. The nonce slot is written 'nonce-{nonce}'.
 func Parse(s string) (Policy, error) {
+	p, err := tokenize(s)
+	if err != nil {
+		return Policy{}, err
+	}
+	return p, p.Validate()
+}
+
+// ParseLenient reads a policy like [Parse] and checks the same grammar, but
+// does not require default-src. It is for reading policies written
+// elsewhere (a header copied from another site, a policy under review) so
+// that [Lint] can explain what is missing instead of refusing the policy.
+func ParseLenient(s string) (Policy, error) {
+	p, err := tokenize(s)
+	if err != nil {
+		return Policy{}, err
+	}
+	return p, p.validate(false)
+}
+
+// tokenize splits a serialized policy into directives and sources. It
+// refuses only what makes the text unreadable as one policy; grammar is
+// left to [Policy.Validate].
+func tokenize(s string) (Policy, error) {
 	if len(s) > MaxPolicyLen {
 		return Policy{}, fmt.Errorf("policy is %d bytes; the limit is %d", len(s), MaxPolicyLen)
 	}
@@ -295,5 +322,5 @@ func Parse(s string) (Policy, error) {
 		}
 		p = p.Set(name, sources...)
 	}
-	return p, p.Validate()
+	return p, nil
 }

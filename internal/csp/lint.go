@@ -1,0 +1,173 @@
+package csp
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Severity ranks a [Finding]. The ranks follow Google's CSP Evaluator
+// (github.com/google/csp-evaluator), so that both tools agree on which
+// policies have a High finding: its HIGH is High, its MEDIUM,
+// MEDIUM_MAYBE and SYNTAX are Medium, its LOW is Low and its INFO is Info.
+type Severity int
+
+// Severities, from least to most urgent; they compare with < and >.
+const (
+	// Info is advice: nothing is exploitable because of it.
+	Info Severity = iota + 1
+	// Low weakens the policy a little or quietly does nothing.
+	Low
+	// Medium weakens the policy in ways an attacker may be able to use.
+	Medium
+	// High lets an attacker who can inject markup run script.
+	High
+)
+
+// String returns the upper-case name used in reports: "HIGH", "MEDIUM", ...
+func (s Severity) String() string {
+	switch s {
+	case Info:
+		return "INFO"
+	case Low:
+		return "LOW"
+	case Medium:
+		return "MEDIUM"
+	case High:
+		return "HIGH"
+	}
+	return fmt.Sprintf("Severity(%d)", int(s))
+}
+
+// Finding is one weakness [Lint] found in a policy.
+type Finding struct {
+	Severity Severity
+	// Directive is the directive to change. For a missing directive it is
+	// the one to add.
+	Directive Directive
+	// Value is the source the finding is about, or "" when it is about the
+	// directive as a whole.
+	Value Source
+	// Message is one plain sentence saying what an attacker can do and
+	// what to write instead.
+	Message string
+}
+
+// String formats the finding on one line: "HIGH script-src 'unsafe-inline': ...".
+func (f Finding) String() string {
+	if f.Value == "" {
+		return fmt.Sprintf("%s %s: %s", f.Severity, f.Directive, f.Message)
+	}
+	return fmt.Sprintf("%s %s %s: %s", f.Severity, f.Directive, f.Value, f.Message)
+}
+
+// Delivery is how a policy reaches the browser. Some directives do nothing
+// in some deliveries, which [Lint] reports.
+type Delivery int
+
+const (
+	// AsHeader is an enforced Content-Security-Policy header.
+	AsHeader Delivery = iota
+	// AsReportOnly is a Content-Security-Policy-Report-Only header: the
+	// browser blocks nothing and reports what it would have blocked.
+	AsReportOnly
+	// AsMeta is a <meta http-equiv="Content-Security-Policy"> element.
+	AsMeta
+)
+
+// String names the delivery as in the header or element it stands for.
+func (d Delivery) String() string {
+	switch d {
+	case AsHeader:
+		return HeaderCSP
+	case AsReportOnly:
+		return HeaderCSPReportOnly
+	case AsMeta:
+		return "meta element"
+	}
+	return fmt.Sprintf("Delivery(%d)", int(d))
+}
+
+// Lint reviews a policy the way Google's CSP Evaluator does and returns its
+// findings, most severe first. It reads the policy as a CSP3 browser does:
+// 'unsafe-inline' is ignored next to a nonce or hash, host sources are
+// ignored next to 'strict-dynamic', and script-src-elem and script-src-attr
+// fall back to script-src and then to default-src.
+//
+// Lint does not check the grammar: use [Parse], [ParseLenient] or
+// [Policy.Validate] first.
+func Lint(p Policy, d Delivery) []Finding {
+	l := &linter{p: p, seen: map[Finding]bool{}}
+	l.checkScripts()
+	l.checkObjects()
+	l.checkBaseURI()
+	l.checkStyles()
+	l.checkSources()
+	l.checkDeprecated()
+	l.checkDelivery(d)
+	slices.SortStableFunc(l.findings, func(a, b Finding) int { return cmp.Compare(b.Severity, a.Severity) })
+	return l.findings
+}
+
+// linter collects the findings of one [Lint] call.
+type linter struct {
+	p        Policy
+	findings []Finding
+	seen     map[Finding]bool
+	// ignored holds sources a browser skips in their directive (hosts next
+	// to 'strict-dynamic'), so that no other check reports them.
+	ignored map[Directive][]Source
+	// needsBaseURI is set when scripts are trusted by nonce (or by hash
+	// with 'strict-dynamic'), which only base-uri keeps from being moved.
+	needsBaseURI bool
+}
+
+func (l *linter) add(sev Severity, d Directive, v Source, format string, args ...any) {
+	f := Finding{Severity: sev, Directive: d, Value: v, Message: fmt.Sprintf(format, args...)}
+	if !l.seen[f] {
+		l.seen[f] = true
+		l.findings = append(l.findings, f)
+	}
+}
+
+// fallbacks lists, for each fetch directive, the directives a browser uses
+// in order when it is absent (CSP3 §6.8.3, "Get the effective directive").
+var fallbacks = map[Directive][]Directive{
+	ScriptSrcElem: {ScriptSrc, DefaultSrc},
+	ScriptSrcAttr: {ScriptSrc, DefaultSrc},
+	StyleSrcElem:  {StyleSrc, DefaultSrc},
+	StyleSrcAttr:  {StyleSrc, DefaultSrc},
+	WorkerSrc:     {ChildSrc, ScriptSrc, DefaultSrc},
+	FrameSrc:      {ChildSrc, DefaultSrc},
+	ScriptSrc:     {DefaultSrc},
+	StyleSrc:      {DefaultSrc},
+	ObjectSrc:     {DefaultSrc},
+	ChildSrc:      {DefaultSrc},
+	ImgSrc:        {DefaultSrc},
+	FontSrc:       {DefaultSrc},
+	ConnectSrc:    {DefaultSrc},
+	MediaSrc:      {DefaultSrc},
+	ManifestSrc:   {DefaultSrc},
+}
+
+// effective returns the directive whose sources govern d, and false when
+// neither d nor any fallback is set, so nothing restricts it.
+func (p Policy) effective(d Directive) (Directive, bool) {
+	for _, c := range append([]Directive{d}, fallbacks[d]...) {
+		if p.Has(c) {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+// isNonceSource reports whether s is a nonce source or the nonce slot.
+func isNonceSource(s Source) bool { return strings.HasPrefix(string(s), "'nonce-") }
+
+// isHashSource reports whether s is a hash source.
+func isHashSource(s Source) bool {
+	alg, _, ok := strings.Cut(strings.TrimPrefix(string(s), "'"), "-")
+	_, known := hashSizes[alg]
+	return ok && known && strings.HasPrefix(string(s), "'")
+}

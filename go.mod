@@ -4,7 +4,10 @@ go 1.26.0
 
 tool github.com/a-h/templ/cmd/templ
 
-require github.com/a-h/templ v0.3.1100
+require (
+	github.com/a-h/templ v0.3.1100
+	github.com/stretchr/testify v1.12.1
+)
 
 require (
 	github.com/a-h/parse v0.0.0-20250122154542-74294addb73e // indirect
@@ -16,7 +19,7 @@ require (
 	github.com/mattn/go-colorable v0.1.15 // indirect
 	github.com/mattn/go-isatty v0.0.24 // indirect
 	github.com/natefinch/atomic v1.0.1 // indirect
-	github.com/stretchr/testify v1.12.1 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/mod v0.41.0 // indirect
 	golang.org/x/net v0.59.0 // indirect
 	golang.org/x/sync v0.23.0 // indirect

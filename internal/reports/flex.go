@@ -18,6 +18,11 @@ type flexString string
 func (s *flexString) UnmarshalJSON(b []byte) error {
 	switch {
 	case len(b) == 0:
+	case b[0] == '"' && len(b) >= 2 && bytes.IndexByte(b, '\\') < 0:
+		// No escapes: the decoder has validated the literal, so its inside
+		// is the value. Invalid UTF-8 stays raw here (json.Unmarshal would
+		// turn it into U+FFFD) and normalisation escapes it as \xNN.
+		*s = flexString(b[1 : len(b)-1])
 	case b[0] == '"':
 		var v string
 		if err := json.Unmarshal(b, &v); err != nil {

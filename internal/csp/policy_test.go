@@ -167,12 +167,12 @@ func TestParse(t *testing.T) {
 
 	bad := map[string]string{
 		"default-src 'self', script-src 'none'": "two policies",
-		"default-src 'self'\r\nSet-Cookie: x":    "line break",
-		"default-src self":                       "write 'self'",
-		"script-src 'self'":                      "default-src: missing",
-		strings.Repeat("a", MaxPolicyLen+1):      "limit",
-		"default-src 'self'; default-src *":      "duplicate",
-		"":                                       "no directives",
+		"default-src 'self'\r\nSet-Cookie: x":   "line break",
+		"default-src self":                      "write 'self'",
+		"script-src 'self'":                     "default-src: missing",
+		strings.Repeat("a", MaxPolicyLen+1):     "limit",
+		"default-src 'self'; default-src *":     "duplicate",
+		"":                                      "no directives",
 	}
 	for in, want := range bad {
 		_, err := Parse(in)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/internal/reports"
 )
 
 // Server is the kit's HTTP handler.
@@ -17,6 +18,7 @@ type Server struct {
 	log     *slog.Logger
 	cfg     config.Config
 	csp     *csp.Manager
+	sink    reports.Sink
 	reports http.Handler
 	handler http.Handler
 }
@@ -30,15 +32,19 @@ func WithNonceSource(r interface{ Read([]byte) (int, error) }) Option {
 	return func(s *Server) { s.csp.Rand = r }
 }
 
+// WithReportSink sends violation reports to sink instead of the log.
+func WithReportSink(sink reports.Sink) Option {
+	return func(s *Server) { s.sink = sink }
+}
+
 // New builds the server. It fails when any route group's policy is invalid,
 // naming the group, directive and value, so a bad policy never serves.
 func New(log *slog.Logger, cfg config.Config, opts ...Option) (*Server, error) {
-	s := &Server{log: log, cfg: cfg, csp: csp.NewManager(log)}
-	// Placeholder until the reports package lands: accept and drop.
-	s.reports = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	s := &Server{log: log, cfg: cfg, csp: csp.NewManager(log), sink: reports.LogSink{Logger: log}}
 	for _, o := range opts {
 		o(s)
 	}
+	s.reports = reports.NewHandler(log, s.sink)
 	s.handler = s.routes()
 	if err := s.csp.Err(); err != nil {
 		return nil, fmt.Errorf("server: invalid content security policy: %w", err)

@@ -1,0 +1,215 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/noncekit/noncekit/internal/config"
+	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/internal/reports"
+	"github.com/noncekit/noncekit/static"
+)
+
+// recordingSink keeps every batch the receiver accepted.
+type recordingSink struct {
+	mu      sync.Mutex
+	batches []reports.Batch
+}
+
+func (s *recordingSink) Add(_ context.Context, b reports.Batch) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.batches = append(s.batches, b)
+}
+
+func newTestServer(t *testing.T, opts ...Option) *Server {
+	t.Helper()
+	s, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "localhost:0"}, opts...)
+	require.NoError(t, err)
+	return s
+}
+
+func get(t *testing.T, h http.Handler, path string) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	return rec
+}
+
+var (
+	headerNonceRE = regexp.MustCompile(`'nonce-([A-Za-z0-9+/=_-]+)'`)
+	tagRE         = regexp.MustCompile(`<(script|style|link)\b[^>]*>`)
+	nonceAttrRE   = regexp.MustCompile(`\snonce="([^"]*)"`)
+)
+
+const sitePolicyHeader = "default-src 'self'; script-src 'nonce-{n}' 'strict-dynamic'; style-src 'self' 'nonce-{n}'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; report-uri /csp-report?group="
+
+func TestEachGroupSendsItsOwnPolicy(t *testing.T) {
+	s := newTestServer(t)
+	tests := []struct {
+		path       string
+		status     int
+		enforce    string // {n} is the response's nonce
+		reportOnly string
+		noStore    bool
+	}{
+		{"/", 200, sitePolicyHeader + "site", "", true},
+		{"/demo", 200, sitePolicyHeader + "demo", "", true},
+		{"/demo/report-only", 200, "", sitePolicyHeader + "demo-report-only", true},
+		{"/no-such-page", 404, sitePolicyHeader + "site", "", true},
+		{"/api/policies", 200, "default-src 'none'; frame-ancestors 'none'; report-uri /csp-report?group=api", "", false},
+		{"/healthz", 200, "default-src 'none'; frame-ancestors 'none'; report-uri /csp-report?group=api", "", false},
+		{static.Path("css/app.css"), 200, "default-src 'none'; frame-ancestors 'none'; report-uri /csp-report?group=static", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			rec := get(t, s, tt.path)
+			require.Equal(t, tt.status, rec.Code)
+			h := rec.Header()
+			nonce := ""
+			if m := headerNonceRE.FindStringSubmatch(h.Get(csp.HeaderCSP) + h.Get(csp.HeaderCSPReportOnly)); m != nil {
+				nonce = m[1]
+			}
+			fill := func(v string) string { return strings.ReplaceAll(v, "{n}", nonce) }
+			assert.Equal(t, fill(tt.enforce), h.Get(csp.HeaderCSP))
+			assert.Equal(t, fill(tt.reportOnly), h.Get(csp.HeaderCSPReportOnly))
+			assert.LessOrEqual(t, len(h.Values(csp.HeaderCSP))+len(h.Values(csp.HeaderCSPReportOnly)), 1, "one policy header per response here")
+			if tt.noStore {
+				assert.Equal(t, "no-store", h.Get("Cache-Control"))
+				assert.Empty(t, h.Get("ETag"))
+				assert.Empty(t, h.Get("Last-Modified"))
+			} else {
+				assert.NotEqual(t, "no-store", h.Get("Cache-Control"))
+			}
+		})
+	}
+}
+
+// TestEveryTagCarriesTheHeaderNonce is the kit's first promise: the nonce in
+// the header is on every script, style and stylesheet link the kit renders,
+// except the demo's two deliberately un-nonced elements.
+func TestEveryTagCarriesTheHeaderNonce(t *testing.T) {
+	s := newTestServer(t)
+	for path, unnonced := range map[string]int{"/": 0, "/demo": 2, "/demo/report-only": 2, "/missing": 0} {
+		t.Run(path, func(t *testing.T) {
+			rec := get(t, s, path)
+			h := rec.Header()
+			m := headerNonceRE.FindStringSubmatch(h.Get(csp.HeaderCSP) + h.Get(csp.HeaderCSPReportOnly))
+			require.NotNil(t, m, "a page without a nonce in its header")
+			tags := tagRE.FindAllString(rec.Body.String(), -1)
+			require.NotEmpty(t, tags)
+			missing := 0
+			for _, tag := range tags {
+				if strings.HasPrefix(tag, "<link") && !strings.Contains(tag, `rel="stylesheet"`) {
+					continue
+				}
+				n := nonceAttrRE.FindStringSubmatch(tag)
+				if n == nil {
+					missing++
+					continue
+				}
+				assert.Equal(t, m[1], n[1], "nonce on %s", tag)
+			}
+			assert.Equal(t, unnonced, missing, "un-nonced tags on %s", path)
+		})
+	}
+}
+
+func TestTwoRequestsTwoNonces(t *testing.T) {
+	s := newTestServer(t)
+	a := headerNonceRE.FindStringSubmatch(get(t, s, "/").Header().Get(csp.HeaderCSP))
+	b := headerNonceRE.FindStringSubmatch(get(t, s, "/").Header().Get(csp.HeaderCSP))
+	require.NotNil(t, a)
+	require.NotNil(t, b)
+	assert.NotEqual(t, a[1], b[1])
+}
+
+func TestDemoShowsTheHeaderItWasServedWith(t *testing.T) {
+	s := newTestServer(t)
+	for path, name := range map[string]string{"/demo": csp.HeaderCSP, "/demo/report-only": csp.HeaderCSPReportOnly} {
+		rec := get(t, s, path)
+		want := name + ": " + strings.ReplaceAll(rec.Header().Get(name), "'", "&#39;")
+		assert.Contains(t, rec.Body.String(), want, path)
+	}
+}
+
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, errors.New("no entropy") }
+
+func TestFailingRandomSourceGives500(t *testing.T) {
+	s := newTestServer(t, WithNonceSource(failingReader{}))
+	for _, path := range []string{"/", "/demo", "/demo/report-only", "/missing"} {
+		rec := get(t, s, path)
+		assert.Equal(t, http.StatusInternalServerError, rec.Code, path)
+		assert.NotContains(t, rec.Body.String(), "<html", path)
+		assert.Empty(t, rec.Header().Get(csp.HeaderCSP), path)
+	}
+	// Nonce-less groups do not need the random source.
+	assert.Equal(t, http.StatusOK, get(t, s, "/healthz").Code)
+}
+
+func TestReportReceiver(t *testing.T) {
+	sink := &recordingSink{}
+	s := newTestServer(t, WithReportSink(sink))
+	post := func(ctype, body string) int {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, "/csp-report?group=demo", strings.NewReader(body))
+		req.Header.Set("Content-Type", ctype)
+		s.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	reportURI := `{"csp-report":{"document-uri":"http://localhost/demo","violated-directive":"script-src-elem","effective-directive":"script-src-elem","original-policy":"x","disposition":"enforce","blocked-uri":"inline","line-number":2,"column-number":9,"source-file":"http://localhost/demo","status-code":200,"script-sample":""}}`
+	reportTo := `[{"type":"csp-violation","age":1,"url":"https://localhost/demo","user_agent":"ua","body":{"documentURL":"https://localhost/demo","blockedURL":"inline","effectiveDirective":"script-src-elem","disposition":"report","sample":""}}]`
+
+	tests := []struct {
+		name, ctype, body string
+		want              int
+	}{
+		{"report-uri", "application/csp-report", reportURI, http.StatusNoContent},
+		{"report-to", "application/reports+json", reportTo, http.StatusNoContent},
+		{"plain json", "application/json", reportURI, http.StatusNoContent},
+		{"too large", "application/csp-report", `{"csp-report":{"x":"` + strings.Repeat("a", 65<<10) + `"}}`, http.StatusRequestEntityTooLarge},
+		{"malformed", "application/csp-report", "{not json", http.StatusBadRequest},
+		{"wrong type", "text/plain", reportURI, http.StatusUnsupportedMediaType},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, post(tt.ctype, tt.body), tt.name)
+	}
+	require.Len(t, sink.batches, 3)
+	v := sink.batches[1].Violations[0]
+	assert.Equal(t, "demo", v.Group)
+	assert.Equal(t, "report", v.Disposition)
+	assert.Equal(t, "script-src-elem", v.EffectiveDirective)
+
+	rec := get(t, s, "/csp-report")
+	assert.Equal(t, http.StatusMethodNotAllowed, rec.Code, "GET on the receiver")
+	assert.Contains(t, rec.Body.String(), "Method not allowed")
+}
+
+func TestHealthz(t *testing.T) {
+	rec := get(t, newTestServer(t), "/healthz")
+	assert.Equal(t, http.StatusOK, rec.Code)
+	body, _ := io.ReadAll(rec.Body)
+	assert.Equal(t, "ok\n", string(body))
+}
+
+func TestPoliciesAPIListsEveryGroup(t *testing.T) {
+	rec := get(t, newTestServer(t), "/api/policies")
+	require.Equal(t, http.StatusOK, rec.Code)
+	assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
+	for _, g := range []string{`"site"`, `"api"`, `"demo"`, `"demo-report-only"`, `"static"`} {
+		assert.Contains(t, rec.Body.String(), `"group": `+g)
+	}
+}

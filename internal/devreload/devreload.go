@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // Path is where the reload stream is served.
@@ -35,17 +36,24 @@ func Enabled(ctx context.Context) bool {
 }
 
 // Handler streams this process's boot id and then holds the connection open
-// until the client leaves or the server shuts down.
-func Handler() http.Handler {
+// until the client leaves or stop is closed (the server is shutting down:
+// an open stream must not hold up a graceful shutdown).
+func Handler(stop <-chan struct{}) http.Handler {
 	boot := rand.Text()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		w.Header().Set("Cache-Control", "no-store")
 		// retry: reconnect quickly while air rebuilds the server.
+		rc := http.NewResponseController(w)
+		// The server's WriteTimeout is for ordinary responses, not streams.
+		_ = rc.SetWriteDeadline(time.Time{})
 		fmt.Fprintf(w, "retry: 300\nevent: boot\ndata: %s\n\n", boot)
-		if err := http.NewResponseController(w).Flush(); err != nil {
+		if err := rc.Flush(); err != nil {
 			return
 		}
-		<-r.Context().Done()
+		select {
+		case <-r.Context().Done():
+		case <-stop:
+		}
 	})
 }

@@ -51,7 +51,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/api/policies", s.apiPolicies)
 		r.Post("/csp-report", s.reports.ServeHTTP)
 		if s.cfg.Dev {
-			r.Get(devreload.Path, devreload.Handler().ServeHTTP)
+			r.Get(devreload.Path, devreload.Handler(s.stopping).ServeHTTP)
 		}
 	})
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/noncekit/noncekit/internal/config"
@@ -15,12 +16,16 @@ import (
 
 // Server is the kit's HTTP handler.
 type Server struct {
-	log     *slog.Logger
-	cfg     config.Config
-	csp     *csp.Manager
-	sink    reports.Sink
-	reports http.Handler
-	handler http.Handler
+	log  *slog.Logger
+	cfg  config.Config
+	csp  *csp.Manager
+	sink reports.Sink
+	// stopping is closed when graceful shutdown begins, so long-lived
+	// streams end instead of holding the shutdown up until its deadline.
+	stopping chan struct{}
+	stopOnce sync.Once
+	reports  http.Handler
+	handler  http.Handler
 }
 
 // Option adjusts a Server before its routes are built; tests use it.
@@ -40,7 +45,7 @@ func WithReportSink(sink reports.Sink) Option {
 // New builds the server. It fails when any route group's policy is invalid,
 // naming the group, directive and value, so a bad policy never serves.
 func New(log *slog.Logger, cfg config.Config, opts ...Option) (*Server, error) {
-	s := &Server{log: log, cfg: cfg, csp: csp.NewManager(log), sink: reports.LogSink{Logger: log}}
+	s := &Server{log: log, cfg: cfg, csp: csp.NewManager(log), sink: reports.LogSink{Logger: log}, stopping: make(chan struct{})}
 	for _, o := range opts {
 		o(s)
 	}
@@ -57,10 +62,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // Policies lists the compiled route groups, for the policy API and tests.
 func (s *Server) Policies() []csp.GroupInfo { return s.csp.Groups() }
 
+// Stopping is closed when the server begins to shut down. Handlers that
+// stream (server-sent events) return when it closes.
+func (s *Server) Stopping() <-chan struct{} { return s.stopping }
+
+// Stop closes Stopping. HTTPServer registers it to run on Shutdown.
+func (s *Server) Stop() { s.stopOnce.Do(func() { close(s.stopping) }) }
+
 // HTTPServer returns an http.Server with explicit limits: slow or oversized
 // clients are cut off instead of holding connections forever.
 func (s *Server) HTTPServer() *http.Server {
-	return &http.Server{
+	hs := &http.Server{
 		Addr:              s.cfg.Addr,
 		Handler:           s,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -70,4 +82,6 @@ func (s *Server) HTTPServer() *http.Server {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	hs.RegisterOnShutdown(s.Stop)
+	return hs
 }

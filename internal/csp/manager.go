@@ -18,6 +18,7 @@ const (
 	HeaderCSP                = "Content-Security-Policy"
 	HeaderCSPReportOnly      = "Content-Security-Policy-Report-Only"
 	HeaderReportingEndpoints = "Reporting-Endpoints"
+	HeaderFrameOptions       = "X-Frame-Options"
 )
 
 // ReportEndpointName is the Reporting API endpoint name that report-to names.
@@ -121,6 +122,9 @@ type compiledGroup struct {
 	hasRO      bool
 	usesNonce  bool
 	endpoints  []string // Reporting-Endpoints value, https only
+	// frameOptions is X-Frame-Options for browsers that predate
+	// frame-ancestors, derived from the enforced policy's frame-ancestors.
+	frameOptions []string
 	// static header values for groups without a nonce, shared read-only.
 	staticEnforce, staticRO [2][]string
 }
@@ -139,6 +143,7 @@ func (m *Manager) compile(g Group) (*compiledGroup, error) {
 		return nil, errors.New("set Enforce, ReportOnly or Exempt")
 	}
 	cg := &compiledGroup{name: g.Name, src: g, hasEnforce: !g.Enforce.IsZero(), hasRO: !g.ReportOnly.IsZero()}
+	cg.frameOptions = frameOptions(g.Enforce.Sources(FrameAncestors))
 	path := m.ReportPath
 	if path == "" {
 		path = "/csp-report"
@@ -175,6 +180,19 @@ func (m *Manager) compile(g Group) (*compiledGroup, error) {
 	return cg, nil
 }
 
+// frameOptions maps frame-ancestors onto the two values X-Frame-Options
+// can express. Anything else (a list of partner origins) has no
+// equivalent, and old browsers are left to frame-ancestors alone.
+func frameOptions(ancestors []Source) []string {
+	switch {
+	case len(ancestors) == 1 && ancestors[0] == None:
+		return []string{"DENY"}
+	case len(ancestors) == 1 && ancestors[0] == Self:
+		return []string{"SAMEORIGIN"}
+	}
+	return nil
+}
+
 // noStore is shared by every nonced response: a nonce must never be served
 // twice from a cache, or an attacker who saw one page could reuse it.
 var noStore = slices.Clip([]string{"no-store"})
@@ -195,6 +213,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			delete(hdr, HeaderCSP)
 			delete(hdr, HeaderCSPReportOnly)
 			delete(hdr, HeaderReportingEndpoints)
+			delete(hdr, HeaderFrameOptions)
 		}
 		h.next.ServeHTTP(w, r)
 		return
@@ -248,6 +267,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			delete(hdr, HeaderCSPReportOnly)
 		}
 		hdr["Cache-Control"] = noStore
+	}
+	if g.frameOptions != nil {
+		hdr[HeaderFrameOptions] = g.frameOptions
+	} else if !fresh {
+		delete(hdr, HeaderFrameOptions)
 	}
 	if secure == 1 && g.endpoints != nil {
 		hdr[HeaderReportingEndpoints] = g.endpoints

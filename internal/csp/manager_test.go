@@ -227,6 +227,33 @@ func TestNestedGroupsKeepOneNonce(t *testing.T) {
 	}
 }
 
+func TestFrameOptionsFollowFrameAncestors(t *testing.T) {
+	tests := []struct {
+		ancestors []Source
+		want      string
+	}{
+		{[]Source{None}, "DENY"},
+		{[]Source{Self}, "SAMEORIGIN"},
+		{[]Source{Self, "https://partner.example"}, ""},
+		{nil, ""},
+	}
+	for _, tt := range tests {
+		p := New().Set(DefaultSrc, Self)
+		if tt.ancestors != nil {
+			p = p.Set(FrameAncestors, tt.ancestors...)
+		}
+		m := NewManager(nil)
+		var s served
+		rec := serve(t, m.Middleware(Group{Name: "g", Enforce: p})(s.handler()), false)
+		assert.Equal(t, tt.want, rec.Header().Get(HeaderFrameOptions), "%v", tt.ancestors)
+	}
+	// Report-only frame-ancestors must not turn into an enforced X-Frame-Options.
+	m := NewManager(nil)
+	var s served
+	rec := serve(t, m.Middleware(Group{Name: "g", ReportOnly: strict.Set(FrameAncestors, None)})(s.handler()), false)
+	assert.Empty(t, rec.Header().Get(HeaderFrameOptions))
+}
+
 func TestBehindTLSProxy(t *testing.T) {
 	m := NewManager(nil)
 	m.BehindTLSProxy = true

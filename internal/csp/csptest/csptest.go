@@ -61,9 +61,10 @@ const (
 // Problem is one thing wrong with a page.
 type Problem struct {
 	Kind Kind
-	// Line is the 1-based line of the element in the body; 0 for a
-	// problem of the response as a whole.
-	Line int
+	// Line and Col locate the element's start tag in the body, from 1;
+	// both are 0 for a problem of the response as a whole. Col matters for
+	// templ output, which renders a whole page on very few lines.
+	Line, Col int
 	// Element is the start tag as written, shortened; "" for the response.
 	Element string
 	// Detail says what to fix.
@@ -74,7 +75,7 @@ func (p Problem) String() string {
 	if p.Element == "" {
 		return fmt.Sprintf("%s: %s", p.Kind, p.Detail)
 	}
-	return fmt.Sprintf("line %d: %s: %s: %s", p.Line, p.Element, p.Kind, p.Detail)
+	return fmt.Sprintf("line %d col %d: %s: %s: %s", p.Line, p.Col, p.Element, p.Kind, p.Detail)
 }
 
 // Element is a start tag as [Matcher]s see it, with the elements it sits
@@ -203,7 +204,7 @@ func Check(h http.Header, body []byte, opts ...Option) []Problem {
 	}
 
 	z := html.NewTokenizer(bytes.NewReader(body))
-	line := 1
+	line, col := 1, 1
 	var stack []Element
 	for {
 		tt := z.Next()
@@ -211,8 +212,13 @@ func Check(h http.Header, body []byte, opts ...Option) []Problem {
 			break
 		}
 		raw := z.Raw()
-		start := line
-		line += bytes.Count(raw, []byte("\n"))
+		start, startCol := line, col
+		if nl := bytes.Count(raw, []byte("\n")); nl > 0 {
+			line += nl
+			col = len(raw) - bytes.LastIndexByte(raw, '\n')
+		} else {
+			col += len(raw)
+		}
 		switch tt {
 		case html.StartTagToken, html.SelfClosingTagToken:
 			tok := z.Token()
@@ -224,7 +230,7 @@ func Check(h http.Header, body []byte, opts ...Option) []Problem {
 			}
 			if found := checkElement(el, tok.DataAtom, nonces); len(found) > 0 && !c.allowed(el) {
 				for _, p := range found {
-					p.Line, p.Element = start, shorten(string(raw))
+					p.Line, p.Col, p.Element = start, startCol, describe(tok)
 					problems = append(problems, p)
 				}
 			}
@@ -328,13 +334,23 @@ func hasToken(list, tok string) bool {
 	return false
 }
 
-// shorten keeps an element readable in a failure message.
-func shorten(tag string) string {
-	tag = strings.Join(strings.Fields(tag), " ")
-	if len(tag) > 120 {
-		return tag[:117] + "…"
+// describe renders a start tag for a failure message: attribute values
+// are cut short, so an integrity hash does not hide the element's src.
+func describe(tok html.Token) string {
+	var b strings.Builder
+	b.WriteString("<" + tok.Data)
+	for _, a := range tok.Attr {
+		v := a.Val
+		if len(v) > 40 {
+			v = v[:37] + "…"
+		}
+		b.WriteString(" " + a.Key)
+		if a.Val != "" {
+			b.WriteString(`="` + v + `"`)
+		}
 	}
-	return tag
+	b.WriteString(">")
+	return b.String()
 }
 
 // CheckResponse reads resp's body, checks it with [Check], and puts the

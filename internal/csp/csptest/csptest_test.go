@@ -117,7 +117,7 @@ func TestCheck(t *testing.T) {
 func TestProblemNamesElementAndLine(t *testing.T) {
 	ps := Check(nonced(), page(`<script src="/a.js"></script>`))
 	require.Len(t, ps, 1)
-	assert.Equal(t, `line 3: <script src="/a.js">: missing nonce: add nonce={ csp.NonceFrom(ctx) } or use a views/components helper`, ps[0].String())
+	assert.Equal(t, `line 3 col 1: <script src="/a.js">: missing nonce: add nonce={ csp.NonceFrom(ctx) } or use a views/components helper`, ps[0].String())
 }
 
 func TestHeaderNonces(t *testing.T) {
@@ -154,7 +154,7 @@ func TestAssertNonced(t *testing.T) {
 
 	r := &recorder{TB: t}
 	assert.False(t, AssertNonced(r, resp))
-	assert.Equal(t, []string{`GET /profile?tab=1: line 3: <script src="/a.js">: missing nonce: add nonce={ csp.NonceFrom(ctx) } or use a views/components helper`}, r.errs)
+	assert.Equal(t, []string{`GET /profile?tab=1: line 3 col 1: <script src="/a.js">: missing nonce: add nonce={ csp.NonceFrom(ctx) } or use a views/components helper`}, r.errs)
 
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
@@ -163,4 +163,29 @@ func TestAssertNonced(t *testing.T) {
 	r = &recorder{TB: t}
 	assert.True(t, AssertNoncedHTML(r, nonced(), page(`<p>ok</p>`)))
 	assert.Empty(t, r.errs)
+}
+
+// templ renders a page on very few lines, so the column must locate it.
+func TestProblemColumn(t *testing.T) {
+	long := strings.Repeat("a", 60)
+	tests := []struct {
+		name    string
+		body    string
+		line    int
+		col     int
+		element string
+	}{
+		{"same line", `<p>ab</p><script src="/a.js"></script>`, 1, 10, `<script src="/a.js">`},
+		{"after a newline", "<p>\nab</p>  <script defer></script>", 2, 9, `<script defer>`},
+		{"long values are cut", `<script integrity="` + long + `"></script>`, 1, 1, `<script integrity="` + strings.Repeat("a", 37) + `…">`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ps := Check(nonced(), []byte(tt.body))
+			require.Len(t, ps, 1)
+			assert.Equal(t, tt.line, ps[0].Line)
+			assert.Equal(t, tt.col, ps[0].Col)
+			assert.Equal(t, tt.element, ps[0].Element)
+		})
+	}
 }

@@ -45,6 +45,11 @@ func TestCrawlIsClean(t *testing.T) {
 					// The demos' panels are blocked or reported by design.
 					// Their messages also prove the console listener works.
 					assert.NotEmpty(t, csp, "%s: the browser logged no CSP message for the demo's panels", u)
+					// The panels are all inline: a blocked file means a
+					// component lost its nonce, which the demo hides otherwise.
+					for _, v := range violations {
+						assert.Equal(t, "inline", v.Blocked, "%s: %s blocked by %s", u, v.Blocked, v.Directive)
+					}
 				} else {
 					assert.Empty(t, violations, "%s raised securitypolicyviolation events", u)
 					assert.Empty(t, csp, "%s logged CSP violations", u)

@@ -86,7 +86,7 @@ type violation struct {
 
 // violations decodes the report's body by its content type.
 func (r report) violations() ([]violation, error) {
-	switch r.ContentType {
+	switch mediaType(r.ContentType) {
 	case "application/csp-report":
 		var v struct {
 			Report struct {

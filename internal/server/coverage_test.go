@@ -35,7 +35,7 @@ func TestNonceCoverage(t *testing.T) {
 	s := newTestServer(t)
 	html := 0
 	for _, r := range allRoutes(t, s) {
-		if r.Method != http.MethodGet && r.Pattern[0] == '/' {
+		if r.Method != http.MethodGet && !r.Fallback {
 			continue
 		}
 		for _, scheme := range []string{"http", "https"} {

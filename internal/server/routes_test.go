@@ -19,6 +19,9 @@ type route struct {
 	Method  string
 	Pattern string
 	Path    string // a concrete path that reaches the route
+	// Fallback marks chi's NotFound and MethodNotAllowed pages, reached
+	// by a path or method no route matches.
+	Fallback bool
 }
 
 // examplePaths gives a concrete path for each pattern with a wildcard or a
@@ -31,8 +34,8 @@ var examplePaths = map[string]string{
 // fallbacks are the responses no pattern names: chi's NotFound and
 // MethodNotAllowed handlers, which render pages too.
 var fallbacks = []route{
-	{http.MethodGet, "(not found)", "/no-such-page"},
-	{http.MethodPost, "(method not allowed)", "/"},
+	{http.MethodGet, "(not found)", "/no-such-page", true},
+	{http.MethodPost, "(method not allowed)", "/", true},
 }
 
 func newTestServer(t *testing.T) *Server {
@@ -56,7 +59,7 @@ func allRoutes(t *testing.T, s *Server) []route {
 				return nil
 			}
 		}
-		out = append(out, route{method, pattern, path})
+		out = append(out, route{Method: method, Pattern: pattern, Path: path})
 		return nil
 	})
 	require.NoError(t, err)

@@ -53,6 +53,10 @@ test: check-generated lint ## Run every test, the Chromium suite included (CI=tr
 e2e: ## Run only the Chromium end-to-end tests
 	$(GO) test -count=1 -v $(E2E)
 
+.PHONY: snapshots
+snapshots: ## Rewrite internal/server/testdata/policies.golden after a deliberate policy change
+	$(GO) test ./internal/server -run TestPolicySnapshots -update
+
 .PHONY: bench
 bench: ## Benchmarks: CSP middleware against bare chi, page rendering, report parsing
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/... | tee bench.out

@@ -1,0 +1,54 @@
+package e2e
+
+import (
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var headerNonce = regexp.MustCompile(`'nonce-([^']+)'`)
+
+// nonced is a script, style or stylesheet as the page's DOM shows it.
+type nonced struct {
+	Tag       string `json:"tag"`
+	Attribute string `json:"attribute"` // getAttribute("nonce")
+	Property  string `json:"property"`  // the .nonce IDL property
+	Where     string `json:"where"`
+	Src       string `json:"src"`
+}
+
+// TestNonceHiddenFromDOM checks the browser's promise: with a policy
+// delivered in a header, the nonce attribute reads as empty to page scripts
+// (so CSS selectors and injected scripts cannot exfiltrate it), while the
+// element's .nonce property still holds the header's nonce.
+func TestNonceHiddenFromDOM(t *testing.T) {
+	for _, scheme := range schemes {
+		for _, path := range []string{"/", "/demo"} {
+			t.Run(scheme+path, func(t *testing.T) {
+				k := startKit(t, scheme)
+				tb := newTab(t)
+				resp := tb.open(t, k.URL+path)
+				m := headerNonce.FindStringSubmatch(header(resp, "Content-Security-Policy"))
+				require.NotNil(t, m, "no nonce in the Content-Security-Policy header")
+				nonce := m[1]
+
+				// The demo's un-nonced panels are left out: they carry no
+				// nonce on purpose.
+				els := eval[[]nonced](t, tb, `Array.from(document.querySelectorAll(
+					"script, style, link[rel~=stylesheet]"), (e) => ({tag: e.tagName.toLowerCase(),
+					attribute: e.getAttribute("nonce") ?? "(none)", property: e.nonce,
+					where: e.closest("[data-demo]")?.dataset.demo ?? "", src: e.src || e.href || ""}))
+					.filter((e) => e.where !== "inline-script" && e.where !== "inline-style")`)
+				require.GreaterOrEqual(t, len(els), 2, "too few nonced elements found")
+				for _, e := range els {
+					// null ("(none)") means the markup had no nonce at all;
+					// a value means the browser failed to hide it.
+					assert.Equal(t, "", e.Attribute, "<%s %s> (panel %q): getAttribute('nonce') should be hidden as \"\"", e.Tag, e.Src, e.Where)
+					assert.Equal(t, nonce, e.Property, "<%s %s> (panel %q): .nonce differs from the header's nonce", e.Tag, e.Src, e.Where)
+				}
+			})
+		}
+	}
+}

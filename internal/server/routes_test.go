@@ -1,7 +1,6 @@
 package server
 
 import (
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/static"
 )
 
@@ -36,13 +34,6 @@ var examplePaths = map[string]string{
 var fallbacks = []route{
 	{http.MethodGet, "(not found)", "/no-such-page", true},
 	{http.MethodPost, "(method not allowed)", "/", true},
-}
-
-func newTestServer(t *testing.T) *Server {
-	t.Helper()
-	s, err := New(slog.New(slog.DiscardHandler), config.Config{})
-	require.NoError(t, err)
-	return s
 }
 
 // allRoutes walks the router and returns every route with a concrete path,

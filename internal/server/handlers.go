@@ -24,14 +24,6 @@ func (s *Server) demoReportOnly(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, pages.DemoPage(d))
 }
 
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusNotFound, pages.NotFound())
-}
-
-func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusMethodNotAllowed, pages.MethodNotAllowed())
-}
-
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = w.Write([]byte("ok\n"))

@@ -26,6 +26,7 @@ type Server struct {
 	stopOnce sync.Once
 	reports  http.Handler
 	handler  http.Handler
+	site     func(http.Handler) http.Handler // the site group's CSP middleware, for error pages
 }
 
 // Option adjusts a Server before its routes are built; tests use it.
@@ -79,7 +80,7 @@ func (s *Server) HTTPServer() *http.Server {
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    4 * maxHeaderBytes, // the hard cap; limitHeaders answers with a page below it
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	hs.RegisterOnShutdown(s.Stop)

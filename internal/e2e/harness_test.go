@@ -365,3 +365,9 @@ func links(t *testing.T, tb *tab) []string {
 	t.Helper()
 	return eval[[]string](t, tb, `Array.from(document.querySelectorAll("a[href]"), (a) => a.href)`)
 }
+
+// evalNoFail is eval for polling: an error (a page mid-navigation) is
+// returned, not fatal.
+func evalNoFail[T any](tb *tab, expr string) (T, error) {
+	return chromedp.Run(tb.ctx, chromedp.Evaluate[T](expr))
+}

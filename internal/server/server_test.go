@@ -213,3 +213,16 @@ func TestPoliciesAPIListsEveryGroup(t *testing.T) {
 		assert.Contains(t, rec.Body.String(), `"group": `+g)
 	}
 }
+
+// TestInvalidPolicyStopsStartUp: a mistake in a route group's policy is a
+// start-up error naming the group, the directive and the value.
+func TestInvalidPolicyStopsStartUp(t *testing.T) {
+	saved := sitePolicy
+	t.Cleanup(func() { sitePolicy = saved })
+	sitePolicy = sitePolicy.Add(csp.ImgSrc, "self")
+
+	_, err := New(slog.New(slog.DiscardHandler), config.Config{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `csp group "site"`)
+	assert.Contains(t, err.Error(), `img-src: "self": keyword must be quoted: write 'self'`)
+}

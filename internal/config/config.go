@@ -24,6 +24,9 @@ type Config struct {
 	LogFormat string
 	// Dev turns on live reload for `make dev` (DEV=true). Default false.
 	Dev bool
+	// Production (APP_ENV=production) makes a High policy lint finding a
+	// start-up error instead of a warning. Default APP_ENV=development.
+	Production bool
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in main, a map
@@ -39,6 +42,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return Config{}, fmt.Errorf("LOG_FORMAT=%q: want text or json", getenv("LOG_FORMAT"))
+	}
+	switch env := getenv("APP_ENV"); env {
+	case "", "development":
+	case "production":
+		c.Production = true
+	default:
+		return Config{}, fmt.Errorf("APP_ENV=%q: want development or production", env)
 	}
 	if v := getenv("DEV"); v != "" {
 		dev, err := strconv.ParseBool(v)

@@ -39,6 +39,10 @@ type Group struct {
 	ReportOnly Policy
 	// Exempt serves the group with no policy at all.
 	Exempt bool
+	// AcceptHigh says why this group's High lint findings are deliberate
+	// (a demo of a weak policy, say). Without it, a High finding stops a
+	// production start; see [Manager.Lint].
+	AcceptHigh string
 }
 
 // Manager compiles route groups' policies into middleware. Its fields are
@@ -82,6 +86,33 @@ type GroupInfo struct {
 	Enforce    Policy
 	ReportOnly Policy
 	Exempt     bool
+}
+
+// GroupFindings are the lint findings of one group's policies.
+type GroupFindings struct {
+	Group    string
+	Delivery Delivery
+	Accepted string // the group's AcceptHigh
+	Findings []Finding
+}
+
+// Lint lints every compiled group's policies as they are delivered.
+func (m *Manager) Lint() []GroupFindings {
+	var out []GroupFindings
+	for _, g := range m.groups {
+		for _, d := range []struct {
+			p   Policy
+			del Delivery
+		}{{g.src.Enforce, AsHeader}, {g.src.ReportOnly, AsReportOnly}} {
+			if d.p.IsZero() {
+				continue
+			}
+			if fs := Lint(d.p, d.del); len(fs) > 0 {
+				out = append(out, GroupFindings{Group: g.name, Delivery: d.del, Accepted: g.src.AcceptHigh, Findings: fs})
+			}
+		}
+	}
+	return out
 }
 
 // Groups lists the groups compiled so far, in the order they were declared.

@@ -3,9 +3,11 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -55,7 +57,35 @@ func New(log *slog.Logger, cfg config.Config, opts ...Option) (*Server, error) {
 	if err := s.csp.Err(); err != nil {
 		return nil, fmt.Errorf("server: invalid content security policy: %w", err)
 	}
+	if err := s.lintPolicies(); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// lintPolicies logs every route group's lint findings. In production a High
+// finding (a policy an injected script can get around) stops the start,
+// unless the group says why it is deliberate with csp.Group.AcceptHigh.
+func (s *Server) lintPolicies() error {
+	var blocking []string
+	for _, g := range s.csp.Lint() {
+		for _, f := range g.Findings {
+			level := slog.LevelInfo
+			if f.Severity >= csp.Medium {
+				level = slog.LevelWarn
+			}
+			s.log.Log(context.Background(), level, "csp lint", slog.String("group", g.Group),
+				slog.String("delivery", g.Delivery.String()), slog.String("finding", f.String()),
+				slog.String("accepted", g.Accepted))
+			if f.Severity == csp.High && g.Accepted == "" && g.Delivery == csp.AsHeader {
+				blocking = append(blocking, fmt.Sprintf("group %q: %s", g.Group, f))
+			}
+		}
+	}
+	if len(blocking) > 0 && s.cfg.Production {
+		return fmt.Errorf("server: policy lint found High risks (fix them, or set csp.Group.AcceptHigh with the reason):\n  %s", strings.Join(blocking, "\n  "))
+	}
+	return nil
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

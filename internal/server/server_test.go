@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -225,4 +226,26 @@ func TestInvalidPolicyStopsStartUp(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `csp group "site"`)
 	assert.Contains(t, err.Error(), `img-src: "self": keyword must be quoted: write 'self'`)
+}
+
+// TestPolicyLintAtStartUp: the kit's own policies have no unaccepted High
+// finding, so it starts in production; a weak policy starts with a warning
+// in development and is refused in production, naming group and finding.
+func TestPolicyLintAtStartUp(t *testing.T) {
+	_, err := New(slog.New(slog.DiscardHandler), config.Config{Production: true})
+	require.NoError(t, err, "the kit's own policies must lint clean enough for production")
+
+	saved := sitePolicy
+	t.Cleanup(func() { sitePolicy = saved })
+	sitePolicy = sitePolicy.Replace(csp.ScriptSrc, csp.Self, csp.UnsafeInline)
+
+	var logs bytes.Buffer
+	_, err = New(slog.New(slog.NewTextHandler(&logs, nil)), config.Config{})
+	require.NoError(t, err, "development only warns")
+	assert.Contains(t, logs.String(), "level=WARN msg=\"csp lint\" group=site")
+	assert.Contains(t, logs.String(), "HIGH script-src 'unsafe-inline'")
+
+	_, err = New(slog.New(slog.DiscardHandler), config.Config{Production: true})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `group "site": HIGH script-src 'unsafe-inline'`)
 }

@@ -74,6 +74,13 @@ func NewManager(log *slog.Logger) *Manager {
 	return &Manager{ReportPath: "/csp-report", Logger: log}
 }
 
+func (m *Manager) reportPath() string {
+	if m.ReportPath == "" {
+		return "/csp-report"
+	}
+	return m.ReportPath
+}
+
 // Err returns every error met while compiling groups, each naming the group,
 // the directive and the value. A server must refuse to start when it is
 // not nil.
@@ -107,7 +114,11 @@ func (m *Manager) Lint() []GroupFindings {
 			if d.p.IsZero() {
 				continue
 			}
-			if fs := Lint(d.p, d.del); len(fs) > 0 {
+			p := d.p
+			if !p.Has(ReportURI) && !p.Has(ReportTo) {
+				p = p.Set(ReportURI, Source(m.reportPath())) // as compile adds it
+			}
+			if fs := Lint(p, d.del); len(fs) > 0 {
 				out = append(out, GroupFindings{Group: g.name, Delivery: d.del, Accepted: g.src.AcceptHigh, Findings: fs})
 			}
 		}
@@ -175,11 +186,7 @@ func (m *Manager) compile(g Group) (*compiledGroup, error) {
 	}
 	cg := &compiledGroup{name: g.Name, src: g, hasEnforce: !g.Enforce.IsZero(), hasRO: !g.ReportOnly.IsZero()}
 	cg.frameOptions = frameOptions(g.Enforce.Sources(FrameAncestors))
-	path := m.ReportPath
-	if path == "" {
-		path = "/csp-report"
-	}
-	reportURL := path + "?group=" + url.QueryEscape(g.Name)
+	reportURL := m.reportPath() + "?group=" + url.QueryEscape(g.Name)
 	for _, p := range []struct {
 		policy Policy
 		set    bool

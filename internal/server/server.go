@@ -70,9 +70,12 @@ func (s *Server) lintPolicies() error {
 	var blocking []string
 	for _, g := range s.csp.Lint() {
 		for _, f := range g.Findings {
-			level := slog.LevelInfo
-			if f.Severity >= csp.Medium {
+			level := slog.LevelDebug
+			switch {
+			case f.Severity >= csp.Medium:
 				level = slog.LevelWarn
+			case f.Severity == csp.Low:
+				level = slog.LevelInfo
 			}
 			s.log.Log(context.Background(), level, "csp lint", slog.String("group", g.Group),
 				slog.String("delivery", g.Delivery.String()), slog.String("finding", f.String()),

@@ -3,12 +3,14 @@ package server
 import (
 	"net/http"
 
+	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/internal/devreload"
 	"github.com/noncekit/noncekit/static"
+	"github.com/noncekit/noncekit/views/pages"
 )
 
 // routes declares every route and, in the same place, the policy of each
@@ -41,6 +43,8 @@ func (s *Server) routes() http.Handler {
 			// only reported. The nonce is shared with the parent group's.
 			r.With(s.csp.Middleware(csp.Group{Name: "demo-report-only", ReportOnly: sitePolicy})).
 				Get("/report-only", s.demoReportOnly)
+			r.Get("/catalogue", s.catalogue)
+			s.catalogueRoutes(r)
 		})
 	})
 
@@ -66,4 +70,74 @@ func (s *Server) routes() http.Handler {
 	r.NotFound(site(http.HandlerFunc(s.notFound)).ServeHTTP)
 	r.MethodNotAllowed(site(http.HandlerFunc(s.methodNotAllowed)).ServeHTTP)
 	return r
+}
+
+// catalogueRoutes registers the demo catalogue: one page per CSP behaviour,
+// each in its own route group, so each policy below is exactly the header
+// its page is served with. Every policy is derived from sitePolicy, to show
+// how a group extends (Add, Set), narrows (Replace) or drops (Without) a
+// directive of the site's policy.
+func (s *Server) catalogueRoutes(r chi.Router) {
+	page := func(path string, g csp.Group, view func(pages.DemoView) templ.Component) {
+		r.With(s.csp.Middleware(g)).Get(path, s.demoPage(g, view))
+	}
+	slug := func(name string) string { return "/" + name }
+
+	// Handler attributes: the site policy blocks them all...
+	page(slug(pages.SlugInlineHandler), csp.Group{Name: "demo-inline-handler", Enforce: sitePolicy}, pages.InlineHandlerDemo)
+	// ...'unsafe-hashes' lets the hash of one attribute value through.
+	page(slug(pages.SlugUnsafeHashes), csp.Group{Name: "demo-unsafe-hashes",
+		Enforce: sitePolicy.Add(csp.ScriptSrc, csp.UnsafeHashes, csp.SHA256(pages.HandlerAllowed))},
+		pages.UnsafeHashesDemo)
+
+	// style= attributes: blocked by style-src, allowed by style-src-attr alone.
+	page(slug(pages.SlugStyleAttr), csp.Group{Name: "demo-style-attr", Enforce: sitePolicy},
+		func(v pages.DemoView) templ.Component { return pages.StyleAttrDemo(v, false) })
+	page(slug(pages.SlugStyleAttrAllow), csp.Group{Name: "demo-style-attr-allowed",
+		Enforce: sitePolicy.Set(csp.StyleSrcAttr, csp.UnsafeInline)},
+		func(v pages.DemoView) templ.Component { return pages.StyleAttrDemo(v, true) })
+
+	page(slug(pages.SlugEval), csp.Group{Name: "demo-eval", Enforce: sitePolicy}, pages.EvalDemo)
+
+	// Hashes come from the registry the page's blocks were declared in, so
+	// the policy and the markup cannot drift apart.
+	page(slug(pages.SlugHashes), csp.Group{Name: "demo-hashes", Enforce: sitePolicy.
+		Add(csp.ScriptSrc, pages.HashDemo.ScriptHashes()...).
+		Add(csp.StyleSrc, pages.HashDemo.StyleHashes()...)},
+		pages.HashesDemo)
+
+	page(slug(pages.SlugStrictDynamic), csp.Group{Name: "demo-strict-dynamic", Enforce: sitePolicy}, pages.StrictDynamicDemo)
+	page(slug(pages.SlugBaseURI), csp.Group{Name: "demo-base-uri", Enforce: sitePolicy}, pages.BaseURIDemo)
+
+	// JSONP: an allowlist policy (script-src 'self') runs the injected call,
+	// the site's nonce policy does not. The endpoint itself is JavaScript,
+	// never a page: it gets the API policy.
+	page(slug(pages.SlugJSONPAllowlist), csp.Group{Name: "demo-jsonp-allowlist",
+		Enforce: sitePolicy.Replace(csp.ScriptSrc, csp.Self)},
+		func(v pages.DemoView) templ.Component { return pages.JSONPDemo(v, false) })
+	page(slug(pages.SlugJSONPStrict), csp.Group{Name: "demo-jsonp-strict", Enforce: sitePolicy},
+		func(v pages.DemoView) templ.Component { return pages.JSONPDemo(v, true) })
+	r.With(s.csp.Middleware(csp.Group{Name: "demo-jsonp", Enforce: apiPolicy})).Get("/jsonp", s.jsonp)
+
+	page(slug(pages.SlugTrustedTypes), csp.Group{Name: "demo-trusted-types", Enforce: sitePolicy.
+		Set(csp.RequireTrustedTypesFor, "'script'").
+		Set(csp.TrustedTypes, "noncekit-demo")},
+		pages.TrustedTypesDemo)
+
+	// Framing: the outer page may frame its own site; of the two framed
+	// pages, one keeps the site's frame-ancestors 'none', one allows 'self'.
+	page(slug(pages.SlugFraming), csp.Group{Name: "demo-framing", Enforce: sitePolicy.Set(csp.FrameSrc, csp.Self)}, pages.FramingDemo)
+	page("/framing/refused", csp.Group{Name: "demo-framed-refused", Enforce: sitePolicy},
+		func(v pages.DemoView) templ.Component { return pages.FramedPage(v, false) })
+	page("/framing/allowed", csp.Group{Name: "demo-framed-allowed", Enforce: sitePolicy.Replace(csp.FrameAncestors, csp.Self)},
+		func(v pages.DemoView) templ.Component { return pages.FramedPage(v, true) })
+
+	// Both headers at once: the site policy enforced, a stricter one
+	// (Trusted Types) only reported. frame-ancestors is dropped from the
+	// report-only copy because browsers ignore it there.
+	page(slug(pages.SlugReportOnlyBeside), csp.Group{Name: "demo-report-only-beside",
+		Enforce: sitePolicy,
+		ReportOnly: sitePolicy.Without(csp.FrameAncestors).
+			Set(csp.RequireTrustedTypesFor, "'script'")},
+		pages.ReportOnlyBesideDemo)
 }

@@ -48,6 +48,24 @@ func (s *Server) routes() http.Handler {
 		})
 	})
 
+	// The policy lab: its page may frame the preview (frame-src 'self'),
+	// and its form is refused cross-origin. Sessions wrap these routes only.
+	r.Group(func(r chi.Router) {
+		r.Use(s.sessions.LoadAndSave)
+		cop := http.NewCrossOriginProtection()
+		cop.SetDenyHandler(http.HandlerFunc(s.labForbidden))
+		lab := s.csp.Middleware(csp.Group{Name: "lab", Enforce: sitePolicy.Set(csp.FrameSrc, csp.Self)})
+		r.With(lab).Get("/lab", s.lab)
+		r.With(lab, cop.Handler).Post("/lab", s.labSubmit)
+		// The preview is in no route group: its handler writes the
+		// learner's policy as its only header.
+		r.Get("/lab/preview", s.labPreview)
+	})
+	// The preview's <object> probe: nothing in it may run, and only this
+	// site may embed it.
+	r.With(s.csp.Middleware(csp.Group{Name: "lab-object", Enforce: apiPolicy.Replace(csp.FrameAncestors, csp.Self)})).
+		Get("/lab/object", s.labObject)
+
 	// JSON, health and the report receiver: nothing may render or frame them.
 	r.Group(func(r chi.Router) {
 		r.Use(api)

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
+
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/internal/reports"
@@ -21,6 +23,10 @@ type Server struct {
 	sink    reports.Sink
 	reports http.Handler
 	handler http.Handler
+	// sessions keeps the policy lab's state. Only the lab's routes load
+	// and save it: LoadAndSave buffers responses, which streaming routes
+	// must not be.
+	sessions *scs.SessionManager
 }
 
 // Option adjusts a Server before its routes are built; tests use it.
@@ -37,10 +43,16 @@ func WithReportSink(sink reports.Sink) Option {
 	return func(s *Server) { s.sink = sink }
 }
 
+// WithSessions replaces the in-memory session manager, to give sessions a
+// persistent store or production cookie settings.
+func WithSessions(sm *scs.SessionManager) Option {
+	return func(s *Server) { s.sessions = sm }
+}
+
 // New builds the server. It fails when any route group's policy is invalid,
 // naming the group, directive and value, so a bad policy never serves.
 func New(log *slog.Logger, cfg config.Config, opts ...Option) (*Server, error) {
-	s := &Server{log: log, cfg: cfg, csp: csp.NewManager(log), sink: reports.LogSink{Logger: log}}
+	s := &Server{log: log, cfg: cfg, csp: csp.NewManager(log), sink: reports.LogSink{Logger: log}, sessions: newSessions()}
 	for _, o := range opts {
 		o(s)
 	}
@@ -70,4 +82,12 @@ func (s *Server) HTTPServer() *http.Server {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+}
+
+// newSessions returns the default session manager: scs's in-memory store,
+// which loses sessions on restart and is fine for the lab's scratch state.
+func newSessions() *scs.SessionManager {
+	sm := scs.New()
+	sm.Cookie.Name = "noncekit_session"
+	return sm
 }

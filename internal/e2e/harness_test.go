@@ -230,7 +230,11 @@ func (m consoleMsg) String() string { return m.Level + ": " + m.Text }
 
 // isCSP reports whether the browser logged the message for a CSP violation:
 // an error when enforced, a warning when report-only.
-func (m consoleMsg) isCSP() bool { return strings.Contains(m.Text, "Content Security Policy") }
+func (m consoleMsg) isCSP() bool {
+	// Trusted Types refusals ("requires 'TrustedHTML' assignment") come
+	// from the same security source without naming the policy.
+	return strings.Contains(m.Text, "Content Security Policy") || strings.HasPrefix(m.Text, "log security: ")
+}
 
 // violationRecorder runs in every document before the page's own scripts,
 // so it hears every securitypolicyviolation, on pages without demo.js too.

@@ -49,9 +49,11 @@ func run(m *testing.M) int {
 	defer cancel()
 
 	start := time.Now()
-	startCtx, cancelStart := context.WithTimeout(ctx, 30*time.Second)
-	defer cancelStart()
-	if err := chromedp.Do(startCtx); err != nil {
+	// The browser lives as long as the context of this first call: it must
+	// be ctx itself, not a child with a timeout, or every test after that
+	// timeout would fail with "context canceled". A hung start is caught by
+	// go test's own -timeout.
+	if err := chromedp.Do(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "FAIL: starting %s: %v\n", path, err)
 		return 1
 	}

@@ -21,10 +21,36 @@ var demoExceptions = []csptest.Option{
 		"the demo shows an un-nonced inline style being blocked"),
 }
 
+// inPanel exempts the elements with tag inside the demo case named name.
+func inPanel(tag, name, reason string) csptest.Option {
+	return csptest.Allow(csptest.All(csptest.Tag(tag), csptest.Inside("data-demo", name)), reason)
+}
+
+// inProbe exempts the elements with tag inside the lab preview's probe name.
+func inProbe(tag, name string) csptest.Option {
+	return csptest.Allow(csptest.All(csptest.Tag(tag), csptest.Inside("data-probe", name)),
+		"the lab preview probes whether the learner's policy lets this run")
+}
+
 // exceptions lists, by route pattern, the problems a page has on purpose.
+// What the browser would allow (a listed hash, 'unsafe-hashes',
+// style-src-attr) is not a problem, so only deliberately blocked elements
+// are listed here.
 var exceptions = map[string][]csptest.Option{
-	"/demo/":            demoExceptions,
-	"/demo/report-only": demoExceptions,
+	"/demo/":                   demoExceptions,
+	"/demo/report-only":        demoExceptions,
+	"/demo/hashes":             {inPanel("script", "altered-script", "a script whose hash is not listed is blocked")},
+	"/demo/inline-handler":     {inPanel("button", "onclick-attribute", "the demo shows onclick= being blocked")},
+	"/demo/unsafe-hashes":      {inPanel("button", "other-handler", "a handler whose hash is not listed stays blocked")},
+	"/demo/style-attr":         {inPanel("div", "style-attribute", "the demo shows style= being blocked")},
+	"/demo/jsonp-allowlist":    {inPanel("script", "jsonp-injected", "the injected JSONP call that an allowlist lets run")},
+	"/demo/jsonp-strict":       {inPanel("script", "jsonp-injected", "the same injected call, blocked by the nonce policy")},
+	"/demo/report-only-beside": {inPanel("script", "inline-script", "an un-nonced script the enforced policy blocks")},
+	"/demo/strict-dynamic":     {inPanel("script", "parser-inserted", "a parser-inserted script without a nonce is blocked")},
+	"/lab/preview": {
+		inProbe("script", "inline-script"), inProbe("script", "external-script"),
+		inProbe("style", "inline-style"), inProbe("div", "style-attr"), inProbe("button", "inline-handler"),
+	},
 }
 
 // TestNonceCoverage requests every GET route of the router (and the error

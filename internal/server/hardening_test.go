@@ -37,14 +37,14 @@ func TestErrorsAreKitPages(t *testing.T) {
 			return r
 		}, 431, "Headers too large"},
 		{"cross-site POST", func() *http.Request {
-			r := httptest.NewRequest("POST", "/csp-report", strings.NewReader("{}"))
-			r.Header.Set("Content-Type", "application/csp-report")
+			r := httptest.NewRequest("POST", "/lab", strings.NewReader("policy=default-src+%27none%27"))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			r.Header.Set("Sec-Fetch-Site", "cross-site")
 			return r
 		}, 403, "Forbidden"},
 		{"POST from another origin", func() *http.Request {
-			r := httptest.NewRequest("POST", "http://example.com/csp-report", strings.NewReader("{}"))
-			r.Header.Set("Content-Type", "application/csp-report")
+			r := httptest.NewRequest("POST", "http://example.com/lab", strings.NewReader("policy=default-src+%27none%27"))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			r.Header.Set("Origin", "https://evil.example")
 			return r
 		}, 403, "Forbidden"},
@@ -64,10 +64,12 @@ func TestErrorsAreKitPages(t *testing.T) {
 func TestSameOriginReportPostsPass(t *testing.T) {
 	s := newTestServer(t)
 	// What Chromium sends: report-uri with Sec-Fetch-Site same-origin,
-	// report-to with no Sec-Fetch-Site but an Origin matching the host.
+	// report-to with no Sec-Fetch-Site but an Origin matching the host, and
+	// a frame refused by frame-ancestors cross-site from an opaque origin.
 	for _, hdr := range []map[string]string{
 		{"Sec-Fetch-Site": "same-origin"},
 		{"Origin": "http://example.com"},
+		{"Sec-Fetch-Site": "cross-site", "Origin": "null"},
 	} {
 		r := httptest.NewRequest("POST", "http://example.com/csp-report?group=site", strings.NewReader(`{"csp-report":{"blocked-uri":"inline","effective-directive":"script-src-elem"}}`))
 		r.Header.Set("Content-Type", "application/csp-report")
@@ -104,11 +106,22 @@ func TestSecurityHeadersOnEveryRoute(t *testing.T) {
 		assert.Equal(t, "nosniff", h.Get("X-Content-Type-Options"), name)
 		assert.Equal(t, "strict-origin-when-cross-origin", h.Get("Referrer-Policy"), name)
 		assert.Equal(t, "same-origin", h.Get("Cross-Origin-Opener-Policy"), name)
-		assert.Equal(t, "same-origin", h.Get("Cross-Origin-Resource-Policy"), name)
-		assert.NotEmpty(t, h.Get("Permissions-Policy"), name)
-		if strings.Contains(h.Get(csp.HeaderCSP), "frame-ancestors 'none'") {
-			assert.Equal(t, "DENY", h.Get("X-Frame-Options"), name)
+		if name == "POST /csp-report" {
+			assert.Equal(t, "cross-origin", h.Get("Cross-Origin-Resource-Policy"), "%s: reports from refused frames come from an opaque origin", name)
 		} else {
+			assert.Equal(t, "same-origin", h.Get("Cross-Origin-Resource-Policy"), name)
+		}
+		assert.NotEmpty(t, h.Get("Permissions-Policy"), name)
+		switch policy := h.Get(csp.HeaderCSP); {
+		case strings.Contains(policy, "frame-ancestors 'none'"):
+			assert.Equal(t, "DENY", h.Get("X-Frame-Options"), name)
+		case strings.Contains(policy, "frame-ancestors 'self'"):
+			assert.Equal(t, "SAMEORIGIN", h.Get("X-Frame-Options"), name)
+		case rt.Pattern == "/lab/preview":
+			// The learner's policy may say nothing of framing; the lab must
+			// still be able to frame its preview, and nothing else may.
+			assert.Equal(t, "SAMEORIGIN", h.Get("X-Frame-Options"), name)
+		default:
 			assert.Empty(t, h.Get("X-Frame-Options"), "%s: only an enforced frame-ancestors sets it", name)
 		}
 		assert.Empty(t, h.Get("Strict-Transport-Security"), "%s: no HSTS over http", name)

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/noncekit/noncekit/internal/devreload"
 	"github.com/noncekit/noncekit/internal/headers"
 	"github.com/noncekit/noncekit/static"
+	"github.com/noncekit/noncekit/views/pages"
 )
 
 // routes declares every route and, in the same place, the policy of each
@@ -21,11 +23,16 @@ func (s *Server) routes() http.Handler {
 	api := s.csp.Middleware(csp.Group{Name: "api", Enforce: apiPolicy})
 
 	// Cross-origin protection for every unsafe method: a form on another
-	// site cannot POST here with the visitor's cookies. Browsers send CSP
-	// reports same-origin (measured in Chromium: Sec-Fetch-Site same-origin
-	// for report-uri; no Sec-Fetch-Site but a matching Origin for
-	// report-to), so the report route needs no exemption.
+	// site cannot POST here with the visitor's cookies. The report route is
+	// the one exemption, measured in Chromium: most reports come
+	// same-origin (report-uri: Sec-Fetch-Site same-origin; report-to: no
+	// Sec-Fetch-Site, an Origin matching Host), but a frame refused by
+	// frame-ancestors reports with Sec-Fetch-Site cross-site and Origin
+	// null, and would be refused. The receiver needs no such protection: it
+	// reads no cookie and changes nothing a visitor owns, and it has its own
+	// size, shape and rate limits.
 	cop := http.NewCrossOriginProtection()
+	cop.AddInsecureBypassPattern("POST /csp-report")
 	cop.SetDenyHandler(s.errorPage(http.StatusForbidden))
 
 	r := chi.NewRouter()
@@ -53,15 +60,37 @@ func (s *Server) routes() http.Handler {
 			// only reported. The nonce is shared with the parent group's.
 			r.With(s.csp.Middleware(csp.Group{Name: "demo-report-only", ReportOnly: sitePolicy})).
 				Get("/report-only", s.demoReportOnly)
+			r.Get("/catalogue", s.catalogue)
+			s.catalogueRoutes(r)
 		})
 	})
+
+	// The policy lab: its page may frame the preview (frame-src 'self'),
+	// and its form is refused cross-origin. Sessions wrap these routes only.
+	r.Group(func(r chi.Router) {
+		r.Use(s.sessions.LoadAndSave)
+		lab := s.csp.Middleware(csp.Group{Name: "lab", Enforce: sitePolicy.Set(csp.FrameSrc, csp.Self)})
+		r.With(lab).Get("/lab", s.lab)
+		r.With(lab).Post("/lab", s.labSubmit) // cross-origin POSTs are refused by the router's guard
+		// The preview is in no route group: its handler writes the
+		// learner's policy as its only header.
+		r.Get("/lab/preview", s.labPreview)
+	})
+	// The preview's <object> probe: nothing in it may run, and only this
+	// site may embed it.
+	r.With(s.csp.Middleware(csp.Group{Name: "lab-object", Enforce: apiPolicy.Replace(csp.FrameAncestors, csp.Self)})).
+		Get("/lab/object", s.labObject)
 
 	// JSON, health and the report receiver: nothing may render or frame them.
 	r.Group(func(r chi.Router) {
 		r.Use(api)
 		r.Get("/healthz", s.healthz)
 		r.Get("/api/policies", s.apiPolicies)
-		r.Post("/csp-report", s.reports.ServeHTTP)
+		// A frame refused by frame-ancestors reports from an opaque
+		// origin; Cross-Origin-Resource-Policy: same-origin would make
+		// Chromium log a blocked response for every such report. The
+		// answer is an empty 204, so there is nothing to protect.
+		r.With(corpCrossOrigin).Post("/csp-report", s.reports.ServeHTTP)
 		if s.cfg.Dev {
 			r.Get(devreload.Path, devreload.Handler(s.stopping).ServeHTTP)
 		}
@@ -78,4 +107,83 @@ func (s *Server) routes() http.Handler {
 	r.NotFound(s.errorPage(http.StatusNotFound).ServeHTTP)
 	r.MethodNotAllowed(s.errorPage(http.StatusMethodNotAllowed).ServeHTTP)
 	return r
+}
+
+// corpCrossOrigin lets a response be read from any origin, for the report
+// receiver's empty answers only.
+func corpCrossOrigin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cross-Origin-Resource-Policy", "cross-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// catalogueRoutes registers the demo catalogue: one page per CSP behaviour,
+// each in its own route group, so each policy below is exactly the header
+// its page is served with. Every policy is derived from sitePolicy, to show
+// how a group extends (Add, Set), narrows (Replace) or drops (Without) a
+// directive of the site's policy.
+func (s *Server) catalogueRoutes(r chi.Router) {
+	page := func(path string, g csp.Group, view func(pages.DemoView) templ.Component) {
+		r.With(s.csp.Middleware(g)).Get(path, s.demoPage(g, view))
+	}
+	slug := func(name string) string { return "/" + name }
+
+	// Handler attributes: the site policy blocks them all...
+	page(slug(pages.SlugInlineHandler), csp.Group{Name: "demo-inline-handler", Enforce: sitePolicy}, pages.InlineHandlerDemo)
+	// ...'unsafe-hashes' lets the hash of one attribute value through.
+	page(slug(pages.SlugUnsafeHashes), csp.Group{Name: "demo-unsafe-hashes",
+		Enforce: sitePolicy.Add(csp.ScriptSrc, csp.UnsafeHashes, csp.SHA256(pages.HandlerAllowed))},
+		pages.UnsafeHashesDemo)
+
+	// style= attributes: blocked by style-src, allowed by style-src-attr alone.
+	page(slug(pages.SlugStyleAttr), csp.Group{Name: "demo-style-attr", Enforce: sitePolicy},
+		func(v pages.DemoView) templ.Component { return pages.StyleAttrDemo(v, false) })
+	page(slug(pages.SlugStyleAttrAllow), csp.Group{Name: "demo-style-attr-allowed",
+		Enforce: sitePolicy.Set(csp.StyleSrcAttr, csp.UnsafeInline)},
+		func(v pages.DemoView) templ.Component { return pages.StyleAttrDemo(v, true) })
+
+	page(slug(pages.SlugEval), csp.Group{Name: "demo-eval", Enforce: sitePolicy}, pages.EvalDemo)
+
+	// Hashes come from the registry the page's blocks were declared in, so
+	// the policy and the markup cannot drift apart.
+	page(slug(pages.SlugHashes), csp.Group{Name: "demo-hashes", Enforce: sitePolicy.
+		Add(csp.ScriptSrc, pages.HashDemo.ScriptHashes()...).
+		Add(csp.StyleSrc, pages.HashDemo.StyleHashes()...)},
+		pages.HashesDemo)
+
+	page(slug(pages.SlugStrictDynamic), csp.Group{Name: "demo-strict-dynamic", Enforce: sitePolicy}, pages.StrictDynamicDemo)
+	page(slug(pages.SlugBaseURI), csp.Group{Name: "demo-base-uri", Enforce: sitePolicy}, pages.BaseURIDemo)
+
+	// JSONP: an allowlist policy (script-src 'self') runs the injected call,
+	// the site's nonce policy does not. The endpoint itself is JavaScript,
+	// never a page: it gets the API policy.
+	page(slug(pages.SlugJSONPAllowlist), csp.Group{Name: "demo-jsonp-allowlist",
+		Enforce: sitePolicy.Replace(csp.ScriptSrc, csp.Self)},
+		func(v pages.DemoView) templ.Component { return pages.JSONPDemo(v, false) })
+	page(slug(pages.SlugJSONPStrict), csp.Group{Name: "demo-jsonp-strict", Enforce: sitePolicy},
+		func(v pages.DemoView) templ.Component { return pages.JSONPDemo(v, true) })
+	r.With(s.csp.Middleware(csp.Group{Name: "demo-jsonp", Enforce: apiPolicy})).Get("/jsonp", s.jsonp)
+
+	page(slug(pages.SlugTrustedTypes), csp.Group{Name: "demo-trusted-types", Enforce: sitePolicy.
+		Set(csp.RequireTrustedTypesFor, "'script'").
+		Set(csp.TrustedTypes, "noncekit-demo")},
+		pages.TrustedTypesDemo)
+
+	// Framing: the outer page may frame its own site; of the two framed
+	// pages, one keeps the site's frame-ancestors 'none', one allows 'self'.
+	page(slug(pages.SlugFraming), csp.Group{Name: "demo-framing", Enforce: sitePolicy.Set(csp.FrameSrc, csp.Self)}, pages.FramingDemo)
+	page("/framing/refused", csp.Group{Name: "demo-framed-refused", Enforce: sitePolicy},
+		func(v pages.DemoView) templ.Component { return pages.FramedPage(v, false) })
+	page("/framing/allowed", csp.Group{Name: "demo-framed-allowed", Enforce: sitePolicy.Replace(csp.FrameAncestors, csp.Self)},
+		func(v pages.DemoView) templ.Component { return pages.FramedPage(v, true) })
+
+	// Both headers at once: the site policy enforced, a stricter one
+	// (Trusted Types) only reported. frame-ancestors is dropped from the
+	// report-only copy because browsers ignore it there.
+	page(slug(pages.SlugReportOnlyBeside), csp.Group{Name: "demo-report-only-beside",
+		Enforce: sitePolicy,
+		ReportOnly: sitePolicy.Without(csp.FrameAncestors).
+			Set(csp.RequireTrustedTypesFor, "'script'")},
+		pages.ReportOnlyBesideDemo)
 }

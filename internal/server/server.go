@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
+
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/internal/reports"
@@ -29,6 +31,10 @@ type Server struct {
 	reports  http.Handler
 	handler  http.Handler
 	site     func(http.Handler) http.Handler // the site group's CSP middleware, for error pages
+	// sessions keeps per-visitor state (the policy lab's policy). Only the
+	// routes that need it load and save it: LoadAndSave buffers responses,
+	// which streaming routes must not be.
+	sessions *scs.SessionManager
 }
 
 // Option adjusts a Server before its routes are built; tests use it.
@@ -45,10 +51,17 @@ func WithReportSink(sink reports.Sink) Option {
 	return func(s *Server) { s.sink = sink }
 }
 
+// WithSessions replaces the in-memory session manager, to give sessions a
+// persistent store or production cookie settings.
+func WithSessions(sm *scs.SessionManager) Option {
+	return func(s *Server) { s.sessions = sm }
+}
+
 // New builds the server. It fails when any route group's policy is invalid,
 // naming the group, directive and value, so a bad policy never serves.
 func New(log *slog.Logger, cfg config.Config, opts ...Option) (*Server, error) {
-	s := &Server{log: log, cfg: cfg, csp: csp.NewManager(log), sink: reports.LogSink{Logger: log}, stopping: make(chan struct{})}
+	s := &Server{log: log, cfg: cfg, csp: csp.NewManager(log), sink: reports.LogSink{Logger: log},
+		stopping: make(chan struct{}), sessions: newSessions()}
 	for _, o := range opts {
 		o(s)
 	}
@@ -118,4 +131,12 @@ func (s *Server) HTTPServer() *http.Server {
 	}
 	hs.RegisterOnShutdown(s.Stop)
 	return hs
+}
+
+// newSessions returns the default session manager: scs's in-memory store,
+// which loses sessions on restart and is fine for the lab's scratch state.
+func newSessions() *scs.SessionManager {
+	sm := scs.New()
+	sm.Cookie.Name = "noncekit_session"
+	return sm
 }

@@ -8,6 +8,11 @@
 //	@components.Stylesheet("css/app.css")    // <link rel="stylesheet">
 //	@components.InlineStyle(css)             // <style>…</style>
 //
+// A static inline block can be allowed by its hash instead of the nonce:
+// declare it once with [Hashes.Script] or [Hashes.Style] (or [HashedScript],
+// [HashedStyle]) and add the registry's hashes to its route group's policy.
+// It renders without a nonce attribute.
+//
 // Files are named as they sit in static/; the components resolve their
 // content-hashed URLs and Subresource Integrity values.
 package components

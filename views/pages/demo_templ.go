@@ -346,7 +346,11 @@ func DemoPage(d Demo) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "<div class=\"probe\">Green with a border if this panel's style applied.</div><p class=\"why\">Applied. <code>components.InlineStyle</code> stamped the nonce.</p><p class=\"muted\">Expected: applied.</p></section></div><h2>Violations your browser raised</h2><p class=\"muted\">Every time the browser refuses (or, report-only, would refuse) something, it fires a <code>securitypolicyviolation</code> event in the page and sends a report to this server's <code>/csp-report</code> endpoint, where it is logged.</p><div class=\"card\"><p id=\"violations-empty\" class=\"muted\">None yet.</p><ol id=\"violations\" class=\"violations\"></ol></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "<div class=\"probe\">Green with a border if this panel's style applied.</div><p class=\"why\">Applied. <code>components.InlineStyle</code> stamped the nonce.</p><p class=\"muted\">Expected: applied.</p></section></div><h2>Violations your browser raised</h2><p class=\"muted\">Every time the browser refuses (or, report-only, would refuse) something, it fires a <code>securitypolicyviolation</code> event in the page and sends a report to this server's <code>/csp-report</code> endpoint, where it is logged.</p><div class=\"card\"><p id=\"violations-empty\" class=\"muted\">None yet.</p><ol id=\"violations\" class=\"violations\"></ol></div><h2>More demos</h2><p class=\"muted\">One CSP behaviour per page, each under its own policy. <a href=\"/demo/catalogue\">The whole catalogue</a>.</p>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = demoGrid().Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

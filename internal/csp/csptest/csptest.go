@@ -17,6 +17,9 @@ package csptest
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"maps"
@@ -198,14 +201,15 @@ func Check(h http.Header, body []byte, opts ...Option) []Problem {
 		problems = append(problems, Problem{Kind: Cacheable,
 			Detail: fmt.Sprintf("the response carries a nonce but Cache-Control is %q: add no-store", h.Get("Cache-Control"))})
 	}
-	if len(nonces) == 0 {
-		problems = append(problems, Problem{Kind: NoHeaderNonce,
-			Detail: "no 'nonce-…' source in Content-Security-Policy or Content-Security-Policy-Report-Only"})
-	}
 
+	pol := readPolicy(h)
 	z := html.NewTokenizer(bytes.NewReader(body))
 	line, col := 1, 1
 	var stack []Element
+	// hashCheck is the MissingNonce problem of the inline script or style
+	// just opened: dropped when the policy lists the hash of its text, as
+	// the browser then runs it without a nonce (automatic hashes).
+	hashCheck := -1
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
@@ -219,6 +223,16 @@ func Check(h http.Header, body []byte, opts ...Option) []Problem {
 		} else {
 			col += len(raw)
 		}
+		if hashCheck >= 0 {
+			text := ""
+			if tt == html.TextToken {
+				text = string(raw)
+			}
+			if pol.allowsHash(text) {
+				problems = slices.Delete(problems, hashCheck, hashCheck+1)
+			}
+			hashCheck = -1
+		}
 		switch tt {
 		case html.StartTagToken, html.SelfClosingTagToken:
 			tok := z.Token()
@@ -228,9 +242,13 @@ func Check(h http.Header, body []byte, opts ...Option) []Problem {
 					el.Attrs[a.Key] = a.Val
 				}
 			}
-			if found := checkElement(el, tok.DataAtom, nonces); len(found) > 0 && !c.allowed(el) {
+			if found := checkElement(el, tok.DataAtom, nonces, pol); len(found) > 0 && !c.allowed(el) {
 				for _, p := range found {
 					p.Line, p.Col, p.Element = start, startCol, describe(tok)
+					_, hasSrc := el.Attr("src")
+					if (p.Kind == MissingNonce || p.Kind == NoHeaderNonce) && tt == html.StartTagToken && !hasSrc && tok.DataAtom != atom.Link {
+						hashCheck = len(problems)
+					}
 					problems = append(problems, p)
 				}
 			}
@@ -269,12 +287,15 @@ func (c *config) allowed(el Element) bool {
 }
 
 // checkElement returns el's problems, without line or element filled in.
-func checkElement(el Element, a atom.Atom, nonces []string) []Problem {
+func checkElement(el Element, a atom.Atom, nonces []string, pol policy) []Problem {
 	var out []Problem
 	needsNonce := a == atom.Script || a == atom.Style
 	if a == atom.Link {
 		rel, _ := el.Attr("rel")
 		needsNonce = hasToken(rel, "stylesheet")
+	}
+	if needsNonce && len(nonces) == 0 {
+		out = append(out, Problem{Kind: NoHeaderNonce, Detail: "this element needs a nonce, but the response's policy has no 'nonce-…' source"})
 	}
 	if needsNonce && len(nonces) > 0 {
 		n, ok := el.Attr("nonce")
@@ -289,9 +310,9 @@ func checkElement(el Element, a atom.Atom, nonces []string) []Problem {
 	for _, key := range slices.Sorted(maps.Keys(el.Attrs)) {
 		v := el.Attrs[key]
 		switch {
-		case strings.HasPrefix(key, "on") && len(key) > 2:
+		case strings.HasPrefix(key, "on") && len(key) > 2 && !pol.allowsHandler(v):
 			out = append(out, Problem{Kind: InlineHandler, Detail: key + "= never runs under a nonce policy: attach the handler with addEventListener in a nonced script"})
-		case key == "style":
+		case key == "style" && !pol.styleAttrs:
 			out = append(out, Problem{Kind: StyleAttribute, Detail: "style= is blocked by style-src without 'unsafe-inline': use a class"})
 		case urlAttrs[key] && isJavaScriptURL(v):
 			out = append(out, Problem{Kind: JavaScriptURL, Detail: key + "= holds a javascript: URL: use a button and a nonced script"})
@@ -397,3 +418,60 @@ func requestName(resp *http.Response) string {
 	}
 	return "response"
 }
+
+// policy is what Check needs to know of the response's policies beyond
+// their nonces: which hashes they list, and what they let through that a
+// nonce cannot, so that only what the browser would block is reported.
+type policy struct {
+	hashes       map[string]bool // "sha256-…" as listed
+	unsafeHashes bool            // 'unsafe-hashes': listed hashes also allow handlers
+	styleAttrs   bool            // style-src-attr 'unsafe-inline'
+}
+
+func readPolicy(h http.Header) policy {
+	p := policy{hashes: map[string]bool{}}
+	for _, name := range []string{"Content-Security-Policy", "Content-Security-Policy-Report-Only"} {
+		for _, v := range h.Values(name) {
+			for d := range strings.SplitSeq(v, ";") {
+				fields := strings.Fields(d)
+				if len(fields) == 0 {
+					continue
+				}
+				dir := strings.ToLower(fields[0])
+				for _, src := range fields[1:] {
+					switch {
+					case strings.HasPrefix(src, "'sha") && strings.HasSuffix(src, "'"):
+						p.hashes[strings.Trim(src, "'")] = true
+					case src == "'unsafe-hashes'":
+						p.unsafeHashes = true
+					case src == "'unsafe-inline'" && dir == "style-src-attr":
+						p.styleAttrs = true
+					}
+				}
+			}
+		}
+	}
+	return p
+}
+
+// allowsHash reports whether the policy lists a hash of text.
+func (p policy) allowsHash(text string) bool {
+	if len(p.hashes) == 0 {
+		return false
+	}
+	s256, s384, s512 := sha256.Sum256([]byte(text)), sha512.Sum384([]byte(text)), sha512.Sum512([]byte(text))
+	for _, h := range []string{
+		"sha256-" + base64.StdEncoding.EncodeToString(s256[:]),
+		"sha384-" + base64.StdEncoding.EncodeToString(s384[:]),
+		"sha512-" + base64.StdEncoding.EncodeToString(s512[:]),
+	} {
+		if p.hashes[h] {
+			return true
+		}
+	}
+	return false
+}
+
+// allowsHandler reports whether an event handler attribute with value v
+// runs: only with 'unsafe-hashes' and the hash of exactly that value.
+func (p policy) allowsHandler(v string) bool { return p.unsafeHashes && p.allowsHash(v) }

@@ -1,6 +1,8 @@
 package csptest
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,6 +21,23 @@ func nonced() http.Header {
 	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'nonce-"+nonce+"' 'strict-dynamic'")
 	h.Set("Cache-Control", "no-store")
 	return h
+}
+
+// sha returns the hash source of content, without quotes.
+func sha(content string) string {
+	sum := sha256.Sum256([]byte(content))
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// withHeader appends directives to h's policy.
+func withHeader(h http.Header, directives string) http.Header {
+	h.Set("Content-Security-Policy", h.Get("Content-Security-Policy")+"; "+directives)
+	return h
+}
+
+// hashed adds the hash of content to h's script-src and style-src.
+func hashed(h http.Header, content string) http.Header {
+	return withHeader(h, "style-src '"+sha(content)+"'; script-src-elem 'nonce-"+nonce+"' '"+sha(content)+"'")
 }
 
 // page wraps body lines in a document; the first body line is line 3.
@@ -83,7 +102,24 @@ func TestCheck(t *testing.T) {
 		{"nonce without no-store", http.Header{"Content-Security-Policy": {"script-src 'nonce-" + nonce + "'"}},
 			page(`<p>x</p>`), nil, []got{{Cacheable, 0}}},
 		{"no nonce in the header", http.Header{"Content-Security-Policy": {"default-src 'self'"}},
-			page(`<script src="/a.js"></script>`), nil, []got{{NoHeaderNonce, 0}}},
+			page(`<script src="/a.js"></script>`), nil, []got{{NoHeaderNonce, 3}}},
+		{"no nonce in the header, nothing needs one", http.Header{"Content-Security-Policy": {"default-src 'none'"}},
+			page(`<p>an object's document</p>`), nil, []got{}},
+		{"hash-only page: listed hash runs, another is reported", http.Header{"Content-Security-Policy": {
+			"default-src 'self'; script-src '" + string(sha("ok()")) + "'; style-src '" + string(sha("p{}")) + "'"}},
+			page(`<script>ok()</script>`, `<style>p{}</style>`, `<script>ok() </script>`), nil, []got{{NoHeaderNonce, 5}}},
+		{"listed hash next to a nonce", hashed(nonced(), "ok()"),
+			page(`<script>ok()</script>`, `<script>other()</script>`, `<script></script>`), nil, []got{{MissingNonce, 4}, {MissingNonce, 5}}},
+		{"hash of the empty script", hashed(nonced(), ""),
+			page(`<script></script>`), nil, []got{}},
+		{"a hash never allows a src", hashed(nonced(), ""),
+			page(`<script src="/a.js"></script>`), nil, []got{{MissingNonce, 3}}},
+		{"unsafe-hashes allows exactly the listed handler", withHeader(nonced(), "script-src 'unsafe-hashes' '"+string(sha("go()"))+"'"),
+			page(`<button onclick="go()">`, `<button onclick="go(1)">`), nil, []got{{InlineHandler, 4}}},
+		{"a hash without unsafe-hashes allows no handler", hashed(nonced(), "go()"),
+			page(`<button onclick="go()">`), nil, []got{{InlineHandler, 3}}},
+		{"style-src-attr 'unsafe-inline' allows style=", withHeader(nonced(), "style-src-attr 'unsafe-inline'"),
+			page(`<p style="color: red">`), nil, []got{}},
 		{"multi-line tags keep counting", nonced(), page(`<div`, `  class="x">`, `</div>`, `<script>`, `x()`, `</script>`, `<p onclick="x()">`), nil,
 			[]got{{MissingNonce, 6}, {InlineHandler, 9}}},
 		{"script text is not markup", nonced(), page(`<script `+n+`>const s = "<script>a()</script" + ">";</script>`, `<p style="a">`), nil,

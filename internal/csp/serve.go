@@ -1,0 +1,47 @@
+package csp
+
+import (
+	"encoding/base64"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/a-h/templ"
+)
+
+// ServePolicy sets p as the response's enforced Content-Security-Policy,
+// filling every nonce slot with a fresh nonce, and returns r with that nonce
+// in its context for templ and [NonceFrom]. It is for a policy known only
+// at request time, such as the one a learner types into the policy lab;
+// route groups, whose policies are known at start-up, use [Manager].
+//
+// The header is exactly p: no report-uri is added. p is validated again
+// here, leniently like [ParseLenient], so whatever the caller did, an
+// invalid policy is never written into a header; on error no header is set.
+// rnd is the nonce source, nil for crypto/rand.
+func ServePolicy(w http.ResponseWriter, r *http.Request, p Policy, rnd io.Reader) (*http.Request, error) {
+	if p.IsZero() {
+		return r, errors.New("csp: empty policy")
+	}
+	if err := p.validate(false); err != nil {
+		return r, err
+	}
+	var raw [NonceBytes]byte
+	if err := readNonce(rnd, &raw); err != nil {
+		return r, err
+	}
+	// build fills the slots; a policy without any still gets a nonce for
+	// the page's nonced elements, which then simply do not match it.
+	t := newTemplate(p.String())
+	var header, nonce string
+	if t.hasSlot() {
+		header, nonce = t.build(&raw)
+	} else {
+		header, nonce = t.parts[0], base64.StdEncoding.EncodeToString(raw[:])
+	}
+	h := w.Header()
+	h.Set(HeaderCSP, header)
+	h.Del(HeaderCSPReportOnly)
+	h["Cache-Control"] = noStore
+	return r.WithContext(templ.WithNonce(r.Context(), nonce)), nil
+}

@@ -1,0 +1,55 @@
+package csp
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestServePolicy(t *testing.T) {
+	tests := []struct {
+		name    string
+		policy  Policy
+		want    string // {n} is the nonce put in the context
+		wantErr string
+	}{
+		{"nonce slot filled", New().Set(ScriptSrc, Nonce).Set(ObjectSrc, None), "script-src 'nonce-{n}'; object-src 'none'", ""},
+		{"no slot, exact", New().Set(DefaultSrc, Self), "default-src 'self'", ""},
+		{"lenient: no default-src", New().Set(ImgSrc, Data), "img-src data:", ""},
+		{"empty", New(), "", "empty policy"},
+		{"invalid source", New().Set(DefaultSrc, "'self'\r\nX-Evil: 1"), "", "whitespace"},
+		{"duplicate", New().Set(DefaultSrc, Self).Set(DefaultSrc, None), "", "duplicate"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			r2, err := ServePolicy(rec, r, tt.policy, nil)
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				assert.Empty(t, rec.Header().Get(HeaderCSP), "no header for an invalid policy")
+				return
+			}
+			require.NoError(t, err)
+			nonce := NonceFrom(r2.Context())
+			require.Len(t, nonce, nonceLen)
+			assert.Equal(t, strings.ReplaceAll(tt.want, "{n}", nonce), rec.Header().Get(HeaderCSP))
+			assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+		})
+	}
+}
+
+func TestServePolicyFailingRandomSource(t *testing.T) {
+	rec := httptest.NewRecorder()
+	_, err := ServePolicy(rec, httptest.NewRequest(http.MethodGet, "/", nil), New().Set(ScriptSrc, Nonce), failReader{})
+	require.Error(t, err)
+	assert.Empty(t, rec.Header().Get(HeaderCSP))
+}
+
+type failReader struct{}
+
+func (failReader) Read([]byte) (int, error) { return 0, assert.AnError }

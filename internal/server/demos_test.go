@@ -1,0 +1,178 @@
+package server
+
+import (
+	"html"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/views/pages"
+)
+
+// site is the site policy's header up to report-uri, with {n} for the nonce.
+const site = "default-src 'self'; script-src 'nonce-{n}' 'strict-dynamic'; style-src 'self' 'nonce-{n}'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+
+func TestCatalogueGroupsSendTheirPolicies(t *testing.T) {
+	s := newTestServer(t)
+	handler := csp.SHA256(pages.HandlerAllowed)
+	tests := []struct {
+		path, enforce, reportOnly string // {n} is the response's nonce
+	}{
+		{"/demo/inline-handler", site + "; report-uri /csp-report?group=demo-inline-handler", ""},
+		{"/demo/unsafe-hashes", strings.Replace(site, "'strict-dynamic'", "'strict-dynamic' 'unsafe-hashes' "+string(handler), 1) + "; report-uri /csp-report?group=demo-unsafe-hashes", ""},
+		{"/demo/style-attr", site + "; report-uri /csp-report?group=demo-style-attr", ""},
+		{"/demo/style-attr-allowed", site + "; style-src-attr 'unsafe-inline'; report-uri /csp-report?group=demo-style-attr-allowed", ""},
+		{"/demo/eval", site + "; report-uri /csp-report?group=demo-eval", ""},
+		{"/demo/strict-dynamic", site + "; report-uri /csp-report?group=demo-strict-dynamic", ""},
+		{"/demo/base-uri", site + "; report-uri /csp-report?group=demo-base-uri", ""},
+		{"/demo/jsonp-allowlist", strings.Replace(site, "'nonce-{n}' 'strict-dynamic'", "'self'", 1) + "; report-uri /csp-report?group=demo-jsonp-allowlist", ""},
+		{"/demo/jsonp-strict", site + "; report-uri /csp-report?group=demo-jsonp-strict", ""},
+		{"/demo/trusted-types", site + "; require-trusted-types-for 'script'; trusted-types noncekit-demo; report-uri /csp-report?group=demo-trusted-types", ""},
+		{"/demo/framing", site + "; frame-src 'self'; report-uri /csp-report?group=demo-framing", ""},
+		{"/demo/framing/refused", site + "; report-uri /csp-report?group=demo-framed-refused", ""},
+		{"/demo/framing/allowed", strings.Replace(site, "frame-ancestors 'none'", "frame-ancestors 'self'", 1) + "; report-uri /csp-report?group=demo-framed-allowed", ""},
+		{"/demo/report-only-beside", site + "; report-uri /csp-report?group=demo-report-only-beside",
+			strings.Replace(site, "frame-ancestors 'none'; ", "", 1) + "; require-trusted-types-for 'script'; report-uri /csp-report?group=demo-report-only-beside"},
+		{"/demo/catalogue", site + "; report-uri /csp-report?group=demo", ""},
+		{"/lab", site + "; frame-src 'self'; report-uri /csp-report?group=lab", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			rec := get(t, s, tt.path)
+			require.Equal(t, http.StatusOK, rec.Code)
+			h := rec.Header()
+			m := headerNonceRE.FindStringSubmatch(h.Get(csp.HeaderCSP))
+			require.NotNil(t, m, "every catalogue page is nonced")
+			fill := func(v string) string { return strings.ReplaceAll(v, "{n}", m[1]) }
+			assert.Equal(t, fill(tt.enforce), h.Get(csp.HeaderCSP))
+			assert.Equal(t, fill(tt.reportOnly), h.Get(csp.HeaderCSPReportOnly))
+			assert.Len(t, h.Values(csp.HeaderCSP), 1, "a child group replaces its parent's header")
+			assert.Equal(t, "no-store", h.Get("Cache-Control"))
+		})
+	}
+}
+
+var (
+	bareScriptRE = regexp.MustCompile(`(?s)<script>(.*?)</script>`)
+	bareStyleRE  = regexp.MustCompile(`(?s)<style>(.*?)</style>`)
+	onclickRE    = regexp.MustCompile(`onclick=(?:"([^"]*)"|'([^']*)')`)
+)
+
+// TestHashesMatchTheRenderedInlineContent computes the hash of every
+// un-nonced inline block the page renders, as the browser does, and checks
+// the header against it: the hashed blocks are allowed, the altered one is not.
+func TestHashesMatchTheRenderedInlineContent(t *testing.T) {
+	rec := get(t, newTestServer(t), "/demo/hashes")
+	require.Equal(t, http.StatusOK, rec.Code)
+	body, header := rec.Body.String(), rec.Header().Get(csp.HeaderCSP)
+	directive := func(name string) string {
+		for d := range strings.SplitSeq(header, ";") {
+			if f := strings.Fields(d); len(f) > 0 && f[0] == name {
+				return d
+			}
+		}
+		return ""
+	}
+	scripts := bareScriptRE.FindAllStringSubmatch(body, -1)
+	require.Len(t, scripts, 2, "the hashed script and the altered copy, both without a nonce")
+	assert.Contains(t, directive("script-src"), string(csp.SHA256(scripts[0][1])), "hashed script")
+	assert.NotContains(t, header, string(csp.SHA256(scripts[1][1])), "altered script")
+	assert.Equal(t, pages.DemoScript, scripts[0][1])
+
+	styles := bareStyleRE.FindAllStringSubmatch(body, -1)
+	require.Len(t, styles, 1)
+	assert.Contains(t, directive("style-src"), string(csp.SHA256(styles[0][1])))
+	assert.Equal(t, pages.HashDemo.ScriptHashes(), []csp.Source{csp.SHA256(scripts[0][1])})
+}
+
+// TestUnsafeHashesMatchesExactlyOneHandler hashes each onclick value as the
+// browser does (after HTML-decoding the attribute).
+func TestUnsafeHashesMatchesExactlyOneHandler(t *testing.T) {
+	rec := get(t, newTestServer(t), "/demo/unsafe-hashes")
+	header := rec.Header().Get(csp.HeaderCSP)
+	var allowed []string
+	for _, m := range onclickRE.FindAllStringSubmatch(rec.Body.String(), -1) {
+		v := html.UnescapeString(m[1] + m[2])
+		if strings.Contains(header, string(csp.SHA256(v))) {
+			allowed = append(allowed, v)
+		}
+	}
+	assert.Equal(t, []string{pages.HandlerAllowed}, allowed)
+	assert.Contains(t, header, "'unsafe-hashes'")
+}
+
+func TestJSONPCallbackValidation(t *testing.T) {
+	s := newTestServer(t)
+	tests := []struct {
+		query  string
+		status int
+		body   string
+	}{
+		{"callback=noncekitJsonp", 200, `/**/noncekitJsonp({"demo":"jsonp"});` + "\n"},
+		{"callback=a.b.c", 200, `/**/a.b.c({"demo":"jsonp"});` + "\n"},
+		{"callback=$_0", 200, `/**/$_0({"demo":"jsonp"});` + "\n"},
+		{"callback=" + strings.Repeat("a", 64), 200, "/**/" + strings.Repeat("a", 64) + `({"demo":"jsonp"});` + "\n"},
+		{"callback=" + strings.Repeat("a", 65), 400, ""},
+		{"", 400, ""},
+		{"callback=", 400, ""},
+		{"callback=1abc", 400, ""},
+		{"callback=.a", 400, ""},
+		{"callback=alert(1)", 400, ""},
+		{"callback=a;alert(1)", 400, ""},
+		{"callback=a%0Aalert(1)", 400, ""},
+		{"callback=a%20b", 400, ""},
+		{"callback=a%27", 400, ""},
+		{"callback=%3Cscript%3E", 400, ""},
+		{"callback=caf%C3%A9", 400, ""},
+		{"callback=a&callback=b", 400, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			rec := get(t, s, "/demo/jsonp?"+tt.query)
+			assert.Equal(t, tt.status, rec.Code)
+			assert.Equal(t, "nosniff", rec.Header().Get("X-Content-Type-Options"))
+			if tt.status == 200 {
+				assert.Equal(t, "text/javascript; charset=utf-8", rec.Header().Get("Content-Type"))
+				assert.Equal(t, tt.body, rec.Body.String())
+			} else {
+				assert.Equal(t, "text/plain; charset=utf-8", rec.Header().Get("Content-Type"))
+				assert.NotContains(t, rec.Body.String(), "alert", "the refused name is not echoed")
+			}
+		})
+	}
+}
+
+var (
+	demoCaseRE = regexp.MustCompile(`<[a-z]+ [^>]*data-demo="([^"]+)"[^>]*>`)
+	expectedRE = regexp.MustCompile(`data-expected="([a-z]+)"`)
+)
+
+// TestCatalogueFollowsTheDemoContract checks what the browser suite relies
+// on: every page is linked from /demo and the catalogue, loads demos.js,
+// and each case has a name and a fixed expected outcome.
+func TestCatalogueFollowsTheDemoContract(t *testing.T) {
+	s := newTestServer(t)
+	demo, index := get(t, s, "/demo").Body.String(), get(t, s, "/demo/catalogue").Body.String()
+	for _, d := range pages.Catalogue {
+		t.Run(d.Slug, func(t *testing.T) {
+			assert.Contains(t, demo, `href="`+d.Path()+`"`, "linked from /demo")
+			assert.Contains(t, index, `href="`+d.Path()+`"`, "linked from the catalogue")
+			rec := get(t, s, d.Path())
+			require.Equal(t, http.StatusOK, rec.Code)
+			body := rec.Body.String()
+			assert.Regexp(t, `<script src="/static/js/demos\.[0-9a-f]+\.js"[^>]* nonce="[^"]+"`, body)
+			cases := demoCaseRE.FindAllStringSubmatch(body, -1)
+			require.NotEmpty(t, cases)
+			for _, c := range cases {
+				assert.Regexp(t, expectedRE, c[0], "case %s", c[1])
+				assert.NotContains(t, c[0], "data-outcome", "outcomes are the browser's to write")
+			}
+			assert.Contains(t, body, csp.HeaderCSP+": "+html.EscapeString(rec.Header().Get(csp.HeaderCSP)), "the header is shown")
+		})
+	}
+}

@@ -1,0 +1,100 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/views/pages"
+)
+
+// labSessionKey holds the learner's last valid policy, serialized.
+const labSessionKey = "lab.policy"
+
+// labMaxBody bounds a POST /lab body: the longest policy csp.Parse accepts,
+// percent-encoded (at worst three bytes per byte), plus the field name.
+// A larger body is refused with 413 before it is read into memory.
+const labMaxBody = 3*csp.MaxPolicyLen + 1024
+
+// labPolicy returns the policy the learner last saved, or the default. It
+// parses it again: a policy goes into the session only after validation,
+// but a session store is outside this package's control.
+func (s *Server) labPolicy(r *http.Request) csp.Policy {
+	if text := s.sessions.GetString(r.Context(), labSessionKey); text != "" {
+		if p, err := csp.ParseLenient(text); err == nil {
+			return p
+		}
+	}
+	p, err := csp.ParseLenient(pages.DefaultLabPolicy)
+	if err != nil {
+		panic("server: the lab's default policy is invalid: " + err.Error()) // a constant: caught by the tests
+	}
+	return p
+}
+
+// labView describes a valid policy for the lab page.
+func labView(p csp.Policy) pages.Lab {
+	return pages.Lab{Policy: p.String(), Header: p.String(), Findings: csp.Lint(p, csp.AsHeader), Sandboxed: p.Has(csp.Sandbox)}
+}
+
+// lab is GET /lab.
+func (s *Server) lab(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, pages.LabPage(labView(s.labPolicy(r))))
+}
+
+// labSubmit is POST /lab: validate, save in the session, redirect (303) to
+// GET /lab so a reload does not resubmit. An invalid policy is shown back
+// with the error and a 400; nothing is saved.
+func (s *Server) labSubmit(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, labMaxBody)
+	if err := r.ParseForm(); err != nil {
+		if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			s.render(w, r, http.StatusRequestEntityTooLarge, pages.LabError("Policy too large",
+				"The form was larger than "+strconv.FormatInt(mbe.Limit, 10)+" bytes. A policy may be at most "+
+					strconv.Itoa(csp.MaxPolicyLen)+" bytes: real ones are a few hundred."))
+			return
+		}
+		s.render(w, r, http.StatusBadRequest, pages.LabError("Unreadable form", "The form could not be read: "+err.Error()))
+		return
+	}
+	text := strings.TrimSpace(r.PostForm.Get("policy"))
+	p, err := parseLabPolicy(text)
+	if err != nil {
+		s.render(w, r, http.StatusBadRequest, pages.LabPage(pages.Lab{Policy: text, Error: err.Error()}))
+		return
+	}
+	s.sessions.Put(r.Context(), labSessionKey, p.String())
+	http.Redirect(w, r, "/lab", http.StatusSeeOther)
+}
+
+// parseLabPolicy reads a learner's policy. It is lenient about default-src,
+// because a partial policy is worth previewing and the linter explains
+// what is missing; everything else follows the CSP grammar.
+func parseLabPolicy(text string) (csp.Policy, error) {
+	if text == "" {
+		return csp.Policy{}, errors.New("the policy is empty: type at least one directive, such as default-src 'self'")
+	}
+	return csp.ParseLenient(text)
+}
+
+// labPreview is GET /lab/preview, served with exactly the learner's policy
+// and a fresh nonce. It is outside every route group: the learner's policy
+// applies to this response alone, so it can never weaken another page's.
+func (s *Server) labPreview(w http.ResponseWriter, r *http.Request) {
+	p := s.labPolicy(r)
+	r, err := csp.ServePolicy(w, r, p, s.csp.Rand)
+	if err != nil {
+		// The policy was validated above, so only the nonce source fails here.
+		s.log.ErrorContext(r.Context(), "lab preview: no policy header, refusing to serve", "error", err)
+		http.Error(w, "internal server error", http.StatusInternalServerError)
+		return
+	}
+	// The learner's frame-ancestors decides who may frame the preview. When
+	// it has none, X-Frame-Options keeps framing to this site (the lab);
+	// browsers ignore X-Frame-Options when frame-ancestors is present.
+	w.Header().Set("X-Frame-Options", "SAMEORIGIN")
+	s.render(w, r, http.StatusOK, pages.LabPreview(csp.HeaderCSP+": "+w.Header().Get(csp.HeaderCSP)))
+}
+

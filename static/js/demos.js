@@ -1,0 +1,196 @@
+// demos.js: the checker of every page in the demo catalogue (/demo/…).
+// It is loaded nonced in <head>, before the panels, so it hears every
+// securitypolicyviolation they cause. After `load` it runs each panel's
+// check, writes what actually happened into the panel's data-outcome, and
+// only then sets body[data-demo-ready="true"]: the browser tests wait for
+// that attribute and compare data-outcome with data-expected.
+//
+// It never writes HTML from strings (only textContent), so it also runs
+// unchanged on the Trusted Types page.
+(() => {
+  "use strict";
+  const violations = [];
+
+  document.addEventListener("securitypolicyviolation", (e) => {
+    violations.push({
+      directive: e.effectiveDirective,
+      blocked: e.blockedURI,
+      disposition: e.disposition,
+      line: e.lineNumber,
+    });
+    renderViolations();
+  });
+
+  // Called by handler attributes; it marks the handler's panel.
+  window.noncekitMark = (el) => {
+    el.closest("[data-demo]").dataset.ran = "true";
+  };
+
+  // The JSONP demo's callback, named in the injected script's URL.
+  window.noncekitJsonp = (data) => {
+    const el = document.querySelector('[data-demo="jsonp-injected"]');
+    if (el && data && data.demo === "jsonp") el.dataset.ran = "true";
+  };
+
+  const ran = (el) => (el.dataset.ran === "true" ? "ran" : "blocked");
+
+  const applied = (el) => {
+    const probe = el.querySelector(".probe");
+    return getComputedStyle(probe).getPropertyValue("--applied").trim() === "yes" ? "applied" : "blocked";
+  };
+
+  // waitFor resolves true once pred holds, or false after ms, for what may
+  // finish after `load`: a script a loader appended, a violation event still
+  // queued. It re-checks on every violation and every subresource load or
+  // error (captured at the document), so it does not depend on timers alone:
+  // some headless modes run no timers once the page has loaded.
+  const waiters = new Set();
+  const recheck = () => {
+    for (const w of waiters) w();
+  };
+  document.addEventListener("securitypolicyviolation", recheck);
+  document.addEventListener("load", recheck, true);
+  document.addEventListener("error", recheck, true);
+  const waitFor = (pred, ms) =>
+    new Promise((resolve) => {
+      const start = performance.now();
+      const tick = () => {
+        if (pred()) done(true);
+        else if (performance.now() - start > ms) done(false);
+      };
+      const done = (v) => {
+        waiters.delete(tick);
+        clearInterval(timer);
+        resolve(v);
+      };
+      waiters.add(tick);
+      const timer = setInterval(tick, 20);
+      tick();
+    });
+
+  const click = (el) => {
+    el.querySelector("button").click();
+    return ran(el);
+  };
+
+  const tryCompile = (fn) => {
+    try {
+      fn();
+      return "ran";
+    } catch (e) {
+      return e instanceof EvalError ? "blocked" : "error: " + e.name;
+    }
+  };
+
+  // setHTML assigns value to the probe's innerHTML and says whether the
+  // probe changed: a refused assignment throws and leaves it as it was.
+  const setHTML = (el, value) => {
+    const probe = el.querySelector(".probe");
+    const before = probe.textContent;
+    try {
+      probe.innerHTML = value;
+    } catch (e) {
+      if (!(e instanceof TypeError)) return "error: " + e.name;
+    }
+    return probe.textContent !== before ? "ran" : "blocked";
+  };
+
+  const escapeHTML = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+  // A same-origin frame's document is readable only if it really loaded:
+  // a frame the browser refused holds a cross-origin error page.
+  const frameLoaded = (el) => {
+    let doc = null;
+    try {
+      doc = el.querySelector("iframe").contentDocument;
+    } catch {
+      doc = null;
+    }
+    return doc && doc.querySelector("[data-framed-page]") ? "loaded" : "blocked";
+  };
+
+  // checks maps a panel's data-demo to what decides its outcome.
+  const checks = {
+    "onclick-attribute": click,
+    "event-listener": (el) => {
+      el.querySelector("button").addEventListener("click", () => window.noncekitMark(el));
+      return click(el);
+    },
+    "hashed-handler": click,
+    "other-handler": click,
+    eval: () => tryCompile(() => eval("1 + 1")),
+    "new-function": () => tryCompile(() => new Function("return 1")()),
+    "json-parse": () => (JSON.parse("[1]")[0] === 1 ? "ran" : "blocked"),
+    "hashed-script": ran,
+    "altered-script": ran,
+    "hashed-style": applied,
+    "loader-inserted": async (el) => ((await waitFor(() => el.dataset.ran === "true", 3000)) ? "ran" : "blocked"),
+    "parser-inserted": ran,
+    "style-attribute": applied,
+    "cssom-style": (el) => {
+      el.querySelector(".probe").style.setProperty("--applied", "yes");
+      return applied(el);
+    },
+    "injected-base": () => (document.baseURI === location.href ? "blocked" : "applied"),
+    "relative-script": (el) => {
+      const s = el.querySelector("script[src]");
+      if (!s.src.startsWith(location.origin + "/")) return "hijacked";
+      return ran(el);
+    },
+    "jsonp-injected": ran,
+    "innerhtml-string": (el) => setHTML(el, "<b>from a string</b>"),
+    "innerhtml-policy": (el) => {
+      const policy = trustedTypes.createPolicy("noncekit-demo", { createHTML: escapeHTML });
+      return setHTML(el, policy.createHTML("<b>from a policy</b>"));
+    },
+    "frame-refused": frameLoaded,
+    "frame-allowed": frameLoaded,
+    "framed-page": ran,
+    "innerhtml-reported": async (el) => {
+      const got = setHTML(el, "<b>from a string</b>");
+      if (got !== "ran") return got;
+      const reported = () =>
+        violations.some((v) => v.disposition === "report" && v.directive === "require-trusted-types-for");
+      return (await waitFor(reported, 3000)) ? "reported" : "ran";
+    },
+    "inline-script": ran,
+  };
+
+  function renderViolations() {
+    const list = document.getElementById("violations");
+    if (!list) return;
+    list.replaceChildren(
+      ...violations.map((v) => {
+        const li = document.createElement("li");
+        const where = v.line ? ` at line ${v.line}` : "";
+        li.textContent = `${v.disposition === "report" ? "reported" : "blocked"}: ${v.blocked || "inline"} by ${v.directive}${where}`;
+        return li;
+      }),
+    );
+    const empty = document.getElementById("violations-empty");
+    if (empty) empty.hidden = violations.length > 0;
+  }
+
+  async function settle(panel) {
+    const check = checks[panel.dataset.demo];
+    let got;
+    try {
+      got = check ? await check(panel) : "unknown";
+    } catch (e) {
+      got = "error: " + e.message;
+    }
+    panel.dataset.outcome = got;
+    const label = panel.querySelector("[data-outcome-label]");
+    if (label) {
+      const surprise = got !== panel.dataset.expected;
+      label.textContent = surprise ? `${got} (expected ${panel.dataset.expected})` : got;
+      label.className = "badge badge-" + (got === "blocked" || surprise ? "bad" : "ok");
+    }
+  }
+
+  window.addEventListener("load", async () => {
+    await Promise.all([...document.querySelectorAll("[data-demo]")].map(settle));
+    renderViolations();
+    document.body.dataset.demoReady = "true";
+  });
+})();

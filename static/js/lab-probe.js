@@ -1,0 +1,1 @@
+document.currentScript.closest("[data-probe]").dataset.ran = "true";

@@ -97,4 +97,3 @@ func (s *Server) labPreview(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Frame-Options", "SAMEORIGIN")
 	s.render(w, r, http.StatusOK, pages.LabPreview(csp.HeaderCSP+": "+w.Header().Get(csp.HeaderCSP)))
 }
-

@@ -3,12 +3,16 @@ package reports
 import (
 	"errors"
 	"sync"
+	"time"
 )
 
 // Hub defaults.
 const (
 	DefaultMaxSubscribers   = 256
 	DefaultSubscriberBuffer = 64
+	// recentSize is how many published violations a hub remembers for
+	// SubscribeSince.
+	recentSize = 32
 )
 
 // Errors from Hub.Subscribe.
@@ -32,6 +36,8 @@ type Hub struct {
 	closed bool
 	max    int
 	buffer int
+	recent []Violation // ring of the last recentSize published
+	next   int
 }
 
 // NewHub returns a hub with at most maxSubs subscribers of buffer
@@ -53,6 +59,14 @@ type Subscription struct {
 
 // Subscribe adds a subscriber for group ("" for all).
 func (h *Hub) Subscribe(group string) (*Subscription, error) {
+	return h.SubscribeSince(group, time.Time{})
+}
+
+// SubscribeSince is Subscribe that first delivers the recently published
+// violations of group received at or after since (none for the zero time).
+// A page passes the time it was served: the reports its own load caused
+// may be stored before its stream connects.
+func (h *Hub) SubscribeSince(group string, since time.Time) (*Subscription, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -63,6 +77,14 @@ func (h *Hub) Subscribe(group string) (*Subscription, error) {
 	}
 	c := make(chan Violation, h.buffer)
 	s := &Subscription{C: c, c: c, group: group, hub: h}
+	if !since.IsZero() {
+		for i := range len(h.recent) {
+			v := &h.recent[(h.next+i)%len(h.recent)] // oldest first
+			if s.wants(v) && !v.ReceivedAt.Before(since) && len(c) < cap(c) {
+				c <- *v
+			}
+		}
+	}
 	h.subs[s] = struct{}{}
 	return s, nil
 }
@@ -84,13 +106,23 @@ func (h *Hub) end(s *Subscription) {
 	close(s.c)
 }
 
+func (s *Subscription) wants(v *Violation) bool { return s.group == "" || v.Group == s.group }
+
 // Publish implements Publisher. It never blocks.
 func (h *Hub) Publish(vs []Violation) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	for i := range vs {
+		if len(h.recent) < recentSize {
+			h.recent = append(h.recent, vs[i])
+		} else {
+			h.recent[h.next] = vs[i]
+			h.next = (h.next + 1) % recentSize
+		}
+	}
 	for s := range h.subs {
 		for i := range vs {
-			if s.group != "" && vs[i].Group != s.group {
+			if !s.wants(&vs[i]) {
 				continue
 			}
 			select {

@@ -131,3 +131,23 @@ func TestHubDropsSlowSubscribersAndClosesOnShutdown(t *testing.T) {
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func TestHubReplaysRecentSinceForLateSubscribers(t *testing.T) {
+	h := NewHub(0, 0)
+	t0 := time.Unix(100, 0)
+	var vs []Violation
+	for i := range 40 { // more than the ring holds
+		vs = append(vs, Violation{Group: []string{"demo", "site"}[i%2], Line: i, ReceivedAt: t0.Add(time.Duration(i) * time.Second)})
+	}
+	h.Publish(vs)
+	s, err := h.SubscribeSince("demo", t0.Add(30*time.Second))
+	require.NoError(t, err)
+	var lines []int
+	for len(s.C) > 0 {
+		lines = append(lines, (<-s.C).Line)
+	}
+	assert.Equal(t, []int{30, 32, 34, 36, 38}, lines)
+	none, err := h.Subscribe("demo")
+	require.NoError(t, err)
+	assert.Empty(t, none.C, "no replay without a time")
+}

@@ -3,6 +3,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -10,7 +11,9 @@ import (
 
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/internal/ratelimit"
 	"github.com/noncekit/noncekit/internal/reports"
+	"github.com/noncekit/noncekit/internal/reports/store"
 )
 
 // Server is the kit's HTTP handler.
@@ -19,9 +22,22 @@ type Server struct {
 	cfg     config.Config
 	csp     *csp.Manager
 	sink    reports.Sink
+	sinkSet bool
 	reports http.Handler
 	handler http.Handler
+
+	store      reportReader
+	stored     bool           // a real store is configured
+	queue      *reports.Queue // between the receiver and the store; nil without one
+	queueO     reports.QueueOptions
+	queueStore store.Store
+	hub        *reports.Hub // live report streams
+	limiter    *ratelimit.Limiter
 }
+
+// maxReportsInFlight caps the report requests served at once; past it the
+// receiver answers 429 instead of queueing more goroutines.
+const maxReportsInFlight = 64
 
 // Option adjusts a Server before its routes are built; tests use it.
 type Option func(*Server)
@@ -32,17 +48,43 @@ func WithNonceSource(r interface{ Read([]byte) (int, error) }) Option {
 	return func(s *Server) { s.csp.Rand = r }
 }
 
-// WithReportSink sends violation reports to sink instead of the log.
+// WithReportSink sends violation reports to sink instead of the log or
+// the store.
 func WithReportSink(sink reports.Sink) Option {
-	return func(s *Server) { s.sink = sink }
+	return func(s *Server) { s.sink, s.sinkSet = sink, true }
+}
+
+// WithReportStore stores violation reports in st, through a bounded queue,
+// and serves them on /reports, /api/reports and the live stream. The
+// caller still owns st: close the server first (Close), then st.
+func WithReportStore(st store.Store) Option {
+	return func(s *Server) { s.store, s.stored, s.queueStore = st, true, st }
+}
+
+// WithQueueOptions tunes the queue in front of the store (tests and the
+// load test use it).
+func WithQueueOptions(o reports.QueueOptions) Option {
+	return func(s *Server) { s.queueO = o }
 }
 
 // New builds the server. It fails when any route group's policy is invalid,
 // naming the group, directive and value, so a bad policy never serves.
 func New(log *slog.Logger, cfg config.Config, opts ...Option) (*Server, error) {
-	s := &Server{log: log, cfg: cfg, csp: csp.NewManager(log), sink: reports.LogSink{Logger: log}}
+	s := &Server{log: log, cfg: cfg, csp: csp.NewManager(log), sink: reports.LogSink{Logger: log}, store: noReports{},
+		hub: reports.NewHub(0, 0)}
 	for _, o := range opts {
 		o(s)
+	}
+	rate, burst := cfg.ReportRate, cfg.ReportBurst
+	if rate <= 0 || burst <= 0 {
+		rate, burst = 20, 100 // config's defaults, for a Config built by hand
+	}
+	s.limiter = ratelimit.New(rate, burst, 0)
+	if s.queueStore != nil && !s.sinkSet {
+		qo := s.queueO
+		qo.Publisher, qo.Logger = s.hub, log
+		s.queue = reports.NewQueue(s.queueStore, qo)
+		s.sink = s.queue
 	}
 	s.reports = reports.NewHandler(log, s.sink)
 	s.handler = s.routes()
@@ -60,7 +102,7 @@ func (s *Server) Policies() []csp.GroupInfo { return s.csp.Groups() }
 // HTTPServer returns an http.Server with explicit limits: slow or oversized
 // clients are cut off instead of holding connections forever.
 func (s *Server) HTTPServer() *http.Server {
-	return &http.Server{
+	hs := &http.Server{
 		Addr:              s.cfg.Addr,
 		Handler:           s,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -70,4 +112,30 @@ func (s *Server) HTTPServer() *http.Server {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	// Live report streams never go idle: end them, or Shutdown would wait
+	// for them until its deadline.
+	hs.RegisterOnShutdown(s.hub.Close)
+	return hs
+}
+
+// Close ends the live streams and writes the reports still queued. Call it
+// after the HTTP server has shut down and before closing the store.
+func (s *Server) Close(ctx context.Context) error {
+	s.hub.Close()
+	if s.queue == nil {
+		return nil
+	}
+	if err := s.queue.Close(ctx); err != nil {
+		return fmt.Errorf("server: flushing queued reports: %w", err)
+	}
+	return nil
+}
+
+// ReportQueueStats returns the report queue's counters (zero without a
+// store).
+func (s *Server) ReportQueueStats() reports.QueueStats {
+	if s.queue == nil {
+		return reports.QueueStats{}
+	}
+	return s.queue.Stats()
 }

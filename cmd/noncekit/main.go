@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -12,10 +13,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/noncekit/noncekit/internal/config"
+	"github.com/noncekit/noncekit/internal/devcert"
+	"github.com/noncekit/noncekit/internal/reports/store"
 	"github.com/noncekit/noncekit/internal/server"
 )
 
@@ -38,19 +42,39 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer) erro
 		return err
 	}
 	log := cfg.Logger(logOut)
-	srv, err := server.New(log, cfg)
+	st, err := store.Open(ctx, cfg.DataDir, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv, err := server.New(log, cfg, server.WithReportStore(st))
 	if err != nil {
 		return err
 	}
 	hs := srv.HTTPServer()
+	if err := configureTLS(hs, cfg); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
-	log.Info("serving", slog.String("url", "http://"+ln.Addr().String()))
+	log.Info("serving", slog.String("url", cfg.Scheme()+"://"+ln.Addr().String()),
+		slog.String("database", filepath.Join(cfg.DataDir, store.FileName)))
+	if cfg.TLS == config.TLSSelfSigned {
+		log.Info("self-signed certificate: the browser will warn once; proceed to localhost",
+			slog.String("cert", filepath.Join(cfg.DataDir, devcert.CertFile)))
+	}
 
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if cfg.TLS == config.TLSOff {
+			errc <- hs.Serve(ln)
+			return
+		}
+		// Certificates are in hs.TLSConfig, or named by TLS_CERT/TLS_KEY.
+		errc <- hs.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serving: %w", err)
@@ -62,5 +86,23 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer) erro
 	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutting down: %w", err)
 	}
+	// Write the reports still queued before the store closes.
+	if err := srv.Close(sctx); err != nil {
+		return err
+	}
+	return nil
+}
+
+// configureTLS loads the self-signed development certificate when asked
+// to; real certificate files are loaded by ServeTLS.
+func configureTLS(hs *http.Server, cfg config.Config) error {
+	if cfg.TLS != config.TLSSelfSigned {
+		return nil
+	}
+	cert, err := devcert.LoadOrCreate(cfg.DataDir, time.Now())
+	if err != nil {
+		return err
+	}
+	hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	return nil
 }

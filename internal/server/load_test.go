@@ -3,12 +3,14 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"runtime"
 	"slices"
 	"strconv"
@@ -33,14 +35,15 @@ const (
 )
 
 // TestLoadReports floods the real server, on a loopback port, with 10,000
-// real Chromium reports from several clients while it measures GET /
-// latency before and during the flood and the process's memory growth.
+// real Chromium reports from several clients (in a child process) while it
+// measures GET / latency before and during the flood and the server
+// process's memory growth.
 // Run it with `make load-reports` (NONCEKIT_LOAD=1).
 //
 // The per-client report limit is raised for the run: all the load clients
-// share 127.0.0.1, and X-Forwarded-For is rightly not trusted. The load
-// generator runs in the same process, so the memory figures include its
-// share, and it competes with the server for the 2 cores.
+// share 127.0.0.1, and X-Forwarded-For is rightly not trusted. The
+// flood process competes with the server for the 2 cores; the GET / probe
+// runs in the server's process, so its figures include that client's share.
 func TestLoadReports(t *testing.T) {
 	if os.Getenv("NONCEKIT_LOAD") == "" {
 		t.Skip("set NONCEKIT_LOAD=1 (make load-reports)")
@@ -131,7 +134,6 @@ type floodResult struct {
 // per second, while it probes GET / and samples memory. It returns when
 // the store has written everything accepted.
 func flood(t *testing.T, s *Server, client *http.Client, base string, rate int, before mem) (floodResult, []time.Duration) {
-	bodies := loadBodies(t)
 	startStats := s.ReportQueueStats()
 	var res floodResult
 	res.peak = before
@@ -149,7 +151,6 @@ func flood(t *testing.T, s *Server, client *http.Client, base string, rate int, 
 			}
 		}
 	}()
-	var ok, refused, other atomic.Int64
 	var loaded []time.Duration
 	floodDone, probeDone := make(chan struct{}), make(chan struct{})
 	go func() {
@@ -164,6 +165,57 @@ func flood(t *testing.T, s *Server, client *http.Client, base string, rate int, 
 		}
 	}()
 
+	// The flood comes from another process, as it would in production:
+	// its clients' CPU and garbage are not charged to the server's heap,
+	// and the OS, not the server's own scheduler, shares the cores.
+	start := time.Now()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLoadFloodClient$")
+	cmd.Env = append(os.Environ(), "NONCEKIT_LOAD_FLOOD_URL="+base, "NONCEKIT_LOAD_RATE="+strconv.Itoa(rate))
+	out, err := cmd.CombinedOutput()
+	close(floodDone)
+	<-probeDone
+	require.NoError(t, err, "flood client: %s", out)
+	var fr floodReport
+	for line := range strings.Lines(string(out)) {
+		if j, ok := strings.CutPrefix(line, "FLOOD "); ok {
+			require.NoError(t, json.Unmarshal([]byte(j), &fr))
+		}
+	}
+	require.NotZero(t, fr.Elapsed, "flood client printed no result: %s", out)
+	for {
+		q := s.ReportQueueStats()
+		if q.Stored+q.Dropped+q.Failed-startStats.Stored-startStats.Dropped-startStats.Failed >= fr.OK {
+			res.storeRate = float64(q.Stored-startStats.Stored) / time.Since(start).Seconds()
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(stopMem)
+	<-memDone
+	res.ok, res.refused, res.other = fr.OK, fr.Refused, fr.Other
+	res.acceptRate = float64(res.ok) / fr.Elapsed.Seconds()
+	return res, loaded
+}
+
+// floodReport is what the flood process prints, on a line starting FLOOD.
+type floodReport struct {
+	OK, Refused, Other int64
+	Elapsed            time.Duration
+}
+
+// TestLoadFloodClient is the flood process of TestLoadReports: it posts
+// loadReports reports from loadClients clients, paced at
+// NONCEKIT_LOAD_RATE per second, to NONCEKIT_LOAD_FLOOD_URL.
+func TestLoadFloodClient(t *testing.T) {
+	base := os.Getenv("NONCEKIT_LOAD_FLOOD_URL")
+	if base == "" {
+		t.Skip("started by TestLoadReports")
+	}
+	rate, err := strconv.Atoi(os.Getenv("NONCEKIT_LOAD_RATE"))
+	require.NoError(t, err)
+	bodies := loadBodies(t)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: loadClients}, Timeout: 10 * time.Second}
+	var ok, refused, other atomic.Int64
 	start := time.Now()
 	var wg sync.WaitGroup
 	interval := time.Duration(float64(time.Second) * loadClients / float64(rate))
@@ -195,22 +247,9 @@ func flood(t *testing.T, s *Server, client *http.Client, base string, rate int, 
 		})
 	}
 	wg.Wait()
-	accepted := time.Since(start)
-	close(floodDone)
-	<-probeDone
-	for {
-		q := s.ReportQueueStats()
-		if q.Stored+q.Dropped+q.Failed-startStats.Stored-startStats.Dropped-startStats.Failed >= ok.Load() {
-			res.storeRate = float64(q.Stored-startStats.Stored) / time.Since(start).Seconds()
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	close(stopMem)
-	<-memDone
-	res.ok, res.refused, res.other = ok.Load(), refused.Load(), other.Load()
-	res.acceptRate = float64(res.ok) / accepted.Seconds()
-	return res, loaded
+	j, err := json.Marshal(floodReport{OK: ok.Load(), Refused: refused.Load(), Other: other.Load(), Elapsed: time.Since(start)})
+	require.NoError(t, err)
+	fmt.Printf("FLOOD %s\n", j)
 }
 
 // probeFor times sequential GET / requests, probeGap apart, for d.

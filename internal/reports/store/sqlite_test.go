@@ -126,6 +126,12 @@ func TestSurvivesRestart(t *testing.T) {
 
 	s = open(t, dir, Options{}) // migrations must not run twice
 	defer s.Close()
+	var mode string
+	var busy int
+	require.NoError(t, s.db.QueryRow("PRAGMA journal_mode").Scan(&mode))
+	require.NoError(t, s.db.QueryRow("PRAGMA busy_timeout").Scan(&busy))
+	assert.Equal(t, "wal", mode)
+	assert.Equal(t, 5000, busy)
 	got, err := s.List(ctx, Filter{})
 	require.NoError(t, err)
 	require.Len(t, got, 1)

@@ -18,6 +18,10 @@ help: ## List the targets
 run: ## Serve the kit at http://localhost:8080 (ADDR to change)
 	$(GO) run ./cmd/noncekit
 
+.PHONY: run-tls
+run-tls: ## Serve https://localhost:8443 with a self-signed cert kept in DATA_DIR (report-to needs https)
+	TLS=self-signed ADDR=$${ADDR:-localhost:8443} $(GO) run ./cmd/noncekit
+
 .PHONY: dev
 dev: ## Live reload: rebuild, restart and reload the browser on .templ/.go/CSS/JS changes
 	DEV=true $(GO) run $(AIR) -c .air.toml
@@ -62,6 +66,10 @@ snapshots: ## Rewrite internal/server/testdata/policies.golden after a deliberat
 .PHONY: bench
 bench: ## Benchmarks: CSP middleware against bare chi, page rendering, report parsing
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/... | tee bench.out
+
+.PHONY: load-reports
+load-reports: ## Load test: flood /csp-report with 10,000 reports, measure GET / p99 and memory
+	NONCEKIT_LOAD=1 $(GO) test -count=1 -run '^TestLoadReports$$' -v -timeout 10m ./internal/server
 
 .PHONY: rename
 rename: ## Rename the module everywhere: make rename MODULE=example.com/you/app

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -12,10 +13,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/noncekit/noncekit/internal/config"
+	"github.com/noncekit/noncekit/internal/devcert"
+	"github.com/noncekit/noncekit/internal/reports/store"
 	"github.com/noncekit/noncekit/internal/server"
 )
 
@@ -29,7 +33,8 @@ func main() {
 }
 
 // shutdownGrace bounds how long in-flight requests may take to finish once
-// a stop signal arrives.
+// a stop signal arrives, and then how long queued reports may take to be
+// written.
 const shutdownGrace = 10 * time.Second
 
 func run(ctx context.Context, getenv func(string) string, logOut io.Writer) error {
@@ -38,16 +43,61 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer) erro
 		return err
 	}
 	log := cfg.Logger(logOut)
-	srv, err := server.New(log, cfg)
+	st, err := store.Open(ctx, cfg.DataDir, store.Options{})
 	if err != nil {
 		return err
 	}
+	defer st.Close()
+	srv, err := server.New(log, cfg, server.WithReportStore(st))
+	if err != nil {
+		return err
+	}
+	hs := srv.HTTPServer()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
-	log.Info("serving", slog.String("url", "http://"+ln.Addr().String()))
-	return serve(ctx, log, srv.HTTPServer(), ln, shutdownGrace)
+	if ln, err = withTLS(ln, hs, cfg); err != nil {
+		return err
+	}
+	log.Info("serving", slog.String("url", cfg.Scheme()+"://"+ln.Addr().String()),
+		slog.String("database", filepath.Join(cfg.DataDir, store.FileName)))
+	if cfg.TLS == config.TLSSelfSigned {
+		log.Info("self-signed certificate: the browser will warn once; proceed to localhost",
+			slog.String("cert", filepath.Join(cfg.DataDir, devcert.CertFile)))
+	}
+	if err := serve(ctx, log, hs, ln, shutdownGrace); err != nil {
+		return err
+	}
+	// Write the reports still queued before the store closes.
+	cctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	return srv.Close(cctx)
+}
+
+// withTLS wraps ln in TLS when the configuration asks for it: the
+// self-signed development certificate (made once, kept in DATA_DIR), or
+// the certificate files TLS_CERT and TLS_KEY name.
+func withTLS(ln net.Listener, hs *http.Server, cfg config.Config) (net.Listener, error) {
+	var cert tls.Certificate
+	var err error
+	switch cfg.TLS {
+	case config.TLSOff:
+		return ln, nil
+	case config.TLSSelfSigned:
+		cert, err = devcert.LoadOrCreate(cfg.DataDir, time.Now())
+	case config.TLSFiles:
+		cert, err = tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			err = fmt.Errorf("TLS_CERT=%q TLS_KEY=%q: %w", cfg.TLSCert, cfg.TLSKey, err)
+		}
+	}
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}}
+	return tls.NewListener(ln, hs.TLSConfig), nil
 }
 
 // serve runs hs on ln until ctx ends, then shuts down gracefully: the

@@ -27,6 +27,38 @@ type Config struct {
 	// Production (APP_ENV=production) makes a High policy lint finding a
 	// start-up error instead of a warning. Default APP_ENV=development.
 	Production bool
+	// TLS is how the server serves HTTPS (TLS): TLSOff (plain http),
+	// TLSSelfSigned (a localhost certificate generated into DataDir, for
+	// local work: browsers send Reporting API reports only over https) or
+	// TLSFiles (TLS_CERT and TLS_KEY, set together, imply it).
+	TLS TLSMode
+	// TLSCert and TLSKey are PEM files of a real certificate and its key
+	// (TLS_CERT, TLS_KEY).
+	TLSCert, TLSKey string
+	// ReportRate and ReportBurst limit CSP reports per client: ReportBurst
+	// at once, then ReportRate per second (REPORT_RATE, REPORT_BURST).
+	// Defaults 20 and 100: a page with many violations sends one report per
+	// violation over report-uri, all at load.
+	ReportRate  float64
+	ReportBurst int
+}
+
+// TLSMode says whether and how the server serves HTTPS.
+type TLSMode string
+
+// TLS modes.
+const (
+	TLSOff        TLSMode = ""
+	TLSSelfSigned TLSMode = "self-signed"
+	TLSFiles      TLSMode = "files"
+)
+
+// Scheme is "https" when the server serves TLS, else "http".
+func (c Config) Scheme() string {
+	if c.TLS == TLSOff {
+		return "http"
+	}
+	return "https"
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in main, a map
@@ -57,7 +89,53 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.Dev = dev
 	}
+	if err := c.readTLS(getenv); err != nil {
+		return Config{}, err
+	}
+	if err := c.readReportLimits(getenv); err != nil {
+		return Config{}, err
+	}
 	return c, nil
+}
+
+func (c *Config) readTLS(getenv func(string) string) error {
+	c.TLSCert, c.TLSKey = getenv("TLS_CERT"), getenv("TLS_KEY")
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return fmt.Errorf("TLS_CERT=%q TLS_KEY=%q: set both or neither", c.TLSCert, c.TLSKey)
+	}
+	switch v := strings.ToLower(getenv("TLS")); v {
+	case "", "off", "false":
+		if c.TLSCert != "" {
+			c.TLS = TLSFiles
+		}
+	case string(TLSSelfSigned):
+		if c.TLSCert != "" {
+			return fmt.Errorf("TLS=%q: TLS_CERT and TLS_KEY are set too; choose one", v)
+		}
+		c.TLS = TLSSelfSigned
+	default:
+		return fmt.Errorf("TLS=%q: want self-signed, or set TLS_CERT and TLS_KEY", getenv("TLS"))
+	}
+	return nil
+}
+
+func (c *Config) readReportLimits(getenv func(string) string) error {
+	c.ReportRate, c.ReportBurst = 20, 100
+	if v := getenv("REPORT_RATE"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(f > 0) || f > 1e9 {
+			return fmt.Errorf("REPORT_RATE=%q: want a number of reports per second above 0", v)
+		}
+		c.ReportRate = f
+	}
+	if v := getenv("REPORT_BURST"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("REPORT_BURST=%q: want a whole number of reports, 1 or more", v)
+		}
+		c.ReportBurst = n
+	}
+	return nil
 }
 
 // Logger returns the slog logger the configuration asks for, writing to w.

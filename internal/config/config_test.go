@@ -13,19 +13,46 @@ func env(m map[string]string) func(string) string { return func(k string) string
 func TestDefaults(t *testing.T) {
 	c, err := FromEnv(env(nil))
 	require.NoError(t, err)
-	assert.Equal(t, Config{Addr: "localhost:8080", DataDir: "./data", LogLevel: slog.LevelInfo, LogFormat: "text"}, c)
+	assert.Equal(t, Config{Addr: "localhost:8080", DataDir: "./data", LogLevel: slog.LevelInfo, LogFormat: "text", ReportRate: 20, ReportBurst: 100}, c)
+	assert.Equal(t, "http", c.Scheme())
 }
 
 func TestFromEnv(t *testing.T) {
-	c, err := FromEnv(env(map[string]string{"ADDR": ":9000", "DATA_DIR": "/var/lib/app", "LOG_LEVEL": "debug", "LOG_FORMAT": "JSON", "DEV": "true", "APP_ENV": "production"}))
+	c, err := FromEnv(env(map[string]string{"ADDR": ":9000", "DATA_DIR": "/var/lib/app", "LOG_LEVEL": "debug", "LOG_FORMAT": "JSON", "DEV": "true",
+		"APP_ENV": "production", "TLS": "self-signed", "REPORT_RATE": "0.5", "REPORT_BURST": "7"}))
 	require.NoError(t, err)
-	assert.Equal(t, Config{Addr: ":9000", DataDir: "/var/lib/app", LogLevel: slog.LevelDebug, LogFormat: "json", Dev: true, Production: true}, c)
+	assert.Equal(t, Config{Addr: ":9000", DataDir: "/var/lib/app", LogLevel: slog.LevelDebug, LogFormat: "json", Dev: true,
+		Production: true, TLS: TLSSelfSigned, ReportRate: 0.5, ReportBurst: 7}, c)
+	assert.Equal(t, "https", c.Scheme())
 }
 
 func TestBadValuesNameTheVariable(t *testing.T) {
-	for k, v := range map[string]string{"LOG_LEVEL": "loud", "LOG_FORMAT": "xml", "DEV": "maybe", "APP_ENV": "staging"} {
+	for k, v := range map[string]string{"LOG_LEVEL": "loud", "LOG_FORMAT": "xml", "DEV": "maybe", "APP_ENV": "staging", "TLS": "yes",
+		"REPORT_RATE": "-1", "REPORT_BURST": "0"} {
 		_, err := FromEnv(env(map[string]string{k: v}))
 		require.Error(t, err, k)
 		assert.Contains(t, err.Error(), k+`="`+v+`"`)
+	}
+}
+
+func TestTLSFiles(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{"TLS_CERT": "c.pem", "TLS_KEY": "k.pem"}))
+	require.NoError(t, err)
+	assert.Equal(t, TLSFiles, c.TLS)
+	assert.Equal(t, "c.pem", c.TLSCert)
+	assert.Equal(t, "k.pem", c.TLSKey)
+
+	for name, m := range map[string]map[string]string{
+		"cert without key":      {"TLS_CERT": "c.pem"},
+		"key without cert":      {"TLS_KEY": "k.pem"},
+		"self-signed and files": {"TLS": "self-signed", "TLS_CERT": "c.pem", "TLS_KEY": "k.pem"},
+	} {
+		_, err := FromEnv(env(m))
+		assert.Error(t, err, name)
+	}
+	for _, off := range []string{"off", "false", ""} {
+		c, err := FromEnv(env(map[string]string{"TLS": off}))
+		require.NoError(t, err)
+		assert.Equal(t, TLSOff, c.TLS)
 	}
 }

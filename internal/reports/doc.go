@@ -22,6 +22,7 @@
 //     array of reports of which only type "csp-violation" is kept.
 //
 // [Parse] does the decoding; [Receiver] is the http.Handler that serves the
-// endpoint and hands each [Batch] to a [Sink]. [LogSink] logs; storage can
-// come later behind the same interface.
+// endpoint and hands each [Batch] to a [Sink]. [LogSink] logs; [Queue] is
+// the bounded, never-blocking sink in front of a store (package store), and
+// [Hub] fans stored violations out to live subscribers.
 package reports

@@ -10,6 +10,7 @@ import (
 	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/internal/devreload"
 	"github.com/noncekit/noncekit/internal/headers"
+	"github.com/noncekit/noncekit/internal/ratelimit"
 	"github.com/noncekit/noncekit/static"
 	"github.com/noncekit/noncekit/views/pages"
 )
@@ -50,6 +51,7 @@ func (s *Server) routes() http.Handler {
 	r.Group(func(r chi.Router) {
 		r.Use(s.site)
 		r.Get("/", s.home)
+		r.Get("/reports", s.reportsPage)
 
 		r.Route("/demo", func(r chi.Router) {
 			// The demo enforces the site policy under its own group name, so
@@ -86,15 +88,24 @@ func (s *Server) routes() http.Handler {
 		r.Use(api)
 		r.Get("/healthz", s.healthz)
 		r.Get("/api/policies", s.apiPolicies)
-		// A frame refused by frame-ancestors reports from an opaque
-		// origin; Cross-Origin-Resource-Policy: same-origin would make
-		// Chromium log a blocked response for every such report. The
-		// answer is an empty 204, so there is nothing to protect.
-		r.With(corpCrossOrigin).Post("/csp-report", s.reports.ServeHTTP)
+		r.Get("/api/reports", s.apiReports)
+		// Anyone may POST here: limit each client, then how many are served
+		// at once. Neither ever answers 5xx. A frame refused by
+		// frame-ancestors reports from an opaque origin, and with
+		// Cross-Origin-Resource-Policy: same-origin Chromium would log a
+		// blocked response for each such report: the answer is an empty 204,
+		// so there is nothing to protect.
+		r.With(corpCrossOrigin, s.limiter.Middleware, ratelimit.Concurrency(maxReportsInFlight)).
+			Post("/csp-report", s.reports.ServeHTTP)
 		if s.cfg.Dev {
 			r.Get(devreload.Path, devreload.Handler(s.stopping).ServeHTTP)
 		}
 	})
+
+	// The live stream of stored reports, for the demo pages. Its own group
+	// for the same policy: it is a long response, not a page.
+	r.With(s.csp.Middleware(csp.Group{Name: "stream", Enforce: apiPolicy})).
+		Get("/api/reports/stream", s.reportStream)
 
 	// Static files: content-hashed names cached for a year, no nonce.
 	r.Group(func(r chi.Router) {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/noncekit/noncekit/internal/devreload"
 	"github.com/noncekit/noncekit/static"
 )
 
@@ -28,6 +30,9 @@ type route struct {
 var examplePaths = map[string]string{
 	static.Prefix + "*": static.Path("css/app.css"),
 }
+
+// streams are the routes that answer with an event stream.
+var streams = map[string]bool{"/api/reports/stream": true, devreload.Path: true}
 
 // fallbacks are the responses no pattern names: chi's NotFound and
 // MethodNotAllowed handlers, which render pages too.
@@ -68,6 +73,13 @@ func serve(s *Server, scheme string, r route) *http.Response {
 		body = strings.NewReader("")
 	}
 	req := httptest.NewRequest(r.Method, scheme+"://example.com"+r.Path, body)
+	if streams[r.Pattern] {
+		// A stream runs until its client leaves: this client has left
+		// already, so the handler answers its headers and returns.
+		ctx, cancel := context.WithCancel(req.Context())
+		cancel()
+		req = req.WithContext(ctx)
+	}
 	if r.Method == http.MethodPost {
 		req.Header.Set("Content-Type", "application/csp-report")
 	}

@@ -15,27 +15,44 @@ import (
 
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/internal/ratelimit"
 	"github.com/noncekit/noncekit/internal/reports"
+	"github.com/noncekit/noncekit/internal/reports/store"
 )
 
 // Server is the kit's HTTP handler.
 type Server struct {
-	log  *slog.Logger
-	cfg  config.Config
-	csp  *csp.Manager
-	sink reports.Sink
+	log     *slog.Logger
+	cfg     config.Config
+	csp     *csp.Manager
+	sink    reports.Sink
+	sinkSet bool
+	reports http.Handler
+	handler http.Handler
+	site    func(http.Handler) http.Handler // the site group's CSP middleware, for error pages
+
 	// stopping is closed when graceful shutdown begins, so long-lived
 	// streams end instead of holding the shutdown up until its deadline.
 	stopping chan struct{}
 	stopOnce sync.Once
-	reports  http.Handler
-	handler  http.Handler
-	site     func(http.Handler) http.Handler // the site group's CSP middleware, for error pages
+
 	// sessions keeps per-visitor state (the policy lab's policy). Only the
 	// routes that need it load and save it: LoadAndSave buffers responses,
 	// which streaming routes must not be.
 	sessions *scs.SessionManager
+
+	store      reportReader
+	stored     bool           // a real store is configured
+	queue      *reports.Queue // between the receiver and the store; nil without one
+	queueO     reports.QueueOptions
+	queueStore store.Store
+	hub        *reports.Hub // live report streams
+	limiter    *ratelimit.Limiter
 }
+
+// maxReportsInFlight caps the report requests served at once; past it the
+// receiver answers 429 instead of queueing more goroutines.
+const maxReportsInFlight = 64
 
 // Option adjusts a Server before its routes are built; tests use it.
 type Option func(*Server)
@@ -46,9 +63,23 @@ func WithNonceSource(r interface{ Read([]byte) (int, error) }) Option {
 	return func(s *Server) { s.csp.Rand = r }
 }
 
-// WithReportSink sends violation reports to sink instead of the log.
+// WithReportSink sends violation reports to sink instead of the log or
+// the store.
 func WithReportSink(sink reports.Sink) Option {
-	return func(s *Server) { s.sink = sink }
+	return func(s *Server) { s.sink, s.sinkSet = sink, true }
+}
+
+// WithReportStore stores violation reports in st, through a bounded queue,
+// and serves them on /reports, /api/reports and the live stream. The
+// caller still owns st: close the server first (Close), then st.
+func WithReportStore(st store.Store) Option {
+	return func(s *Server) { s.store, s.stored, s.queueStore = st, true, st }
+}
+
+// WithQueueOptions tunes the queue in front of the store (tests and the
+// load test use it).
+func WithQueueOptions(o reports.QueueOptions) Option {
+	return func(s *Server) { s.queueO = o }
 }
 
 // WithSessions replaces the in-memory session manager, to give sessions a
@@ -60,10 +91,21 @@ func WithSessions(sm *scs.SessionManager) Option {
 // New builds the server. It fails when any route group's policy is invalid,
 // naming the group, directive and value, so a bad policy never serves.
 func New(log *slog.Logger, cfg config.Config, opts ...Option) (*Server, error) {
-	s := &Server{log: log, cfg: cfg, csp: csp.NewManager(log), sink: reports.LogSink{Logger: log},
-		stopping: make(chan struct{}), sessions: newSessions()}
+	s := &Server{log: log, cfg: cfg, csp: csp.NewManager(log), sink: reports.LogSink{Logger: log}, store: noReports{},
+		hub: reports.NewHub(0, 0), stopping: make(chan struct{}), sessions: newSessions()}
 	for _, o := range opts {
 		o(s)
+	}
+	rate, burst := cfg.ReportRate, cfg.ReportBurst
+	if rate <= 0 || burst <= 0 {
+		rate, burst = 20, 100 // config's defaults, for a Config built by hand
+	}
+	s.limiter = ratelimit.New(rate, burst, 0)
+	if s.queueStore != nil && !s.sinkSet {
+		qo := s.queueO
+		qo.Publisher, qo.Logger = s.hub, log
+		s.queue = reports.NewQueue(s.queueStore, qo)
+		s.sink = s.queue
 	}
 	s.reports = reports.NewHandler(log, s.sink)
 	s.handler = s.routes()
@@ -114,7 +156,12 @@ func (s *Server) Policies() []csp.GroupInfo { return s.csp.Groups() }
 func (s *Server) Stopping() <-chan struct{} { return s.stopping }
 
 // Stop closes Stopping. HTTPServer registers it to run on Shutdown.
-func (s *Server) Stop() { s.stopOnce.Do(func() { close(s.stopping) }) }
+func (s *Server) Stop() {
+	s.stopOnce.Do(func() {
+		close(s.stopping)
+		s.hub.Close()
+	})
+}
 
 // HTTPServer returns an http.Server with explicit limits: slow or oversized
 // clients are cut off instead of holding connections forever.
@@ -129,8 +176,32 @@ func (s *Server) HTTPServer() *http.Server {
 		MaxHeaderBytes:    4 * maxHeaderBytes, // the hard cap; limitHeaders answers with a page below it
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	// Streams never go idle: end them, or Shutdown would wait for them
+	// until its deadline.
 	hs.RegisterOnShutdown(s.Stop)
 	return hs
+}
+
+// Close ends the live streams and writes the reports still queued. Call it
+// after the HTTP server has shut down and before closing the store.
+func (s *Server) Close(ctx context.Context) error {
+	s.Stop()
+	if s.queue == nil {
+		return nil
+	}
+	if err := s.queue.Close(ctx); err != nil {
+		return fmt.Errorf("server: flushing queued reports: %w", err)
+	}
+	return nil
+}
+
+// ReportQueueStats returns the report queue's counters (zero without a
+// store).
+func (s *Server) ReportQueueStats() reports.QueueStats {
+	if s.queue == nil {
+		return reports.QueueStats{}
+	}
+	return s.queue.Stats()
 }
 
 // newSessions returns the default session manager: scs's in-memory store,

@@ -66,6 +66,7 @@ func TestEachGroupSendsItsOwnPolicy(t *testing.T) {
 		noStore    bool
 	}{
 		{"/", 200, sitePolicyHeader + "site", "", true},
+		{"/reports", 200, sitePolicyHeader + "site", "", true},
 		{"/demo", 200, sitePolicyHeader + "demo", "", true},
 		{"/demo/report-only", 200, "", sitePolicyHeader + "demo-report-only", true},
 		{"/no-such-page", 404, sitePolicyHeader + "site", "", true},
@@ -102,7 +103,7 @@ func TestEachGroupSendsItsOwnPolicy(t *testing.T) {
 // except the demo's two deliberately un-nonced elements.
 func TestEveryTagCarriesTheHeaderNonce(t *testing.T) {
 	s := newTestServer(t)
-	for path, unnonced := range map[string]int{"/": 0, "/demo": 2, "/demo/report-only": 2, "/missing": 0} {
+	for path, unnonced := range map[string]int{"/": 0, "/demo": 2, "/demo/report-only": 2, "/missing": 0, "/reports": 0} {
 		t.Run(path, func(t *testing.T) {
 			rec := get(t, s, path)
 			h := rec.Header()

@@ -17,6 +17,8 @@ type Demo struct {
 	ReportOnly  bool   // served with Content-Security-Policy-Report-Only
 	HeaderName  string // the CSP header this response was served with
 	HeaderValue string
+	// StreamURL is the server-sent event stream of this page's reports.
+	StreamURL string
 }
 
 // Demo case names. The browser tests look panels up by these.

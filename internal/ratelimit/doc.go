@@ -1,0 +1,22 @@
+// Package ratelimit caps how much one client, and all clients together, can
+// ask of an endpoint that anyone may call, such as the CSP report receiver.
+//
+// The threat: an unauthenticated POST endpoint is a free way to spend the
+// server's CPU, memory and disk. [Limiter] gives each client a token bucket
+// and answers 429 past it; its table of clients is bounded, so an attacker
+// with many addresses cannot grow it without limit. [Concurrency] caps the
+// requests being served at once, so slow senders cannot hold every
+// goroutine and connection.
+//
+// Clients are told apart by the connection's remote address only
+// ([ClientKey]). X-Forwarded-For and similar headers are not trusted: any
+// client can set them to a fresh value per request. Behind a reverse proxy
+// every client shares the proxy's address; rate-limit there instead, or put
+// a middleware that sets RemoteAddr from a header the proxy controls in
+// front of this one.
+//
+// It is about a hundred lines written here rather than a dependency such
+// as github.com/go-chi/httprate: the kit needs an explicit bound on the
+// client table and IPv6 /64 grouping, both short to write and easier to
+// audit in place than to verify in another module.
+package ratelimit

@@ -1,0 +1,115 @@
+package ratelimit
+
+import (
+	"net/http"
+	"sync"
+	"time"
+)
+
+// DefaultMaxClients bounds the client table. An entry is under 100 bytes,
+// so the table stays under about 1 MiB.
+const DefaultMaxClients = 10_000
+
+// Limiter is a token bucket per client: each client may send Burst requests
+// at once, then Rate per second.
+type Limiter struct {
+	rate, burst float64
+	max         int
+
+	mu        sync.Mutex
+	clients   map[string]*bucket
+	overflow  bucket // shared by new clients while the table is full
+	lastSweep time.Time
+	now       func() time.Time
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// New returns a limiter allowing each client burst requests at once and
+// rate per second after that, remembering at most maxClients clients (0 for
+// DefaultMaxClients).
+func New(rate float64, burst, maxClients int) *Limiter {
+	if maxClients <= 0 {
+		maxClients = DefaultMaxClients
+	}
+	return &Limiter{rate: rate, burst: float64(burst), max: maxClients, clients: map[string]*bucket{}, now: time.Now}
+}
+
+// Allow reports whether the client key may make one more request now, and
+// takes a token if so.
+//
+// When the table is full, buckets that have refilled completely (clients
+// that behave as if new) are swept out, at most once a second so a stream
+// of new addresses cannot make every request scan the table. New clients
+// that still find no room share one overflow bucket: under such a flood
+// they are limited together, and memory stays bounded.
+func (l *Limiter) Allow(key string) bool {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.clients[key]
+	if b == nil {
+		if len(l.clients) >= l.max && now.Sub(l.lastSweep) >= time.Second {
+			l.sweep(now)
+		}
+		if len(l.clients) < l.max {
+			b = &bucket{tokens: l.burst, last: now}
+			l.clients[key] = b
+		} else {
+			b = &l.overflow
+		}
+	}
+	b.refill(now, l.rate, l.burst)
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+func (b *bucket) refill(now time.Time, rate, burst float64) {
+	if b.last.IsZero() {
+		b.tokens, b.last = burst, now
+		return
+	}
+	if d := now.Sub(b.last); d > 0 {
+		b.tokens = min(burst, b.tokens+d.Seconds()*rate)
+		b.last = now
+	}
+}
+
+func (l *Limiter) sweep(now time.Time) {
+	l.lastSweep = now
+	for k, b := range l.clients {
+		if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
+			delete(l.clients, k)
+		}
+	}
+}
+
+// Clients returns how many clients the table holds.
+func (l *Limiter) Clients() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.clients)
+}
+
+// Middleware answers 429 Too Many Requests, with Retry-After, to a client
+// past its limit.
+func (l *Limiter) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !l.Allow(ClientKey(r)) {
+			tooMany(w)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func tooMany(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "1")
+	http.Error(w, "too many requests", http.StatusTooManyRequests)
+}

@@ -1,0 +1,153 @@
+package reports
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// blockingRecorder signals each call on entered and waits for release.
+type blockingRecorder struct {
+	entered chan int
+	release chan struct{}
+	mu      sync.Mutex
+	got     []Violation
+	noise   int
+	err     error
+}
+
+func (r *blockingRecorder) Record(_ context.Context, vs []Violation, noise int) error {
+	if r.entered != nil {
+		r.entered <- len(vs)
+		<-r.release
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, vs...)
+	r.noise += noise
+	return r.err
+}
+
+func batchOf(n int, group string) Batch {
+	b := Batch{}
+	for range n {
+		b.Violations = append(b.Violations, Violation{Group: group, EffectiveDirective: "script-src-elem", BlockedURL: "inline"})
+	}
+	return b
+}
+
+func TestQueueFullDropsAndCountsWithoutBlocking(t *testing.T) {
+	rec := &blockingRecorder{entered: make(chan int), release: make(chan struct{})}
+	q := NewQueue(rec, QueueOptions{Size: 10, BatchSize: 1, Logger: discard()})
+	q.Add(context.Background(), batchOf(1, "a"))
+	<-rec.entered // the writer holds that one and is stuck in the store
+
+	done := make(chan struct{})
+	go func() {
+		q.Add(context.Background(), batchOf(10, "a")) // fills the queue
+		q.Add(context.Background(), batchOf(25, "a")) // all dropped
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Add blocked on a full queue")
+	}
+	st := q.Stats()
+	assert.EqualValues(t, 25, st.Dropped)
+	assert.Equal(t, 10, st.Waiting)
+
+	close(rec.release) // unblock every later call
+	go func() {
+		for range rec.entered {
+		}
+	}()
+	require.NoError(t, q.Close(context.Background()))
+	close(rec.entered)
+	assert.Len(t, rec.got, 11, "everything queued is written on Close")
+	assert.EqualValues(t, 11, q.Stats().Stored)
+}
+
+func TestQueueBatchesCountsNoiseAndPublishes(t *testing.T) {
+	rec := &blockingRecorder{}
+	hub := NewHub(0, 0)
+	sub, err := hub.Subscribe("demo")
+	require.NoError(t, err)
+	q := NewQueue(rec, QueueOptions{FlushInterval: time.Millisecond, Publisher: hub, Logger: discard()})
+	b := batchOf(2, "demo")
+	b.Violations = append(b.Violations, Violation{Group: "demo", BlockedURL: "chrome-extension", Noise: true})
+	b.Noise = 1
+	q.Add(context.Background(), b)
+	for range 2 {
+		v := <-sub.C // published once stored, noise not included
+		assert.Equal(t, "demo", v.Group)
+		assert.False(t, v.Noise)
+	}
+	require.NoError(t, q.Close(context.Background()))
+	assert.Len(t, rec.got, 2)
+	assert.Equal(t, 1, rec.noise)
+	q.Add(context.Background(), batchOf(3, "demo"))
+	assert.EqualValues(t, 3, q.Stats().Dropped, "a closed queue drops")
+}
+
+func TestQueueCountsStoreFailures(t *testing.T) {
+	rec := &blockingRecorder{err: errors.New("disk full")}
+	q := NewQueue(rec, QueueOptions{Logger: discard()})
+	q.Add(context.Background(), batchOf(4, "x"))
+	require.NoError(t, q.Close(context.Background()))
+	assert.EqualValues(t, 4, q.Stats().Failed)
+	assert.EqualValues(t, 0, q.Stats().Stored)
+}
+
+func TestHubDropsSlowSubscribersAndClosesOnShutdown(t *testing.T) {
+	h := NewHub(2, 2)
+	slow, err := h.Subscribe("")
+	require.NoError(t, err)
+	other, err := h.Subscribe("other")
+	require.NoError(t, err)
+	_, err = h.Subscribe("")
+	assert.ErrorIs(t, err, ErrHubFull)
+
+	h.Publish(batchOf(3, "demo").Violations) // 3 > slow's buffer of 2
+	n := 0
+	for range slow.C { // closed after the two it could hold
+		n++
+	}
+	assert.Equal(t, 2, n)
+	assert.Equal(t, 1, h.Subscribers())
+	slow.Close() // harmless after the hub ended it
+
+	h.Close()
+	_, open := <-other.C
+	assert.False(t, open, "shutdown ends every stream")
+	_, err = h.Subscribe("")
+	assert.ErrorIs(t, err, ErrHubClosed)
+}
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func TestHubReplaysRecentSinceForLateSubscribers(t *testing.T) {
+	h := NewHub(0, 0)
+	t0 := time.Unix(100, 0)
+	var vs []Violation
+	for i := range 40 { // more than the ring holds
+		vs = append(vs, Violation{Group: []string{"demo", "site"}[i%2], Line: i, ReceivedAt: t0.Add(time.Duration(i) * time.Second)})
+	}
+	h.Publish(vs)
+	s, err := h.SubscribeSince("demo", t0.Add(30*time.Second))
+	require.NoError(t, err)
+	var lines []int
+	for len(s.C) > 0 {
+		lines = append(lines, (<-s.C).Line)
+	}
+	assert.Equal(t, []int{30, 32, 34, 36, 38}, lines)
+	none, err := h.Subscribe("demo")
+	require.NoError(t, err)
+	assert.Empty(t, none.C, "no replay without a time")
+}

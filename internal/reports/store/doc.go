@@ -1,0 +1,17 @@
+// Package store keeps CSP violation reports so they can be read later, on
+// the /reports dashboard and through GET /api/reports.
+//
+// The threat it is shaped by: anyone can POST reports, so storage must stay
+// bounded whatever they send. Reports are therefore aggregated, not kept one
+// row per report: one row per (route group, effective directive, blocked
+// URL, document path, disposition), with a count, first and last seen, and
+// the latest report's sample. A flood of identical forged reports grows one
+// counter; a flood of distinct ones is capped by the retention limit, which
+// deletes the least recently seen rows. Extension and browser noise is only
+// counted.
+//
+// [Store] is the interface the rest of the kit uses; [SQLite] implements it
+// on an embedded, pure-Go SQLite database (no cgo, so `CGO_ENABLED=0 go
+// build` still gives one static binary). A team that runs PostgreSQL can
+// implement the same four methods.
+package store

@@ -1,0 +1,206 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/noncekit/noncekit/internal/reports"
+)
+
+var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func violation(group, dir, blocked, doc, disp string, at time.Duration) reports.Violation {
+	return reports.Violation{
+		Group: group, EffectiveDirective: dir, BlockedURL: blocked, DocumentURL: doc, Disposition: disp,
+		Sample: "sample@" + at.String(), SourceFile: doc, Line: int(at / time.Second), Column: 9,
+		UserAgent: "ua", ReceivedAt: t0.Add(at),
+	}
+}
+
+func open(t *testing.T, dir string, o Options) *SQLite {
+	t.Helper()
+	s, err := Open(context.Background(), dir, o)
+	require.NoError(t, err)
+	return s
+}
+
+func TestAggregatesByKindWithLatestSample(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, t.TempDir()+"/new/dir", Options{})
+	defer s.Close()
+	require.NoError(t, s.Record(ctx, []reports.Violation{
+		violation("demo", "script-src-elem", "inline", "http://x/demo?token=1", "enforce", 2*time.Second),
+		violation("demo", "script-src-elem", "inline", "http://x/demo#frag", "enforce", 1*time.Second),
+		violation("demo", "style-src-elem", "inline", "http://x/demo", "enforce", 3*time.Second),
+	}, 0))
+	// A later call: an older report must not replace the newer sample.
+	require.NoError(t, s.Record(ctx, []reports.Violation{
+		violation("demo", "script-src-elem", "inline", "http://x/demo", "enforce", 5*time.Second),
+		violation("demo", "script-src-elem", "inline", "http://x/demo", "enforce", 0),
+	}, 0))
+	got, err := s.List(ctx, Filter{})
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	a := got[0]
+	assert.Equal(t, "script-src-elem", a.Directive, "most recently seen first")
+	assert.Equal(t, "/demo", a.DocumentPath, "query and fragment dropped")
+	assert.EqualValues(t, 4, a.Count)
+	assert.Equal(t, t0, a.FirstSeen)
+	assert.Equal(t, t0.Add(5*time.Second), a.LastSeen)
+	assert.Equal(t, "sample@5s", a.Sample)
+	assert.Equal(t, 5, a.Line)
+	assert.EqualValues(t, 1, got[1].Count)
+}
+
+func TestNoiseIsCountedNotStored(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, t.TempDir(), Options{})
+	defer s.Close()
+	n := violation("site", "script-src-elem", "chrome-extension", "http://x/", "enforce", 0)
+	n.Noise = true
+	require.NoError(t, s.Record(ctx, []reports.Violation{n}, 3))
+	got, err := s.List(ctx, Filter{})
+	require.NoError(t, err)
+	assert.Empty(t, got)
+	c, err := s.NoiseCount(ctx)
+	require.NoError(t, err)
+	assert.EqualValues(t, 4, c)
+}
+
+func TestFilters(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, t.TempDir(), Options{})
+	defer s.Close()
+	require.NoError(t, s.Record(ctx, []reports.Violation{
+		violation("site", "script-src-elem", "inline", "http://x/", "enforce", 1*time.Second),
+		violation("demo", "script-src-elem", "inline", "http://x/demo", "enforce", 2*time.Second),
+		violation("demo", "style-src-elem", "inline", "http://x/demo", "report", 3*time.Second),
+		violation("demo", "script-src-elem", "eval", "http://x/demo", "report", 4*time.Second),
+	}, 0))
+	count := func(f Filter) int {
+		got, err := s.List(ctx, f)
+		require.NoError(t, err)
+		return len(got)
+	}
+	assert.Equal(t, 4, count(Filter{}))
+	assert.Equal(t, 3, count(Filter{Group: "demo"}))
+	assert.Equal(t, 3, count(Filter{Directive: "script-src-elem"}))
+	assert.Equal(t, 2, count(Filter{Disposition: "report"}))
+	assert.Equal(t, 1, count(Filter{Group: "demo", Directive: "script-src-elem", Disposition: "report"}))
+	assert.Equal(t, 0, count(Filter{Group: "nope"}))
+	assert.Equal(t, 2, count(Filter{Limit: 2}))
+}
+
+func TestRetentionCapDeletesLeastRecentlySeen(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, t.TempDir(), Options{MaxRows: 5})
+	defer s.Close()
+	for i := range 8 {
+		doc := fmt.Sprintf("http://x/page%d", i)
+		require.NoError(t, s.Record(ctx, []reports.Violation{violation("site", "script-src-elem", "inline", doc, "enforce", time.Duration(i)*time.Second)}, 0))
+	}
+	// page1 is seen again, so it outlives pages 2 and 3.
+	require.NoError(t, s.Record(ctx, []reports.Violation{violation("site", "script-src-elem", "inline", "http://x/page1", "enforce", 9*time.Second)}, 0))
+	got, err := s.List(ctx, Filter{Limit: 100})
+	require.NoError(t, err)
+	var paths []string
+	for _, a := range got {
+		paths = append(paths, a.DocumentPath)
+	}
+	assert.Equal(t, []string{"/page1", "/page7", "/page6", "/page5", "/page4"}, paths)
+}
+
+func TestSurvivesRestart(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := open(t, dir, Options{})
+	require.NoError(t, s.Record(ctx, []reports.Violation{violation("demo", "script-src-elem", "inline", "http://x/demo", "enforce", 0)}, 2))
+	require.NoError(t, s.Close())
+
+	s = open(t, dir, Options{}) // migrations must not run twice
+	defer s.Close()
+	var mode string
+	var busy int
+	require.NoError(t, s.db.QueryRow("PRAGMA journal_mode").Scan(&mode))
+	require.NoError(t, s.db.QueryRow("PRAGMA busy_timeout").Scan(&busy))
+	assert.Equal(t, "wal", mode)
+	assert.Equal(t, 5000, busy)
+	got, err := s.List(ctx, Filter{})
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.Equal(t, "demo", got[0].Group)
+	n, err := s.NoiseCount(ctx)
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, n)
+}
+
+func TestConcurrentWrites(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, t.TempDir(), Options{})
+	defer s.Close()
+	const writers, each = 8, 25
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				v := violation("site", "script-src-elem", "inline", fmt.Sprintf("http://x/w%d", w%2), "enforce", time.Duration(i)*time.Millisecond)
+				assert.NoError(t, s.Record(ctx, []reports.Violation{v}, 1))
+			}
+		})
+		wg.Go(func() { _, err := s.List(ctx, Filter{}); assert.NoError(t, err) })
+	}
+	wg.Wait()
+	got, err := s.List(ctx, Filter{})
+	require.NoError(t, err)
+	var total int64
+	for _, a := range got {
+		total += a.Count
+	}
+	assert.EqualValues(t, writers*each, total)
+	n, err := s.NoiseCount(ctx)
+	require.NoError(t, err)
+	assert.EqualValues(t, writers*each, n)
+}
+
+func TestMigrationNames(t *testing.T) {
+	ms, err := loadMigrations(migrationFS)
+	require.NoError(t, err)
+	require.NotEmpty(t, ms)
+	for _, bad := range []fstest.MapFS{
+		{"migrations/x_init.sql": {}},
+		{"migrations/001_a.sql": {}, "migrations/003_b.sql": {}},
+	} {
+		_, err := loadMigrations(bad)
+		assert.Error(t, err)
+	}
+}
+
+func TestRefusesNewerSchema(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, Options{})
+	_, err := s.db.Exec("PRAGMA user_version = 99")
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	_, err = Open(context.Background(), dir, Options{})
+	assert.ErrorContains(t, err, "newer than this program")
+}
+
+func TestDocumentPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://x/a/b?q=1#f": "/a/b",
+		"https://x":          "/",
+		"http://x/a%0ab":     "/a%0ab",
+		"/rel?x":             "/rel",
+		"":                   "",
+		"\\x00bad://%zz?x":   "\\x00bad://%zz",
+	} {
+		assert.Equal(t, want, DocumentPath(in), in)
+	}
+}

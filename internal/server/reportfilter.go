@@ -1,0 +1,63 @@
+package server
+
+import (
+	"errors"
+	"net/url"
+	"strconv"
+
+	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/internal/reports"
+	"github.com/noncekit/noncekit/internal/reports/store"
+)
+
+// maxReportLimit caps ?limit= on GET /api/reports: one request must not be
+// able to ask the database for the whole table at once.
+const maxReportLimit = 1000
+
+// parseReportFilter reads ?group=&directive=&disposition=&limit=. Each value
+// is checked against what a stored report can hold, so a typo answers 400
+// with a message instead of an empty list that looks like "no reports".
+// A query that does not parse is an error too (r.URL.Query() would drop
+// the bad pair silently and widen the filter).
+func parseReportFilter(rawQuery string) (store.Filter, error) {
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return store.Filter{Limit: store.DefaultLimit}, errors.New("the query string does not parse")
+	}
+	f := store.Filter{Group: q.Get("group"), Directive: q.Get("directive"), Disposition: q.Get("disposition"), Limit: store.DefaultLimit}
+	if f.Group != "" && !validGroup(f.Group) {
+		return f, errors.New("group: letters, digits, '-', '_', '.' or '+', at most 64")
+	}
+	if f.Directive != "" && !csp.Directive(f.Directive).Known() {
+		return f, errors.New("directive: not a CSP directive name (lower case, such as script-src-elem)")
+	}
+	switch f.Disposition {
+	case "", reports.DispositionEnforce, reports.DispositionReport, reports.DispositionUnknown:
+	default:
+		return f, errors.New("disposition: want enforce, report or unknown")
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxReportLimit {
+			return f, errors.New("limit: want a whole number from 1 to 1000")
+		}
+		f.Limit = n
+	}
+	return f, nil
+}
+
+// validGroup accepts what the report receiver stores as a group name.
+func validGroup(g string) bool {
+	if len(g) > reports.MaxGroupLen {
+		return false
+	}
+	for i := 0; i < len(g); i++ {
+		c := g[i]
+		ok := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '-' || c == '_' || c == '.' || c == '+'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,42 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/noncekit/noncekit/internal/reports"
+	"github.com/noncekit/noncekit/views/pages"
+)
+
+// reportDirectives are the directives offered by the dashboard's filter:
+// those a violation report can name as its effective directive.
+var reportDirectives = []string{
+	"script-src-elem", "script-src-attr", "script-src", "style-src-elem", "style-src-attr", "style-src",
+	"img-src", "font-src", "connect-src", "media-src", "object-src", "frame-src", "child-src", "worker-src",
+	"manifest-src", "frame-ancestors", "form-action", "base-uri", "require-trusted-types-for", "trusted-types",
+}
+
+var reportDispositions = []string{reports.DispositionEnforce, reports.DispositionReport, reports.DispositionUnknown}
+
+// reportsPage serves GET /reports, the dashboard of stored reports. A bad
+// filter value renders the page with a message and 400, never a 500.
+func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) {
+	var groups []string
+	for _, g := range s.csp.Groups() {
+		groups = append(groups, g.Name)
+	}
+	p := pages.Reports{Groups: groups, Directives: reportDirectives, Dispositions: reportDispositions, Stored: s.stored}
+	f, err := parseReportFilter(r.URL.RawQuery)
+	if err != nil {
+		p.Error = err.Error()
+		s.render(w, r, http.StatusBadRequest, pages.ReportsPage(p))
+		return
+	}
+	p.Filter = f
+	p.Rows, p.Noise, err = s.readReports(r.Context(), f)
+	if err != nil {
+		p.Error = "the report store could not be read; see the server log"
+		s.render(w, r, http.StatusServiceUnavailable, pages.ReportsPage(p))
+		return
+	}
+	s.render(w, r, http.StatusOK, pages.ReportsPage(p))
+}

@@ -42,11 +42,16 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer) erro
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err := srv.Close(); err != nil {
+			log.Error("closing the session store", slog.Any("error", err))
+		}
+	}()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
-	log.Info("serving", slog.String("url", "http://"+ln.Addr().String()))
+	log.Info("serving", slog.String("url", "http://"+ln.Addr().String()), slog.String("sessions", srv.SessionBackend()))
 	return serve(ctx, log, srv.HTTPServer(), ln, shutdownGrace)
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/internal/devreload"
 	"github.com/noncekit/noncekit/internal/headers"
+	"github.com/noncekit/noncekit/internal/session"
 	"github.com/noncekit/noncekit/static"
 )
 
@@ -43,6 +44,17 @@ func (s *Server) routes() http.Handler {
 	r.Group(func(r chi.Router) {
 		r.Use(s.site)
 		r.Get("/", s.home)
+
+		// Pages with a session: only these routes pay for loading and
+		// saving one (a store round trip). Keep streams out: the session
+		// middleware's writer has no Flush.
+		r.Group(func(r chi.Router) {
+			r.Use(s.sessions.Middleware)
+			r.Get("/signin", s.signInForm)
+			r.Post("/signin", s.signIn)
+			r.Post("/signout", s.signOut)
+			r.With(session.RequireSignIn("/signin")).Get("/account", s.account)
+		})
 
 		r.Route("/demo", func(r chi.Router) {
 			// The demo enforces the site policy under its own group name, so

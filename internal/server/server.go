@@ -9,9 +9,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/noncekit/noncekit/internal/account"
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/internal/reports"
+	"github.com/noncekit/noncekit/internal/session"
 )
 
 // Server is the kit's HTTP handler.
@@ -27,6 +29,8 @@ type Server struct {
 	reports  http.Handler
 	handler  http.Handler
 	site     func(http.Handler) http.Handler // the site group's CSP middleware, for error pages
+	sessions *session.Sessions
+	accounts *account.Directory
 }
 
 // Option adjusts a Server before its routes are built; tests use it.
@@ -43,20 +47,37 @@ func WithReportSink(sink reports.Sink) Option {
 	return func(s *Server) { s.sink = sink }
 }
 
-// New builds the server. It fails when any route group's policy is invalid,
-// naming the group, directive and value, so a bad policy never serves.
+// New builds the server and opens its session store (see session.Open:
+// SQLite in cfg.DataDir, Redis with cfg.RedisURL). It fails when any route
+// group's policy is invalid, naming the group, directive and value, so a
+// bad policy never serves, or when the session store cannot be opened.
+// Close releases the store.
 func New(log *slog.Logger, cfg config.Config, opts ...Option) (*Server, error) {
-	s := &Server{log: log, cfg: cfg, csp: csp.NewManager(log), sink: reports.LogSink{Logger: log}, stopping: make(chan struct{})}
+	s := &Server{log: log, cfg: cfg, csp: csp.NewManager(log), sink: reports.LogSink{Logger: log}, stopping: make(chan struct{}),
+		accounts: account.Demo()}
 	for _, o := range opts {
 		o(s)
 	}
+	sessions, err := session.Open(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.sessions = sessions
+	s.sessions.Manager.ErrorFunc = s.sessionError
 	s.reports = reports.NewHandler(log, s.sink)
 	s.handler = s.routes()
 	if err := s.csp.Err(); err != nil {
+		_ = s.sessions.Close()
 		return nil, fmt.Errorf("server: invalid content security policy: %w", err)
 	}
 	return s, nil
 }
+
+// Close releases the session store. Call it after HTTPServer's Shutdown.
+func (s *Server) Close() error { return s.sessions.Close() }
+
+// SessionBackend says where sessions live, for the start-up log line.
+func (s *Server) SessionBackend() string { return s.sessions.Backend }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -65,15 +66,21 @@ type Sessions struct {
 	// Backend says where sessions live, for the start-up log line:
 	// "sqlite <path>", "redis <url without password>" or "memory".
 	Backend string
-	close   func() error
+
+	close     func() error
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Close stops the store's background work and closes its connections.
+// Calls after the first do nothing.
 func (s *Sessions) Close() error {
-	if s.close == nil {
-		return nil
-	}
-	return s.close()
+	s.closeOnce.Do(func() {
+		if s.close != nil {
+			s.closeErr = s.close()
+		}
+	})
+	return s.closeErr
 }
 
 type managerKey struct{}

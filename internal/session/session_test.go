@@ -163,7 +163,8 @@ func TestSQLiteStoreWithModernc(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "not", "yet")
 	s, err := Open(config.Config{DataDir: dir})
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = s.Close() })
+	t.Cleanup(func() { assert.NoError(t, s.Close()) })
+	t.Cleanup(func() { assert.NoError(t, s.Close()) }) // a second Close must not block
 	assert.Equal(t, "sqlite "+filepath.Join(dir, DBFile), s.Backend)
 	assert.FileExists(t, filepath.Join(dir, DBFile), "DATA_DIR is created when first needed")
 	storeContract(t, s)

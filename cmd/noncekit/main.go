@@ -61,7 +61,7 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer) erro
 		return err
 	}
 	log.Info("serving", slog.String("url", cfg.Scheme()+"://"+ln.Addr().String()),
-		slog.String("database", filepath.Join(cfg.DataDir, store.FileName)))
+		slog.String("database", filepath.Join(cfg.DataDir, store.FileName)), slog.String("sessions", srv.SessionBackend()))
 	if cfg.TLS == config.TLSSelfSigned {
 		log.Info("self-signed certificate: the browser will warn once; proceed to localhost",
 			slog.String("cert", filepath.Join(cfg.DataDir, devcert.CertFile)))
@@ -69,7 +69,8 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer) erro
 	if err := serve(ctx, log, hs, ln, shutdownGrace); err != nil {
 		return err
 	}
-	// Write the reports still queued before the store closes.
+	// Write the reports still queued before the report store closes, and
+	// close the session store.
 	cctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	return srv.Close(cctx)

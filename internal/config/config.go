@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -41,6 +42,14 @@ type Config struct {
 	// violation over report-uri, all at load.
 	ReportRate  float64
 	ReportBurst int
+	// BehindTLSProxy says visitors reach the kit over https through a
+	// proxy that terminates TLS (BEHIND_TLS_PROXY=true), so cookies are
+	// marked Secure and take the __Host- prefix. Default false.
+	BehindTLSProxy bool
+	// RedisURL, when set, keeps sessions in Redis so several instances
+	// share them (REDIS_URL, e.g. redis://127.0.0.1:6379/0). Default empty:
+	// sessions live in the SQLite database in DataDir.
+	RedisURL string
 }
 
 // TLSMode says whether and how the server serves HTTPS.
@@ -60,6 +69,10 @@ func (c Config) Scheme() string {
 	}
 	return "https"
 }
+
+// HTTPS reports whether visitors reach the kit over https, so what it sets
+// in their browser (cookies) must be https-only.
+func (c Config) HTTPS() bool { return c.TLS != TLSOff || c.BehindTLSProxy }
 
 // FromEnv reads the configuration through getenv (os.Getenv in main, a map
 // in tests).
@@ -94,6 +107,20 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if err := c.readReportLimits(getenv); err != nil {
 		return Config{}, err
+	}
+	if v := getenv("BEHIND_TLS_PROXY"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("BEHIND_TLS_PROXY=%q: want true or false", v)
+		}
+		c.BehindTLSProxy = b
+	}
+	if v := getenv("REDIS_URL"); v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			return Config{}, fmt.Errorf("REDIS_URL=%q: want redis://host:port/db or rediss://...", redact(v))
+		}
+		c.RedisURL = v
 	}
 	return c, nil
 }
@@ -152,4 +179,12 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// redact hides a password in a URL that is about to be shown in an error.
+func redact(v string) string {
+	if u, err := url.Parse(v); err == nil {
+		return u.Redacted()
+	}
+	return "(unparseable URL)"
 }

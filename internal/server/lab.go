@@ -22,7 +22,7 @@ const labMaxBody = 3*csp.MaxPolicyLen + 1024
 // parses it again: a policy goes into the session only after validation,
 // but a session store is outside this package's control.
 func (s *Server) labPolicy(r *http.Request) csp.Policy {
-	if text := s.sessions.GetString(r.Context(), labSessionKey); text != "" {
+	if text := s.sessions.Manager.GetString(r.Context(), labSessionKey); text != "" {
 		if p, err := csp.ParseLenient(text); err == nil {
 			return p
 		}
@@ -65,7 +65,7 @@ func (s *Server) labSubmit(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusBadRequest, pages.LabPage(pages.Lab{Policy: text, Error: err.Error()}))
 		return
 	}
-	s.sessions.Put(r.Context(), labSessionKey, p.String())
+	s.sessions.Manager.Put(r.Context(), labSessionKey, p.String())
 	http.Redirect(w, r, "/lab", http.StatusSeeOther)
 }
 

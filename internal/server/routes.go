@@ -11,6 +11,7 @@ import (
 	"github.com/noncekit/noncekit/internal/devreload"
 	"github.com/noncekit/noncekit/internal/headers"
 	"github.com/noncekit/noncekit/internal/ratelimit"
+	"github.com/noncekit/noncekit/internal/session"
 	"github.com/noncekit/noncekit/static"
 	"github.com/noncekit/noncekit/views/pages"
 )
@@ -41,7 +42,9 @@ func (s *Server) routes() http.Handler {
 	r.Use(accessLog(s.log))
 	r.Use(s.recoverer)
 	r.Use(s.limitHeaders)
-	r.Use(headers.Default().Middleware())
+	sec := headers.Default()
+	sec.BehindTLSProxy = s.cfg.BehindTLSProxy
+	r.Use(sec.Middleware())
 	r.Use(cop.Handler)
 	if s.cfg.Dev {
 		r.Use(devreload.Middleware)
@@ -52,6 +55,17 @@ func (s *Server) routes() http.Handler {
 		r.Use(s.site)
 		r.Get("/", s.home)
 		r.Get("/reports", s.reportsPage)
+
+		// Pages with a session: only these routes pay for loading and
+		// saving one (a store round trip). Keep streams out: the session
+		// middleware's writer has no Flush.
+		r.Group(func(r chi.Router) {
+			r.Use(s.sessions.Middleware)
+			r.Get("/signin", s.signInForm)
+			r.Post("/signin", s.signIn)
+			r.Post("/signout", s.signOut)
+			r.With(session.RequireSignIn("/signin")).Get("/account", s.account)
+		})
 
 		r.Route("/demo", func(r chi.Router) {
 			// The demo enforces the site policy under its own group name, so
@@ -70,7 +84,7 @@ func (s *Server) routes() http.Handler {
 	// The policy lab: its page may frame the preview (frame-src 'self'),
 	// and its form is refused cross-origin. Sessions wrap these routes only.
 	r.Group(func(r chi.Router) {
-		r.Use(s.sessions.LoadAndSave)
+		r.Use(s.sessions.Middleware)
 		lab := s.csp.Middleware(csp.Group{Name: "lab", Enforce: sitePolicy.Set(csp.FrameSrc, csp.Self)})
 		r.With(lab).Get("/lab", s.lab)
 		r.With(lab).Post("/lab", s.labSubmit) // cross-origin POSTs are refused by the router's guard

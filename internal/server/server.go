@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -11,13 +12,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/alexedwards/scs/v2"
-
+	"github.com/noncekit/noncekit/internal/account"
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/internal/ratelimit"
 	"github.com/noncekit/noncekit/internal/reports"
 	"github.com/noncekit/noncekit/internal/reports/store"
+	"github.com/noncekit/noncekit/internal/session"
 )
 
 // Server is the kit's HTTP handler.
@@ -36,10 +37,11 @@ type Server struct {
 	stopping chan struct{}
 	stopOnce sync.Once
 
-	// sessions keeps per-visitor state (the policy lab's policy). Only the
-	// routes that need it load and save it: LoadAndSave buffers responses,
-	// which streaming routes must not be.
-	sessions *scs.SessionManager
+	// sessions keeps per-visitor state (sign-in, flashes, the policy lab's
+	// policy). Only the routes that need it load and save it: LoadAndSave
+	// must not wrap streaming routes.
+	sessions *session.Sessions
+	accounts *account.Directory
 
 	store      reportReader
 	stored     bool           // a real store is configured
@@ -82,17 +84,15 @@ func WithQueueOptions(o reports.QueueOptions) Option {
 	return func(s *Server) { s.queueO = o }
 }
 
-// WithSessions replaces the in-memory session manager, to give sessions a
-// persistent store or production cookie settings.
-func WithSessions(sm *scs.SessionManager) Option {
-	return func(s *Server) { s.sessions = sm }
-}
-
-// New builds the server. It fails when any route group's policy is invalid,
-// naming the group, directive and value, so a bad policy never serves.
+// New builds the server and opens its session store (see session.Open:
+// SQLite in cfg.DataDir, Redis with cfg.RedisURL). It fails when any route
+// group's policy is invalid, naming the group, directive and value, so a
+// bad policy never serves, or when the session store cannot be opened.
+// Close releases the store.
 func New(log *slog.Logger, cfg config.Config, opts ...Option) (*Server, error) {
 	s := &Server{log: log, cfg: cfg, csp: csp.NewManager(log), sink: reports.LogSink{Logger: log}, store: noReports{},
-		hub: reports.NewHub(0, 0), stopping: make(chan struct{}), sessions: newSessions()}
+		hub: reports.NewHub(0, 0), stopping: make(chan struct{}), accounts: account.Demo()}
+	s.csp.BehindTLSProxy = cfg.BehindTLSProxy
 	for _, o := range opts {
 		o(s)
 	}
@@ -107,12 +107,20 @@ func New(log *slog.Logger, cfg config.Config, opts ...Option) (*Server, error) {
 		s.queue = reports.NewQueue(s.queueStore, qo)
 		s.sink = s.queue
 	}
+	sessions, err := session.Open(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.sessions = sessions
+	s.sessions.Manager.ErrorFunc = s.sessionError
 	s.reports = reports.NewHandler(log, s.sink)
 	s.handler = s.routes()
 	if err := s.csp.Err(); err != nil {
+		_ = s.sessions.Close()
 		return nil, fmt.Errorf("server: invalid content security policy: %w", err)
 	}
 	if err := s.lintPolicies(); err != nil {
+		_ = s.sessions.Close()
 		return nil, err
 	}
 	return s, nil
@@ -145,6 +153,9 @@ func (s *Server) lintPolicies() error {
 	}
 	return nil
 }
+
+// SessionBackend says where sessions live, for the start-up log line.
+func (s *Server) SessionBackend() string { return s.sessions.Backend }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
@@ -182,17 +193,21 @@ func (s *Server) HTTPServer() *http.Server {
 	return hs
 }
 
-// Close ends the live streams and writes the reports still queued. Call it
-// after the HTTP server has shut down and before closing the store.
+// Close ends the live streams, writes the reports still queued and closes
+// the session store. Call it after the HTTP server has shut down and before
+// closing the report store.
 func (s *Server) Close(ctx context.Context) error {
 	s.Stop()
-	if s.queue == nil {
-		return nil
+	var errs []error
+	if s.queue != nil {
+		if err := s.queue.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("server: flushing queued reports: %w", err))
+		}
 	}
-	if err := s.queue.Close(ctx); err != nil {
-		return fmt.Errorf("server: flushing queued reports: %w", err)
+	if err := s.sessions.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("server: closing the session store: %w", err))
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // ReportQueueStats returns the report queue's counters (zero without a
@@ -202,12 +217,4 @@ func (s *Server) ReportQueueStats() reports.QueueStats {
 		return reports.QueueStats{}
 	}
 	return s.queue.Stats()
-}
-
-// newSessions returns the default session manager: scs's in-memory store,
-// which loses sessions on restart and is fine for the lab's scratch state.
-func newSessions() *scs.SessionManager {
-	sm := scs.New()
-	sm.Cookie.Name = "noncekit_session"
-	return sm
 }

@@ -1,0 +1,120 @@
+package server
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/noncekit/noncekit/internal/account"
+	"github.com/noncekit/noncekit/internal/session"
+	"github.com/noncekit/noncekit/views/pages"
+)
+
+// maxFormBytes bounds a form POST's body: the sign-in form is far smaller.
+// A larger body gets the kit's 413 page.
+const maxFormBytes = 4 << 10
+
+// signInForm shows the form, or sends a signed-in visitor to the account.
+func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if session.UserID(ctx) != "" {
+		http.Redirect(w, r, "/account", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, pages.SignInPage(pages.SignIn{
+		Flash:        session.PopFlash(ctx),
+		DemoEmail:    account.DemoEmail,
+		DemoPassword: account.DemoPassword,
+	}))
+}
+
+// signIn checks the credentials and answers 303 either way: to the account
+// page when they are right, back to the form with a flash when not. The
+// flash is the same whether the email or the password was wrong.
+// Cross-origin POSTs never get here: routes.go refuses them with a 403.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	ctx := r.Context()
+	u, err := s.accounts.Authenticate(r.PostFormValue("email"), r.PostFormValue("password"))
+	if err != nil {
+		s.log.InfoContext(ctx, "sign-in refused", slog.String("id", middleware.GetReqID(ctx)))
+		session.Flash(ctx, account.InvalidMessage)
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return
+	}
+	// SignIn renews the session token: privilege changes, so must the token.
+	if err := session.SignIn(ctx, u.ID); err != nil {
+		s.serverError(w, r, "sign-in", err)
+		return
+	}
+	session.Flash(ctx, "Signed in as "+u.Email+".")
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+}
+
+// signOut is a POST (a link or an image elsewhere cannot sign anyone out);
+// it renews the token too.
+func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	ctx := r.Context()
+	if err := session.SignOut(ctx); err != nil {
+		s.serverError(w, r, "sign-out", err)
+		return
+	}
+	session.Flash(ctx, "You are signed out.")
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+// account is behind session.RequireSignIn in routes.go.
+func (s *Server) account(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	u, ok := s.accounts.Lookup(session.UserID(ctx))
+	if !ok { // the account went away while its session lived on
+		if err := session.SignOut(ctx); err != nil {
+			s.serverError(w, r, "sign-out", err)
+			return
+		}
+		session.Flash(ctx, "Please sign in again.")
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, pages.AccountPage(pages.Account{
+		Flash: session.PopFlash(ctx),
+		Name:  u.Name,
+		Email: u.Email,
+	}))
+}
+
+// parseForm reads the POSTed form, at most maxFormBytes of it. On failure
+// it has answered with the kit's 413 or 400 page and returns false.
+func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	err := r.ParseForm()
+	if err == nil {
+		return true
+	}
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		s.errorPage(http.StatusRequestEntityTooLarge).ServeHTTP(w, r)
+	} else {
+		s.errorPage(http.StatusBadRequest).ServeHTTP(w, r)
+	}
+	return false
+}
+
+// serverError logs err and answers with the kit's 500 page.
+func (s *Server) serverError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	s.log.ErrorContext(r.Context(), what+" failed",
+		slog.String("id", middleware.GetReqID(r.Context())), slog.Any("error", err))
+	s.errorPage(http.StatusInternalServerError).ServeHTTP(w, r)
+}
+
+// sessionError is the session manager's ErrorFunc: a store that fails to
+// load or save a session gets the kit's 500 page and a log line.
+func (s *Server) sessionError(w http.ResponseWriter, r *http.Request, err error) {
+	s.serverError(w, r, "session store", err)
+}

@@ -1,0 +1,286 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/noncekit/noncekit/internal/account"
+	"github.com/noncekit/noncekit/internal/config"
+	"github.com/noncekit/noncekit/internal/csp/csptest"
+)
+
+// instance is the kit on a real listener, as a browser would reach it.
+type instance struct {
+	srv *Server
+	ts  *httptest.Server
+}
+
+// startInstance serves New(cfg) over http, or https when tls; the server
+// and listener close when the test ends (or earlier with stop).
+func startInstance(t *testing.T, cfg config.Config, tls bool) *instance {
+	t.Helper()
+	s, err := New(slog.New(slog.DiscardHandler), cfg)
+	require.NoError(t, err)
+	in := &instance{srv: s}
+	if tls {
+		in.ts = httptest.NewTLSServer(s)
+	} else {
+		in.ts = httptest.NewServer(s)
+	}
+	t.Cleanup(in.stop)
+	return in
+}
+
+func (in *instance) stop() {
+	in.ts.Close()
+	_ = in.srv.Close(context.Background())
+}
+
+// browser is an HTTP client with a cookie jar that does not follow
+// redirects, so each test sees the 303s themselves.
+type browser struct {
+	t *testing.T
+	c *http.Client
+}
+
+func newBrowser(t *testing.T, transport http.RoundTripper) *browser {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	return &browser{t: t, c: &http.Client{
+		Jar:           jar,
+		Transport:     transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// page is a response with its body read.
+type page struct {
+	*http.Response
+	body string
+}
+
+func (b *browser) do(req *http.Request) page {
+	b.t.Helper()
+	resp, err := b.c.Do(req)
+	require.NoError(b.t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(b.t, err)
+	resp.Body = io.NopCloser(bytes.NewReader(body)) // for csptest
+	return page{resp, string(body)}
+}
+
+func (b *browser) get(u string) page {
+	b.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	require.NoError(b.t, err)
+	return b.do(req)
+}
+
+// post sends a form the way a browser does from one of the kit's pages.
+func (b *browser) post(base, path string, form url.Values) page {
+	b.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, base+path, strings.NewReader(form.Encode()))
+	require.NoError(b.t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", base)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return b.do(req)
+}
+
+func (b *browser) signIn(base, email, password string) page {
+	b.t.Helper()
+	return b.post(base, "/signin", url.Values{"email": {email}, "password": {password}})
+}
+
+// cookie is the session cookie the jar holds for base, or nil.
+func (b *browser) cookie(base, name string) *http.Cookie {
+	u, _ := url.Parse(base)
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+var flashRE = regexp.MustCompile(`<p class="flash" role="status">([^<]*)</p>`)
+
+// flash is the flash message a page shows, or "".
+func flash(p page) string {
+	if m := flashRE.FindStringSubmatch(p.body); m != nil {
+		return html.UnescapeString(m[1])
+	}
+	return ""
+}
+
+func assertRedirect(t *testing.T, p page, to string) {
+	t.Helper()
+	assert.Equal(t, http.StatusSeeOther, p.StatusCode, "want a 303")
+	assert.Equal(t, to, p.Header.Get("Location"))
+}
+
+func TestSessionCookieAttributes(t *testing.T) {
+	tests := []struct {
+		name   string
+		cfg    config.Config
+		tls    bool
+		cookie string
+		secure bool
+	}{
+		{"http", config.Config{}, false, "session", false},
+		{"https behind a proxy", config.Config{BehindTLSProxy: true}, false, "__Host-session", true},
+		{"https", config.Config{BehindTLSProxy: true}, true, "__Host-session", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := startInstance(t, tt.cfg, tt.tls)
+			b := newBrowser(t, in.ts.Client().Transport)
+			p := b.signIn(in.ts.URL, account.DemoEmail, account.DemoPassword)
+			assertRedirect(t, p, "/account")
+			cookies := p.Cookies()
+			require.Len(t, cookies, 1)
+			c := cookies[0]
+			assert.Equal(t, tt.cookie, c.Name)
+			assert.Equal(t, tt.secure, c.Secure, "Secure")
+			assert.True(t, c.HttpOnly, "HttpOnly")
+			assert.Equal(t, http.SameSiteLaxMode, c.SameSite, "SameSite")
+			assert.Equal(t, "/", c.Path, "Path")
+			assert.Empty(t, c.Domain, "Domain")
+			assert.Positive(t, c.MaxAge, "persisted across browser restarts")
+		})
+	}
+}
+
+func TestSignInFlow(t *testing.T) {
+	in := startInstance(t, config.Config{DataDir: t.TempDir()}, false)
+	base := in.ts.URL
+	b := newBrowser(t, nil)
+
+	// Signed out, the account page sends you to sign in, saying why, once.
+	assertRedirect(t, b.get(base+"/account"), "/signin")
+	p := b.get(base + "/signin")
+	require.Equal(t, http.StatusOK, p.StatusCode)
+	assert.Equal(t, "Please sign in to see that page.", flash(p))
+	assert.Contains(t, p.body, account.DemoEmail, "the demo account is shown")
+	assert.Contains(t, p.body, account.DemoPassword, "the demo password is shown")
+	csptest.AssertNonced(t, p.Response)
+	assert.Empty(t, flash(b.get(base+"/signin")), "a flash shows once")
+	before := b.cookie(base, "session")
+	require.NotNil(t, before)
+
+	// A wrong password and an unknown email read the same.
+	var refusals []string
+	for _, creds := range [][2]string{{account.DemoEmail, "wrong"}, {"nobody@noncekit.dev", account.DemoPassword}} {
+		assertRedirect(t, b.signIn(base, creds[0], creds[1]), "/signin")
+		refusals = append(refusals, flash(b.get(base+"/signin")))
+	}
+	assert.Equal(t, []string{account.InvalidMessage, account.InvalidMessage}, refusals)
+	assert.Equal(t, before.Value, b.cookie(base, "session").Value, "a refused sign-in changes no privilege")
+
+	// Signing in renews the token and lands on the account page.
+	assertRedirect(t, b.signIn(base, account.DemoEmail, account.DemoPassword), "/account")
+	signedIn := b.cookie(base, "session")
+	assert.NotEqual(t, before.Value, signedIn.Value, "sign-in must renew the session token")
+	p = b.get(base + "/account")
+	require.Equal(t, http.StatusOK, p.StatusCode)
+	assert.Equal(t, "Signed in as "+account.DemoEmail+".", flash(p))
+	assert.Contains(t, p.body, "<dd>"+account.DemoEmail+"</dd>")
+	assert.Contains(t, p.Header.Values("Vary"), "Cookie")
+	assert.Contains(t, p.Header.Get("Cache-Control"), "no-store")
+	csptest.AssertNonced(t, p.Response)
+	assertRedirect(t, b.get(base+"/signin"), "/account")
+
+	// The old token no longer works: a fixated token is worthless.
+	fixated := newBrowser(t, nil)
+	u, _ := url.Parse(base)
+	fixated.c.Jar.SetCookies(u, []*http.Cookie{{Name: "session", Value: before.Value}})
+	assertRedirect(t, fixated.get(base+"/account"), "/signin")
+
+	// Signing out renews the token again and ends access.
+	assertRedirect(t, b.post(base, "/signout", nil), "/signin")
+	assert.NotEqual(t, signedIn.Value, b.cookie(base, "session").Value, "sign-out must renew the session token")
+	assert.Equal(t, "You are signed out.", flash(b.get(base+"/signin")))
+	assertRedirect(t, b.get(base+"/account"), "/signin")
+
+	// The old signed-in token is dead too.
+	stolen := newBrowser(t, nil)
+	stolen.c.Jar.SetCookies(u, []*http.Cookie{{Name: "session", Value: signedIn.Value}})
+	assertRedirect(t, stolen.get(base+"/account"), "/signin")
+}
+
+// TestRestartKeepsUsersSignedIn: sessions live in $DATA_DIR/noncekit.db,
+// so a new process on the same directory knows the same sessions.
+func TestRestartKeepsUsersSignedIn(t *testing.T) {
+	cfg := config.Config{DataDir: t.TempDir()}
+	b := newBrowser(t, nil)
+
+	first := startInstance(t, cfg, false)
+	assertRedirect(t, b.signIn(first.ts.URL, account.DemoEmail, account.DemoPassword), "/account")
+	first.stop()
+	assert.FileExists(t, cfg.DataDir+"/noncekit.db")
+
+	second := startInstance(t, cfg, false)
+	// The jar keys cookies by host, not port: the new listener gets the cookie.
+	p := b.get(second.ts.URL + "/account")
+	require.Equal(t, http.StatusOK, p.StatusCode, "still signed in after a restart")
+	assert.Contains(t, p.body, account.DemoEmail)
+}
+
+func TestSignInFormErrors(t *testing.T) {
+	s := newTestServer(t)
+	form := func(body string) *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/signin", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return r
+	}
+	creds := url.Values{"email": {account.DemoEmail}, "password": {account.DemoPassword}}.Encode()
+	tests := []struct {
+		name   string
+		req    *http.Request
+		status int
+		title  string
+	}{
+		{"oversized form", form("email=" + strings.Repeat("a", maxFormBytes) + "&password=x"), 413, "Too large"},
+		{"malformed form", form("email=%zz"), 400, "Bad request"},
+		{"cross-site POST", func() *http.Request {
+			r := form(creds)
+			r.Header.Set("Sec-Fetch-Site", "cross-site")
+			return r
+		}(), 403, "Forbidden"},
+		{"POST from another origin", func() *http.Request {
+			r := form(creds)
+			r.Header.Set("Origin", "https://evil.example")
+			return r
+		}(), 403, "Forbidden"},
+		{"sign-out from another site", func() *http.Request {
+			r := httptest.NewRequest(http.MethodPost, "/signout", nil)
+			r.Header.Set("Sec-Fetch-Site", "cross-site")
+			return r
+		}(), 403, "Forbidden"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, tt.req)
+			require.Equal(t, tt.status, rec.Code)
+			assert.Contains(t, rec.Body.String(), "<h1>"+tt.title+"</h1>")
+			assert.Empty(t, rec.Result().Cookies(), "no session is started or changed")
+			csptest.AssertNonced(t, rec.Result())
+		})
+	}
+}

@@ -1,0 +1,180 @@
+// Package session keeps per-visitor state on the server: who is signed in
+// and one-shot flash messages. It builds the scs session manager with the
+// kit's cookie defaults and opens the store the configuration asks for:
+// the embedded SQLite database by default, Redis when REDIS_URL is set.
+//
+// Handlers use the package functions (SignIn, SignOut, UserID, Flash,
+// PopFlash) with the request's context; they work on routes wrapped in
+// Sessions.Middleware. Wrap only the routes that need a session: the
+// middleware loads the session before the handler and saves it when the
+// response starts, so streamed responses belong outside it.
+package session
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+)
+
+const (
+	// Lifetime is the longest a session lasts, however active: a visitor
+	// signs in again at least this often.
+	Lifetime = 14 * 24 * time.Hour
+	// IdleTimeout ends a session nobody has used for this long. Each
+	// request through the middleware pushes it back.
+	IdleTimeout = 3 * 24 * time.Hour
+
+	// CookieName names the session cookie over plain http.
+	CookieName = "session"
+	// HostPrefix is prepended to the cookie's name over https. Browsers
+	// accept a __Host- cookie only when it is Secure, has Path=/ and no
+	// Domain, so it cannot be set or overwritten by a subdomain or by a
+	// page served over http.
+	HostPrefix = "__Host-"
+)
+
+// NewManager returns a session manager storing in store, with the kit's
+// cookie defaults: HttpOnly (scripts cannot read it), SameSite=Lax (not
+// sent on cross-site POSTs), persisted across browser restarts, Path=/ and
+// no Domain. With https, the cookie is also Secure and named
+// __Host-session.
+func NewManager(store scs.Store, https bool) *scs.SessionManager {
+	m := scs.New()
+	m.Store = store
+	m.Lifetime = Lifetime
+	m.IdleTimeout = IdleTimeout
+	m.Cookie.Name = CookieName
+	m.Cookie.HttpOnly = true
+	m.Cookie.SameSite = http.SameSiteLaxMode
+	m.Cookie.Persist = true
+	m.Cookie.Path = "/"
+	m.Cookie.Domain = ""
+	m.Cookie.Secure = https
+	if https {
+		m.Cookie.Name = HostPrefix + CookieName
+	}
+	return m
+}
+
+// Sessions is the kit's session manager with the store it opened.
+type Sessions struct {
+	Manager *scs.SessionManager
+	// Backend says where sessions live, for the start-up log line:
+	// "sqlite <path>", "redis <url without password>" or "memory".
+	Backend string
+
+	close     func() error
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Close stops the store's background work and closes its connections.
+// Calls after the first do nothing.
+func (s *Sessions) Close() error {
+	s.closeOnce.Do(func() {
+		if s.close != nil {
+			s.closeErr = s.close()
+		}
+	})
+	return s.closeErr
+}
+
+type managerKey struct{}
+
+// Middleware loads the visitor's session for next and saves it (and sets
+// the cookie) when the response starts. The package functions find the
+// manager through the request's context.
+func (s *Sessions) Middleware(next http.Handler) http.Handler {
+	return s.Manager.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), managerKey{}, s.Manager)))
+	}))
+}
+
+func managerFrom(ctx context.Context) *scs.SessionManager {
+	m, _ := ctx.Value(managerKey{}).(*scs.SessionManager)
+	return m
+}
+
+// ErrNoSession is returned when a route that changes the session is not
+// wrapped in Sessions.Middleware.
+var ErrNoSession = errors.New("session: no session in this request's context (wrap the route in Sessions.Middleware)")
+
+const (
+	userKey  = "userID"
+	flashKey = "flash"
+)
+
+// SignIn records userID as signed in. It renews the session token first,
+// so a token planted before sign-in (session fixation) is worthless after.
+func SignIn(ctx context.Context, userID string) error {
+	m := managerFrom(ctx)
+	if m == nil {
+		return ErrNoSession
+	}
+	if err := m.RenewToken(ctx); err != nil {
+		return err
+	}
+	m.Put(ctx, userKey, userID)
+	return nil
+}
+
+// SignOut forgets the signed-in user and renews the token. The session
+// itself stays, so a flash set afterwards reaches the next page.
+func SignOut(ctx context.Context) error {
+	m := managerFrom(ctx)
+	if m == nil {
+		return ErrNoSession
+	}
+	if err := m.RenewToken(ctx); err != nil {
+		return err
+	}
+	m.Remove(ctx, userKey)
+	return nil
+}
+
+// UserID is the signed-in user's id, or "" when nobody is signed in.
+func UserID(ctx context.Context) string {
+	m := managerFrom(ctx)
+	if m == nil {
+		return ""
+	}
+	return m.GetString(ctx, userKey)
+}
+
+// Flash keeps msg for the next page that shows flashes (PopFlash). It is
+// plain text: the layout escapes it like any other text.
+func Flash(ctx context.Context, msg string) {
+	if m := managerFrom(ctx); m != nil {
+		m.Put(ctx, flashKey, msg)
+	}
+}
+
+// PopFlash returns the pending flash message and removes it, so it shows
+// once; "" when there is none.
+func PopFlash(ctx context.Context) string {
+	m := managerFrom(ctx)
+	if m == nil {
+		return ""
+	}
+	return m.PopString(ctx, flashKey)
+}
+
+// RequireSignIn lets signed-in visitors through to next and sends everyone
+// else to signInPath (303) with a flash saying why. Use it inside a route
+// group wrapped in Sessions.Middleware.
+func RequireSignIn(signInPath string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if UserID(r.Context()) == "" {
+				Flash(r.Context(), "Please sign in to see that page.")
+				http.Redirect(w, r, signInPath, http.StatusSeeOther)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}

@@ -1,0 +1,242 @@
+package session
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/alexedwards/scs/v2/memstore"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/noncekit/noncekit/internal/config"
+	"github.com/noncekit/noncekit/internal/session/redistest"
+)
+
+func TestCookieDefaults(t *testing.T) {
+	tests := []struct {
+		name   string
+		https  bool
+		cookie string
+	}{
+		{"http", false, "session"},
+		{"https", true, "__Host-session"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &Sessions{Manager: NewManager(memstore.NewWithCleanupInterval(0), tt.https)}
+			h := s.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				Flash(r.Context(), "hello")
+			}))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+			cookies := rec.Result().Cookies()
+			require.Len(t, cookies, 1)
+			c := cookies[0]
+			assert.Equal(t, tt.cookie, c.Name)
+			assert.Equal(t, tt.https, c.Secure, "Secure")
+			assert.True(t, c.HttpOnly, "HttpOnly")
+			assert.Equal(t, http.SameSiteLaxMode, c.SameSite)
+			assert.Equal(t, "/", c.Path)
+			assert.Empty(t, c.Domain, "a __Host- cookie must have no Domain")
+			// Persisted: the cookie outlives the browser session, until the
+			// idle timeout (which comes before the absolute lifetime).
+			assert.InDelta(t, IdleTimeout.Seconds(), float64(c.MaxAge), 5)
+			assert.Contains(t, rec.Header().Values("Vary"), "Cookie")
+		})
+	}
+}
+
+// flow serves a tiny app through the middleware for a client with a
+// cookie jar: /in signs "u1" in, /out signs out, /flash sets a flash,
+// /show pops it, /private requires sign-in.
+func flow(t *testing.T) (*httptest.Server, *http.Client) {
+	t.Helper()
+	s := &Sessions{Manager: NewManager(memstore.NewWithCleanupInterval(0), false)}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/in", func(w http.ResponseWriter, r *http.Request) { require.NoError(t, SignIn(r.Context(), "u1")) })
+	mux.HandleFunc("/out", func(w http.ResponseWriter, r *http.Request) { require.NoError(t, SignOut(r.Context())) })
+	mux.HandleFunc("/flash", func(w http.ResponseWriter, r *http.Request) { Flash(r.Context(), "saved") })
+	mux.HandleFunc("/show", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(PopFlash(r.Context()))) })
+	mux.Handle("/private", RequireSignIn("/show")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("hello " + UserID(r.Context())))
+	})))
+	ts := httptest.NewServer(s.Middleware(mux))
+	t.Cleanup(ts.Close)
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	return ts, &http.Client{Jar: jar}
+}
+
+func body(t *testing.T, c *http.Client, url string) string {
+	t.Helper()
+	resp, err := c.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b := make([]byte, 512)
+	n, _ := resp.Body.Read(b)
+	return string(b[:n])
+}
+
+func token(t *testing.T, c *http.Client, base string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base, nil)
+	for _, ck := range c.Jar.Cookies(req.URL) {
+		if ck.Name == CookieName {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
+func TestSignInAndOutRenewTheToken(t *testing.T) {
+	ts, c := flow(t)
+	body(t, c, ts.URL+"/flash")
+	before := token(t, c, ts.URL)
+	require.NotEmpty(t, before)
+
+	body(t, c, ts.URL+"/in")
+	signedIn := token(t, c, ts.URL)
+	assert.NotEqual(t, before, signedIn, "sign-in must renew the token")
+	assert.Equal(t, "hello u1", body(t, c, ts.URL+"/private"))
+
+	body(t, c, ts.URL+"/out")
+	assert.NotEqual(t, signedIn, token(t, c, ts.URL), "sign-out must renew the token")
+	assert.Equal(t, "Please sign in to see that page.", body(t, c, ts.URL+"/private"),
+		"signed out, /private redirects with a flash")
+}
+
+func TestFlashShowsOnce(t *testing.T) {
+	ts, c := flow(t)
+	assert.Empty(t, body(t, c, ts.URL+"/show"))
+	body(t, c, ts.URL+"/flash")
+	assert.Equal(t, "saved", body(t, c, ts.URL+"/show"))
+	assert.Empty(t, body(t, c, ts.URL+"/show"), "a flash shows once")
+}
+
+func TestOutsideTheMiddleware(t *testing.T) {
+	ctx := context.Background()
+	assert.ErrorIs(t, SignIn(ctx, "u1"), ErrNoSession)
+	assert.ErrorIs(t, SignOut(ctx), ErrNoSession)
+	assert.Empty(t, UserID(ctx))
+	Flash(ctx, "lost")
+	assert.Empty(t, PopFlash(ctx))
+}
+
+// storeContract runs the scs Store methods the kit relies on.
+func storeContract(t *testing.T, s *Sessions) {
+	t.Helper()
+	store := s.Manager.Store
+	require.NoError(t, store.Commit("live", []byte("data"), time.Now().Add(time.Hour)))
+	require.NoError(t, store.Commit("expired", []byte("old"), time.Now().Add(-time.Second)))
+
+	b, ok, err := store.Find("live")
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, []byte("data"), b)
+
+	_, ok, err = store.Find("expired")
+	require.NoError(t, err)
+	assert.False(t, ok, "an expired session is not found")
+
+	require.NoError(t, store.Commit("live", []byte("new"), time.Now().Add(time.Hour)))
+	b, _, err = store.Find("live")
+	require.NoError(t, err)
+	assert.Equal(t, []byte("new"), b, "Commit replaces")
+
+	require.NoError(t, store.Delete("live"))
+	_, ok, err = store.Find("live")
+	require.NoError(t, err)
+	assert.False(t, ok, "deleted")
+}
+
+// TestSQLiteStoreWithModernc checks that scs's sqlite3store, written for
+// mattn/go-sqlite3, works on the pure-Go driver: its $1 placeholders and
+// julianday() expiry.
+func TestSQLiteStoreWithModernc(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "not", "yet")
+	s, err := Open(config.Config{DataDir: dir})
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, s.Close()) })
+	t.Cleanup(func() { assert.NoError(t, s.Close()) }) // a second Close must not block
+	assert.Equal(t, "sqlite "+filepath.Join(dir, DBFile), s.Backend)
+	assert.FileExists(t, filepath.Join(dir, DBFile), "DATA_DIR is created when first needed")
+	storeContract(t, s)
+
+	all, err := s.Manager.Store.(interface {
+		All() (map[string][]byte, error)
+	}).All()
+	require.NoError(t, err)
+	assert.Empty(t, all, "All skips expired sessions")
+}
+
+func TestSQLiteLeavesUserVersionAlone(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, DBFile)
+	db, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	_, err = db.Exec("PRAGMA user_version = 7")
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	for range 2 { // creating the table, then finding it there
+		s, err := Open(config.Config{DataDir: dir})
+		require.NoError(t, err)
+		require.NoError(t, s.Close())
+	}
+
+	db, err = sql.Open("sqlite", path)
+	require.NoError(t, err)
+	defer db.Close()
+	var version int
+	var mode string
+	require.NoError(t, db.QueryRow("PRAGMA user_version").Scan(&version))
+	require.NoError(t, db.QueryRow("PRAGMA journal_mode").Scan(&mode))
+	assert.Equal(t, 7, version, "another store's schema version must survive")
+	assert.Equal(t, "wal", mode)
+}
+
+func TestSQLiteUnwritableDataDir(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(file, nil, 0o600))
+	_, err := Open(config.Config{DataDir: filepath.Join(file, "sub")})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "DATA_DIR")
+}
+
+func TestRedisStore(t *testing.T) {
+	url := redistest.Start(t)
+	s, err := Open(config.Config{RedisURL: url, DataDir: t.TempDir()})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	assert.Equal(t, "redis "+url, s.Backend)
+	storeContract(t, s)
+}
+
+func TestRedisUnreachableFailsAtStart(t *testing.T) {
+	// Port 1 on loopback: nothing listens there.
+	_, err := Open(config.Config{RedisURL: "redis://:s3cret@127.0.0.1:1/0"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "REDIS_URL=redis://:xxxxx@127.0.0.1:1/0")
+	assert.NotContains(t, err.Error(), "s3cret")
+}
+
+func TestZeroConfigKeepsSessionsInMemory(t *testing.T) {
+	s, err := Open(config.Config{})
+	require.NoError(t, err)
+	assert.Equal(t, "memory", s.Backend)
+	assert.NoError(t, s.Close())
+}
+
+func TestHTTPSConfigSecuresTheCookie(t *testing.T) {
+	s, err := Open(config.Config{BehindTLSProxy: true})
+	require.NoError(t, err)
+	assert.True(t, s.Manager.Cookie.Secure)
+	assert.Equal(t, "__Host-session", s.Manager.Cookie.Name)
+}

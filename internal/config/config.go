@@ -24,6 +24,11 @@ type Config struct {
 	LogFormat string
 	// Dev turns on live reload for `make dev` (DEV=true). Default false.
 	Dev bool
+	// BenchRoutes adds /bench/plain (no policy at all) and /bench/csp (the
+	// site policy), both serving the home page, so `make load` can measure
+	// what the security middleware costs (NONCEKIT_BENCH_ROUTES=1). Never
+	// set it in production: /bench/plain is a page without a policy.
+	BenchRoutes bool
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in main, a map
@@ -40,12 +45,17 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return Config{}, fmt.Errorf("LOG_FORMAT=%q: want text or json", getenv("LOG_FORMAT"))
 	}
-	if v := getenv("DEV"); v != "" {
-		dev, err := strconv.ParseBool(v)
-		if err != nil {
-			return Config{}, fmt.Errorf("DEV=%q: want true or false", v)
+	for _, b := range []struct {
+		name string
+		dst  *bool
+	}{{"DEV", &c.Dev}, {"NONCEKIT_BENCH_ROUTES", &c.BenchRoutes}} {
+		if v := getenv(b.name); v != "" {
+			on, err := strconv.ParseBool(v)
+			if err != nil {
+				return Config{}, fmt.Errorf("%s=%q: want true or false", b.name, v)
+			}
+			*b.dst = on
 		}
-		c.Dev = dev
 	}
 	return c, nil
 }

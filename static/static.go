@@ -35,11 +35,16 @@ type asset struct {
 	body      []byte
 	gz        []byte // gzip-compressed body; nil when it would not be smaller
 	integrity string // "sha384-…"
-	etag      string // `"<hash>"`, the identity body's
-	gzETag    string // `"<hash>-gz"`: a different representation needs its own tag
-	ctype     string
-	size      string // len(body), preformatted for Content-Length
-	gzSize    string
+	ctype     []string
+	identity  variant
+	gzipped   variant // valid only when gz != nil
+}
+
+// variant is one encoding of an asset with its response headers, built once.
+type variant struct {
+	body []byte
+	etag []string // `"<hash>"`, or `"<hash>-gz"`: each encoding has its own tag
+	size []string // Content-Length
 }
 
 // Assets is a set of files indexed once: names, hashes and SRI values.
@@ -94,11 +99,9 @@ func load(fsys fs.FS) (*Assets, error) {
 			body:      body,
 			gz:        gz,
 			integrity: "sha384-" + base64.StdEncoding.EncodeToString(sri[:]),
-			etag:      `"` + short + `"`,
-			gzETag:    `"` + short + `-gz"`,
-			ctype:     contentType(ext),
-			size:      strconv.Itoa(len(body)),
-			gzSize:    strconv.Itoa(len(gz)),
+			ctype:     hv(contentType(ext)),
+			identity:  variant{body: body, etag: hv(`"` + short + `"`), size: hv(strconv.Itoa(len(body)))},
+			gzipped:   variant{body: gz, etag: hv(`"` + short + `-gz"`), size: hv(strconv.Itoa(len(gz)))},
 		}
 		a.byName[p], a.byHashed[as.hashed] = as, as
 		return nil
@@ -164,6 +167,20 @@ func (a *Assets) Integrity(name string) string {
 	return ""
 }
 
+// Header values shared by every response. Assigned straight into the
+// header map, they cost no allocation per request; each slice has capacity
+// equal to its length, so a later Header().Add copies instead of writing
+// into the shared array.
+var (
+	immutable = hv("public, max-age=31536000, immutable")
+	noCache   = hv("no-cache")
+	nosniff   = hv("nosniff")
+	varyAE    = hv("Accept-Encoding")
+	gzipEnc   = hv("gzip")
+)
+
+func hv(v string) []string { return []string{v}[:1:1] }
+
 // ServeHTTP serves a file by hashed name (cached for a year, immutable) or
 // by plain name (revalidated through its ETag), gzip-compressed when the
 // client accepts it and compression helped. Lookups are map hits on names
@@ -175,34 +192,36 @@ func (a *Assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	as, ok := a.byHashed[name]
 	if ok {
 		// Safe forever: the name changes whenever the content does.
-		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+		h["Cache-Control"] = immutable
 	} else if as, ok = a.byName[name]; ok {
-		h.Set("Cache-Control", "no-cache")
+		h["Cache-Control"] = noCache
 	} else {
 		http.NotFound(w, r)
 		return
 	}
-	body, etag, size := as.body, as.etag, as.size
+	v := &as.identity
 	if as.gz != nil {
 		// Caches must key on Accept-Encoding whichever variant this is.
-		h.Set("Vary", "Accept-Encoding")
+		h["Vary"] = varyAE
 		if acceptsGzip(r.Header.Values("Accept-Encoding")) {
-			body, etag, size = as.gz, as.gzETag, as.gzSize
-			h.Set("Content-Encoding", "gzip")
+			v = &as.gzipped
 		}
 	}
-	h.Set("Content-Type", as.ctype)
-	h.Set("ETag", etag)
-	h.Set("X-Content-Type-Options", "nosniff")
-	if noneMatch(r.Header.Values("If-None-Match"), etag) {
-		h.Del("Content-Encoding") // a 304 has no body to be encoded
+	h["Content-Type"] = as.ctype
+	h["Etag"] = v.etag
+	h["X-Content-Type-Options"] = nosniff
+	if noneMatch(r.Header.Values("If-None-Match"), v.etag[0]) {
+		// A 304 has no body, so no Content-Encoding or Content-Length.
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Length", size)
+	if v == &as.gzipped {
+		h["Content-Encoding"] = gzipEnc
+	}
+	h["Content-Length"] = v.size
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		_, _ = w.Write(body)
+		_, _ = w.Write(v.body)
 	}
 }
 

@@ -7,6 +7,8 @@ BIN     ?= bin/noncekit
 AIR     := github.com/air-verse/air@v1.67.4
 PKGS    := ./...
 E2E     := ./internal/e2e/...
+COUNT   ?= 5
+BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
 .DEFAULT_GOAL := help
 
@@ -54,8 +56,19 @@ e2e: ## Run only the Chromium end-to-end tests
 	$(GO) test -count=1 -v $(E2E)
 
 .PHONY: bench
-bench: ## Benchmarks: CSP middleware against bare chi, page rendering, report parsing
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/... | tee bench.out
+bench: ## Benchmarks (COUNT=5): CSP middleware vs bare chi vs unrolled/secure, pages, static files, report parsing -> bench.out
+	$(GO) test -run '^$$' -bench . -benchmem -count $(COUNT) ./internal/... ./static/... | tee bench.out
+	@# A module of its own, so unrolled/secure stays out of the kit's go.mod.
+	cd internal/bench/compare && $(GO) test -run '^$$' -bench . -benchmem -count $(COUNT) . | tee -a ../../../bench.out
+
+.PHONY: benchstat
+benchstat: ## Summarise bench.out (medians and spread) with benchstat
+	$(GO) run $(BENCHSTAT) bench.out
+
+.PHONY: load
+load: ## Load test: GET a page at 64 connections with and without the security middleware
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/noncekit ./cmd/noncekit
+	$(GO) run ./internal/bench/load -server bin/noncekit
 
 .PHONY: rename
 rename: ## Rename the module everywhere: make rename MODULE=example.com/you/app

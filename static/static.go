@@ -32,6 +32,7 @@ var files embed.FS
 type asset struct {
 	name      string // plain name, "css/app.css"
 	hashed    string // "css/app.3f2a1b9c0d1e.css"
+	url       string // Prefix + hashed, built once: every page render asks for it
 	body      []byte
 	gz        []byte // gzip-compressed body; nil when it would not be smaller
 	integrity string // "sha384-…"
@@ -103,6 +104,7 @@ func load(fsys fs.FS) (*Assets, error) {
 			identity:  variant{body: body, etag: hv(`"` + short + `"`), size: hv(strconv.Itoa(len(body)))},
 			gzipped:   variant{body: gz, etag: hv(`"` + short + `-gz"`), size: hv(strconv.Itoa(len(gz)))},
 		}
+		as.url = Prefix + as.hashed
 		a.byName[p], a.byHashed[as.hashed] = as, as
 		return nil
 	})
@@ -154,7 +156,7 @@ const Prefix = "/static/"
 // shows up as a 404 in the browser rather than a broken page render.
 func (a *Assets) Path(name string) string {
 	if as, ok := a.byName[name]; ok {
-		return Prefix + as.hashed
+		return as.url
 	}
 	return Prefix + name
 }

@@ -56,14 +56,25 @@ e2e: ## Run only the Chromium end-to-end tests
 	$(GO) test -count=1 -v $(E2E)
 
 .PHONY: bench
-bench: ## Benchmarks (COUNT=5): CSP middleware vs bare chi vs unrolled/secure, pages, static files, report parsing -> bench.out
-	$(GO) test -run '^$$' -bench . -benchmem -count $(COUNT) ./internal/... ./static/... | tee bench.out
-	@# A module of its own, so unrolled/secure stays out of the kit's go.mod.
-	cd internal/bench/compare && $(GO) test -run '^$$' -bench . -benchmem -count $(COUNT) . | tee -a ../../../bench.out
+bench: ## Benchmarks (COUNT=5 rounds, interleaved): CSP middleware vs bare chi vs unrolled/secure, pages, static, reports -> bench.out
+	@# COUNT rounds of -count 1, rather than -count COUNT: every side of a
+	@# comparison then runs in every round, so a burst of load from
+	@# elsewhere on the machine hits them all alike.
+	@# internal/bench/compare is a module of its own, so that
+	@# unrolled/secure stays out of the kit's go.mod.
+	@rm -f bench.out
+	@set -e; for i in $$(seq $(COUNT)); do \
+		echo "== round $$i of $(COUNT)" >&2; \
+		$(GO) test -run '^$$' -bench . -benchmem -count 1 ./internal/... ./static/... | tee -a bench.out; \
+		(cd internal/bench/compare && $(GO) test -run '^$$' -bench . -benchmem -count 1 .) | tee -a bench.out; \
+	done
+	@# tee hides go test's exit status: look for failures in the output.
+	@! grep -E '^(FAIL|panic:)' bench.out
 
 .PHONY: benchstat
-benchstat: ## Summarise bench.out (medians and spread) with benchstat
-	$(GO) run $(BENCHSTAT) bench.out
+benchstat: ## Summarise bench.out; the middleware table has one column per router, deltas against bare chi
+	$(GO) run $(BENCHSTAT) -filter '.name:Middleware' -col /router bench.out
+	$(GO) run $(BENCHSTAT) -filter '-.name:Middleware' bench.out
 
 .PHONY: load
 load: ## Load test: GET a page at 64 connections with and without the security middleware

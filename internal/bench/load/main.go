@@ -16,6 +16,8 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -26,6 +28,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -84,12 +87,7 @@ func run(bin string, conns int, dur time.Duration, rounds int, warmup time.Durat
 	if err := waitReady(base+"/healthz", 15*time.Second); err != nil {
 		return err
 	}
-	client := &http.Client{Transport: &http.Transport{
-		MaxIdleConns:        conns,
-		MaxIdleConnsPerHost: conns,
-		MaxConnsPerHost:     conns,
-		DisableCompression:  true,
-	}, Timeout: 10 * time.Second}
+	client := &http.Client{Timeout: 10 * time.Second}
 
 	routes := []*route{
 		{name: "no policy  (/bench/plain)", path: "/bench/plain"},
@@ -99,7 +97,7 @@ func run(bin string, conns int, dur time.Duration, rounds int, warmup time.Durat
 		if err := check(client, base, rt); err != nil {
 			return err
 		}
-		if _, _, err := drive(client, base+rt.path, conns, warmup); err != nil {
+		if _, _, err := drive(addr, rt.path, conns, warmup); err != nil {
 			return err
 		}
 	}
@@ -109,7 +107,7 @@ func run(bin string, conns int, dur time.Duration, rounds int, warmup time.Durat
 	for i := range rounds {
 		var perRound [2]float64
 		for j, rt := range routes {
-			n, lat, err := drive(client, base+rt.path, conns, dur)
+			n, lat, err := drive(addr, rt.path, conns, dur)
 			if err != nil {
 				return err
 			}
@@ -160,10 +158,10 @@ func median(sorted []float64) float64 {
 
 func mb(kb int) float64 { return float64(kb) / 1024 }
 
-// drive sends GETs to url from conns goroutines for d and returns how many
-// completed and the latency of each. Any failure stops the measurement: a
-// fast stream of errors is not a throughput.
-func drive(client *http.Client, url string, conns int, d time.Duration) (int, []time.Duration, error) {
+// drive sends GETs for path to addr over conns keep-alive connections for
+// d and returns how many completed and the latency of each. Any failure
+// stops the measurement: a fast stream of errors is not a throughput.
+func drive(addr, path string, conns int, d time.Duration) (int, []time.Duration, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	var (
@@ -174,51 +172,128 @@ func drive(client *http.Client, url string, conns int, d time.Duration) (int, []
 	)
 	for range conns {
 		wg.Go(func() {
-			lat := make([]time.Duration, 0, 4096)
-			for ctx.Err() == nil {
-				start := time.Now()
-				err := get(client, url)
-				if err != nil {
-					if ctx.Err() != nil {
-						break // cut off by the end of the run, not a failure
-					}
-					mu.Lock()
-					firstErr = cmp(firstErr, err)
-					mu.Unlock()
-					cancel()
-					break
-				}
-				lat = append(lat, time.Since(start))
-			}
+			lat, err := driveConn(ctx, addr, path)
 			mu.Lock()
+			defer mu.Unlock()
 			all = append(all, lat...)
-			mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+				cancel()
+			}
 		})
 	}
 	wg.Wait()
 	return len(all), all, firstErr
 }
 
-func cmp(a, b error) error {
-	if a != nil {
-		return a
+// driveConn is one connection's loop. It speaks just enough HTTP/1.1 to
+// read a response with a Content-Length (all the kit's pages have one, as
+// render buffers them), instead of net/http's client: the generator shares
+// the CPU with the server, and a lighter client leaves more of it to the
+// server being measured.
+func driveConn(ctx context.Context, addr, path string) ([]time.Duration, error) {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
 	}
-	return b
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
+	defer stop()
+	req := []byte("GET " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nUser-Agent: noncekit-load\r\n\r\n")
+	br := bufio.NewReaderSize(conn, 64<<10)
+	lat := make([]time.Duration, 0, 8192)
+	for ctx.Err() == nil {
+		start := time.Now()
+		if _, err := conn.Write(req); err != nil {
+			return lat, ignoreAtEnd(ctx, err)
+		}
+		if err := readResponse(br); err != nil {
+			return lat, ignoreAtEnd(ctx, fmt.Errorf("GET %s: %w", path, err))
+		}
+		lat = append(lat, time.Since(start))
+	}
+	return lat, nil
 }
 
-func get(client *http.Client, url string) error {
-	resp, err := client.Get(url)
+// ignoreAtEnd drops the error of a request cut off by the end of the run.
+func ignoreAtEnd(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// readResponse reads one response: a 200 status line, headers up to the
+// blank line, and the body, which it discards. The body is either
+// Content-Length bytes or chunked: the kit's pages are larger than
+// net/http's output buffer, so the server streams them in chunks.
+func readResponse(br *bufio.Reader) error {
+	line, err := br.ReadSlice('\n')
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+	if !bytes.HasPrefix(line, []byte("HTTP/1.1 200 ")) {
+		return fmt.Errorf("status %q", bytes.TrimSpace(line))
+	}
+	length, chunked := -1, false
+	for {
+		line, err = br.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		if len(line) <= 2 { // "\r\n": end of the headers
+			break
+		}
+		k, v, ok := bytes.Cut(line, []byte(":"))
+		v = bytes.TrimSpace(v)
+		switch {
+		case !ok:
+		case bytes.EqualFold(k, []byte("Content-Length")):
+			if length, err = strconv.Atoi(string(v)); err != nil {
+				return fmt.Errorf("content-length %q", v)
+			}
+		case bytes.EqualFold(k, []byte("Transfer-Encoding")):
+			chunked = bytes.EqualFold(v, []byte("chunked"))
+		}
+	}
+	switch {
+	case chunked:
+		return discardChunks(br)
+	case length >= 0:
+		_, err = br.Discard(length)
 		return err
 	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	return errors.New("response with neither Content-Length nor chunked encoding")
+}
+
+// discardChunks reads a chunked body (RFC 9112 section 7.1) to its end.
+func discardChunks(br *bufio.Reader) error {
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		size, _, _ := bytes.Cut(bytes.TrimSpace(line), []byte(";"))
+		n, err := strconv.ParseInt(string(size), 16, 64)
+		if err != nil || n < 0 {
+			return fmt.Errorf("chunk size %q", line)
+		}
+		if n == 0 {
+			// Trailers, if any, then the final blank line.
+			for {
+				line, err = br.ReadSlice('\n')
+				if err != nil {
+					return err
+				}
+				if len(line) <= 2 {
+					return nil
+				}
+			}
+		}
+		if _, err := br.Discard(int(n) + 2); err != nil { // data and its CRLF
+			return err
+		}
 	}
-	return nil
 }
 
 // check makes sure each route is what it claims: the same page, with or

@@ -3,8 +3,8 @@
 // NONCEKIT_BENCH_ROUTES=1, which adds two routes serving the same home page:
 // /bench/plain in a route group with no policy and /bench/csp under the site
 // policy (a fresh nonce, the CSP header, no-store). It drives each with a
-// fixed number of keep-alive connections, alternating A, B, A, B so that
-// both see the same machine load, and prints requests per second, p50 and
+// fixed number of keep-alive connections, alternating A, B, B, A, ... so
+// that both see the same machine load, and prints requests per second, p50 and
 // p99 latency, their ratio, and the server's peak resident memory.
 //
 //	go build -o bin/noncekit ./cmd/noncekit
@@ -37,8 +37,8 @@ import (
 func main() {
 	server := flag.String("server", "bin/noncekit", "the kit's binary")
 	conns := flag.Int("c", 64, "concurrent connections")
-	dur := flag.Duration("d", 5*time.Second, "duration of each measured run")
-	rounds := flag.Int("rounds", 4, "A/B rounds (each runs both routes once)")
+	dur := flag.Duration("d", 3*time.Second, "duration of each measured run")
+	rounds := flag.Int("rounds", 6, "rounds, each running both routes once (A,B then B,A)")
 	warmup := flag.Duration("warmup", time.Second, "unmeasured load on each route before the first round")
 	flag.Parse()
 	if *rounds < 1 || *conns < 1 || *dur <= 0 {
@@ -106,7 +106,14 @@ func run(bin string, conns int, dur time.Duration, rounds int, warmup time.Durat
 	var ratios []float64 // per round: policy / no policy, the two runs side by side
 	for i := range rounds {
 		var perRound [2]float64
-		for j, rt := range routes {
+		// A, B then B, A: a load trend on the machine cannot always
+		// favour the route that runs first.
+		order := []int{0, 1}
+		if i%2 == 1 {
+			order = []int{1, 0}
+		}
+		for _, j := range order {
+			rt := routes[j]
 			n, lat, err := drive(addr, rt.path, conns, dur)
 			if err != nil {
 				return err

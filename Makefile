@@ -8,6 +8,7 @@ AIR     := github.com/air-verse/air@v1.67.4
 PKGS    := ./...
 E2E     := ./internal/e2e/...
 COUNT   ?= 5
+ROUNDS  ?= 20
 BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
 .DEFAULT_GOAL := help
@@ -76,6 +77,15 @@ benchstat: ## Summarise bench.out; the middleware table has one column per route
 	$(GO) run $(BENCHSTAT) -filter '.name:Middleware' -col /router bench.out
 	$(GO) run $(BENCHSTAT) -filter '-.name:Middleware' bench.out
 
+.PHONY: bench-middleware
+bench-middleware: ## The headline comparison alone: ROUNDS=20 interleaved short runs of bare chi, chi+csp, chi+secure -> middleware.out
+	cd internal/bench/compare && $(GO) test -c -o ../../../bin/compare.test .
+	@rm -f middleware.out
+	@cd internal/bench/compare && for i in $$(seq $(ROUNDS)); do \
+		../../../bin/compare.test -test.run '^$$' -test.bench Middleware -test.benchmem -test.benchtime 300ms >> ../../../middleware.out || exit 1; \
+	done
+	$(GO) run $(BENCHSTAT) -col /router middleware.out
+
 .PHONY: load
 load: ## Load test: GET a page at 64 connections with and without the security middleware
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/noncekit ./cmd/noncekit
@@ -88,4 +98,4 @@ rename: ## Rename the module everywhere: make rename MODULE=example.com/you/app
 
 .PHONY: clean
 clean: ## Remove build output and temporary files (not ./data)
-	rm -rf bin tmp bench.out
+	rm -rf bin tmp bench.out middleware.out

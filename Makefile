@@ -7,6 +7,9 @@ BIN     ?= bin/noncekit
 AIR     := github.com/air-verse/air@v1.67.4
 PKGS    := ./...
 E2E     := ./internal/e2e/...
+COUNT   ?= 5
+ROUNDS  ?= 20
+BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
 .DEFAULT_GOAL := help
 
@@ -64,8 +67,39 @@ snapshots: ## Rewrite internal/server/testdata/policies.golden after a deliberat
 	$(GO) test ./internal/server -run TestPolicySnapshots -update
 
 .PHONY: bench
-bench: ## Benchmarks: CSP middleware against bare chi, page rendering, report parsing
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/... | tee bench.out
+bench: ## Benchmarks (COUNT=5 rounds, interleaved): CSP middleware vs bare chi vs unrolled/secure, pages, static, reports -> bench.out
+	@# COUNT rounds of -count 1, rather than -count COUNT: every side of a
+	@# comparison then runs in every round, so a burst of load from
+	@# elsewhere on the machine hits them all alike.
+	@# internal/bench/compare is a module of its own, so that
+	@# unrolled/secure stays out of the kit's go.mod.
+	@rm -f bench.out
+	@set -e; for i in $$(seq $(COUNT)); do \
+		echo "== round $$i of $(COUNT)" >&2; \
+		$(GO) test -run '^$$' -bench . -benchmem -count 1 ./internal/... ./static/... | tee -a bench.out; \
+		(cd internal/bench/compare && $(GO) test -run '^$$' -bench . -benchmem -count 1 .) | tee -a bench.out; \
+	done
+	@# tee hides go test's exit status: look for failures in the output.
+	@! grep -E '^(FAIL|panic:)' bench.out
+
+.PHONY: benchstat
+benchstat: ## Summarise bench.out; the middleware table has one column per router, deltas against bare chi
+	$(GO) run $(BENCHSTAT) -filter '.name:Middleware' -col /router bench.out
+	$(GO) run $(BENCHSTAT) -filter '-.name:Middleware' bench.out
+
+.PHONY: bench-middleware
+bench-middleware: ## The headline comparison alone: ROUNDS=20 interleaved short runs of bare chi, chi+csp, chi+secure -> middleware.out
+	cd internal/bench/compare && $(GO) test -c -o ../../../bin/compare.test .
+	@rm -f middleware.out
+	@cd internal/bench/compare && for i in $$(seq $(ROUNDS)); do \
+		../../../bin/compare.test -test.run '^$$' -test.bench Middleware -test.benchmem -test.benchtime 300ms >> ../../../middleware.out || exit 1; \
+	done
+	$(GO) run $(BENCHSTAT) -col /router middleware.out
+
+.PHONY: load
+load: ## Load test: GET a page at 64 connections with and without the security middleware
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/noncekit ./cmd/noncekit
+	$(GO) run ./internal/bench/load -server bin/noncekit
 
 .PHONY: load-reports
 load-reports: ## Load test: flood /csp-report with 10,000 reports, measure GET / p99 and memory
@@ -78,4 +112,4 @@ rename: ## Rename the module everywhere: make rename MODULE=example.com/you/app
 
 .PHONY: clean
 clean: ## Remove build output and temporary files (not ./data)
-	rm -rf bin tmp bench.out
+	rm -rf bin tmp bench.out middleware.out

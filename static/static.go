@@ -3,9 +3,15 @@
 // gets a new URL. Components resolve plain names ("css/app.css") through
 // [Path] and stamp [Integrity] (SRI), so a tampered copy served by a proxy or
 // CDN is refused by the browser.
+//
+// Everything a response needs is computed once at start-up: the hashes, the
+// SRI values, the ETags and a gzip-compressed copy of each file that
+// compression makes smaller. Serving a file is a map lookup and a write.
 package static
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"crypto/sha512"
 	"embed"
@@ -15,6 +21,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 )
 
@@ -25,10 +32,20 @@ var files embed.FS
 type asset struct {
 	name      string // plain name, "css/app.css"
 	hashed    string // "css/app.3f2a1b9c0d1e.css"
+	url       string // Prefix + hashed, built once: every page render asks for it
 	body      []byte
+	gz        []byte // gzip-compressed body; nil when it would not be smaller
 	integrity string // "sha384-…"
-	etag      string
-	ctype     string
+	ctype     []string
+	identity  variant
+	gzipped   variant // valid only when gz != nil
+}
+
+// variant is one encoding of an asset with its response headers, built once.
+type variant struct {
+	body []byte
+	etag []string // `"<hash>"`, or `"<hash>-gz"`: each encoding has its own tag
+	size []string // Content-Length
 }
 
 // Assets is a set of files indexed once: names, hashes and SRI values.
@@ -73,14 +90,21 @@ func load(fsys fs.FS) (*Assets, error) {
 		short := hex.EncodeToString(sum[:6])
 		ext := path.Ext(p)
 		sri := sha512.Sum384(body)
+		gz, err := compress(body)
+		if err != nil {
+			return fmt.Errorf("static: compressing %s: %w", p, err)
+		}
 		as := &asset{
 			name:      p,
 			hashed:    strings.TrimSuffix(p, ext) + "." + short + ext,
 			body:      body,
+			gz:        gz,
 			integrity: "sha384-" + base64.StdEncoding.EncodeToString(sri[:]),
-			etag:      `"` + short + `"`,
-			ctype:     contentType(ext),
+			ctype:     hv(contentType(ext)),
+			identity:  variant{body: body, etag: hv(`"` + short + `"`), size: hv(strconv.Itoa(len(body)))},
+			gzipped:   variant{body: gz, etag: hv(`"` + short + `-gz"`), size: hv(strconv.Itoa(len(gz)))},
 		}
+		as.url = Prefix + as.hashed
 		a.byName[p], a.byHashed[as.hashed] = as, as
 		return nil
 	})
@@ -88,6 +112,28 @@ func load(fsys fs.FS) (*Assets, error) {
 		return nil, fmt.Errorf("static: indexing embedded files: %w", err)
 	}
 	return a, nil
+}
+
+// compress returns body gzip-compressed, or nil when that does not make it
+// smaller (tiny files, already-compressed formats): then every client gets
+// the identity body and nothing is gained by a second copy in memory.
+func compress(body []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	// Best compression: it runs once per file per process, not per request.
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(body); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	if buf.Len() >= len(body) {
+		return nil, nil
+	}
+	return bytes.Clone(buf.Bytes()), nil
 }
 
 func contentType(ext string) string {
@@ -110,7 +156,7 @@ const Prefix = "/static/"
 // shows up as a 404 in the browser rather than a broken page render.
 func (a *Assets) Path(name string) string {
 	if as, ok := a.byName[name]; ok {
-		return Prefix + as.hashed
+		return as.url
 	}
 	return Prefix + name
 }
@@ -123,31 +169,118 @@ func (a *Assets) Integrity(name string) string {
 	return ""
 }
 
+// Header values shared by every response. Assigned straight into the
+// header map, they cost no allocation per request; each slice has capacity
+// equal to its length, so a later Header().Add copies instead of writing
+// into the shared array.
+var (
+	immutable = hv("public, max-age=31536000, immutable")
+	noCache   = hv("no-cache")
+	nosniff   = hv("nosniff")
+	varyAE    = hv("Accept-Encoding")
+	gzipEnc   = hv("gzip")
+)
+
+func hv(v string) []string { return []string{v}[:1:1] }
+
 // ServeHTTP serves a file by hashed name (cached for a year, immutable) or
-// by plain name (revalidated through its ETag). Lookups are map hits on
-// names fixed at build time, so no request path can reach outside them.
+// by plain name (revalidated through its ETag), gzip-compressed when the
+// client accepts it and compression helped. Lookups are map hits on names
+// fixed at build time, so no request path ("..", encoded or not) can reach
+// outside them: nothing here ever opens a file.
 func (a *Assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	name := strings.TrimPrefix(r.URL.Path, Prefix)
+	name, _ := strings.CutPrefix(r.URL.Path, Prefix)
 	h := w.Header()
 	as, ok := a.byHashed[name]
 	if ok {
-		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+		// Safe forever: the name changes whenever the content does.
+		h["Cache-Control"] = immutable
 	} else if as, ok = a.byName[name]; ok {
-		h.Set("Cache-Control", "no-cache")
+		h["Cache-Control"] = noCache
 	} else {
 		http.NotFound(w, r)
 		return
 	}
-	h.Set("Content-Type", as.ctype)
-	h.Set("ETag", as.etag)
-	h.Set("X-Content-Type-Options", "nosniff")
-	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, as.etag) {
+	v := &as.identity
+	if as.gz != nil {
+		// Caches must key on Accept-Encoding whichever variant this is.
+		h["Vary"] = varyAE
+		if acceptsGzip(r.Header.Values("Accept-Encoding")) {
+			v = &as.gzipped
+		}
+	}
+	h["Content-Type"] = as.ctype
+	h["Etag"] = v.etag
+	h["X-Content-Type-Options"] = nosniff
+	if noneMatch(r.Header.Values("If-None-Match"), v.etag[0]) {
+		// A 304 has no body, so no Content-Encoding or Content-Length.
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Length", fmt.Sprint(len(as.body)))
+	if v == &as.gzipped {
+		h["Content-Encoding"] = gzipEnc
+	}
+	h["Content-Length"] = v.size
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		_, _ = w.Write(as.body)
+		_, _ = w.Write(v.body)
 	}
+}
+
+// acceptsGzip reports whether Accept-Encoding values allow gzip (RFC 9110
+// section 12.5.3): "gzip" (or its alias "x-gzip") with a non-zero q-value,
+// or else "*" with one. An explicit "gzip;q=0" refuses gzip even when "*"
+// accepts everything. No header at all means identity, which every client
+// understands.
+func acceptsGzip(values []string) bool {
+	gzipQ, starQ := -1.0, -1.0
+	for _, v := range values {
+		for item := range strings.SplitSeq(v, ",") {
+			coding, params, _ := strings.Cut(item, ";")
+			q := qValue(params)
+			switch strings.ToLower(strings.TrimSpace(coding)) {
+			case "gzip", "x-gzip":
+				gzipQ = max(gzipQ, q)
+			case "*":
+				starQ = max(starQ, q)
+			}
+		}
+	}
+	if gzipQ >= 0 {
+		return gzipQ > 0
+	}
+	return starQ > 0
+}
+
+// qValue reads the weight from a coding's parameters ("q=0.5"). No q means
+// 1; a malformed or out-of-range one counts as 0, so a garbled header never
+// gets a compressed body it may not be able to read.
+func qValue(params string) float64 {
+	for p := range strings.SplitSeq(params, ";") {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || !strings.EqualFold(strings.TrimSpace(k), "q") {
+			continue
+		}
+		q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || q < 0 || q > 1 {
+			return 0
+		}
+		return q
+	}
+	return 1
+}
+
+// noneMatch reports whether If-None-Match values name etag, or are "*"
+// (RFC 9110 section 13.1.2). The comparison is weak: a W/ prefix is
+// ignored, as the spec requires for If-None-Match.
+func noneMatch(values []string, etag string) bool {
+	for _, v := range values {
+		for tag := range strings.SplitSeq(v, ",") {
+			tag = strings.TrimSpace(tag)
+			if tag == "*" || strings.TrimPrefix(tag, "W/") == etag {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -51,6 +51,7 @@ func run(args []string, root string, out io.Writer) error {
 	// so "github.com/x/kit" does not rewrite "github.com/x/kitchen".
 	re := regexp.MustCompile(`"` + regexp.QuoteMeta(oldPath) + `(/[^"]*)?"`)
 	changed := 0
+	var nested []string // go.mod files of modules inside the kit
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -59,6 +60,10 @@ func run(args []string, root string, out io.Writer) error {
 			if name := d.Name(); path != root && (strings.HasPrefix(name, ".") || name == "data" || name == "bin" || name == "tmp") {
 				return filepath.SkipDir
 			}
+			return nil
+		}
+		if d.Name() == "go.mod" && path != modPath {
+			nested = append(nested, path)
 			return nil
 		}
 		if !strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, ".templ") {
@@ -80,6 +85,15 @@ func run(args []string, root string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("rewriting imports: %w", err)
 	}
+	for _, path := range nested {
+		ok, err := renameNested(path, oldPath, newPath)
+		if err != nil {
+			return err
+		}
+		if ok {
+			changed++
+		}
+	}
 	f, err := modfile.Parse(modPath, data, nil)
 	if err != nil {
 		return fmt.Errorf("parsing go.mod: %w", err)
@@ -96,4 +110,80 @@ func run(args []string, root string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "renamed %s to %s in go.mod and %d files\n", oldPath, newPath, changed)
 	return nil
+}
+
+// renameNested rewrites the go.mod of a module inside the kit (such as
+// internal/bench/compare, kept apart so that its dependencies stay out of
+// the kit's go.mod): its own path when it lies under the old one, and its
+// require and replace lines naming the kit. Without it such a module would
+// still require the old path while its imports name the new one.
+func renameNested(path, oldPath, newPath string) (bool, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false, err
+	}
+	f, err := modfile.Parse(path, data, nil)
+	if err != nil {
+		return false, fmt.Errorf("parsing %s: %w", path, err)
+	}
+	swap := func(p string) (string, bool) {
+		if p == oldPath {
+			return newPath, true
+		}
+		if rest, ok := strings.CutPrefix(p, oldPath+"/"); ok {
+			return newPath + "/" + rest, true
+		}
+		return p, false
+	}
+	changed := false
+	if f.Module != nil {
+		if p, ok := swap(f.Module.Mod.Path); ok {
+			if err := f.AddModuleStmt(p); err != nil {
+				return false, err
+			}
+			changed = true
+		}
+	}
+	// Copy the lines first: dropping one clears the entry it points to.
+	type require struct {
+		mod      module.Version
+		indirect bool
+	}
+	var reqs []require
+	for _, r := range f.Require {
+		reqs = append(reqs, require{r.Mod, r.Indirect})
+	}
+	for _, r := range reqs {
+		if p, ok := swap(r.mod.Path); ok {
+			if err := f.DropRequire(r.mod.Path); err != nil {
+				return false, err
+			}
+			f.AddNewRequire(p, r.mod.Version, r.indirect)
+			changed = true
+		}
+	}
+	var reps [][2]module.Version
+	for _, r := range f.Replace {
+		reps = append(reps, [2]module.Version{r.Old, r.New})
+	}
+	for _, r := range reps {
+		if p, ok := swap(r[0].Path); ok {
+			if err := f.DropReplace(r[0].Path, r[0].Version); err != nil {
+				return false, err
+			}
+			if err := f.AddReplace(p, r[0].Version, r[1].Path, r[1].Version); err != nil {
+				return false, err
+			}
+			changed = true
+		}
+	}
+	if !changed {
+		return false, nil
+	}
+	f.Cleanup()
+	out, err := f.Format()
+	if err != nil {
+		return false, fmt.Errorf("formatting %s: %w", path, err)
+	}
+	return true, os.WriteFile(path, out, 0o644)
 }

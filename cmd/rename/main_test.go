@@ -37,6 +37,12 @@ func TestRenamedKitBuildsAndPasses(t *testing.T) {
 	})
 	require.NoError(t, err)
 	require.Equal(t, newPath, modulePath(t, dir))
+	// The benchmark comparison module inside the kit follows the rename.
+	compare, err := os.ReadFile(filepath.Join(dir, "internal/bench/compare/go.mod"))
+	require.NoError(t, err)
+	require.NotContains(t, string(compare), oldPath)
+	require.Contains(t, string(compare), "module "+newPath+"/internal/bench/compare")
+	require.Contains(t, string(compare), "replace "+newPath+" => ../../..")
 
 	goCmd(t, dir, "build", "./...")
 	goCmd(t, dir, "tool", "templ", "generate", "-check", "-log-level", "error")
@@ -56,6 +62,35 @@ func TestRenameRefusesBadInput(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(b), `"example.com/new/y"`)
 	require.Contains(t, string(b), `"example.com/older"`, "a longer path that merely starts with the old one is left alone")
+}
+
+func TestRenameNestedModule(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/old\n\ngo 1.26\n"), 0o644))
+	sub := filepath.Join(dir, "internal", "bench", "compare")
+	require.NoError(t, os.MkdirAll(sub, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(sub, "go.mod"), []byte(`module example.com/old/internal/bench/compare
+
+go 1.26
+
+require (
+	example.com/old v0.0.0-00010101000000-000000000000
+	example.com/older v1.0.0
+	github.com/unrolled/secure v1.18.0
+)
+
+replace example.com/old => ../../..
+`), 0o644))
+	require.NoError(t, run([]string{"example.com/new"}, dir, io.Discard))
+	b, err := os.ReadFile(filepath.Join(sub, "go.mod"))
+	require.NoError(t, err)
+	got := string(b)
+	require.Contains(t, got, "module example.com/new/internal/bench/compare\n")
+	require.Contains(t, got, "example.com/new v0.0.0-00010101000000-000000000000")
+	require.Contains(t, got, "replace example.com/new => ../../..")
+	require.Contains(t, got, "example.com/older v1.0.0", "a longer path that merely starts with the old one is left alone")
+	require.Contains(t, got, "github.com/unrolled/secure v1.18.0")
+	require.NotRegexp(t, `example\.com/old[\s/]`, got)
 }
 
 func modulePath(t *testing.T, dir string) string {

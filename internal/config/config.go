@@ -50,6 +50,11 @@ type Config struct {
 	// share them (REDIS_URL, e.g. redis://127.0.0.1:6379/0). Default empty:
 	// sessions live in the SQLite database in DataDir.
 	RedisURL string
+	// BenchRoutes adds /bench/plain (no policy at all) and /bench/csp (the
+	// site policy), both serving the home page, so `make load` can measure
+	// what the security middleware costs (NONCEKIT_BENCH_ROUTES=1). Never
+	// set it in production: /bench/plain is a page without a policy.
+	BenchRoutes bool
 }
 
 // TLSMode says whether and how the server serves HTTPS.
@@ -95,12 +100,17 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	default:
 		return Config{}, fmt.Errorf("APP_ENV=%q: want development or production", env)
 	}
-	if v := getenv("DEV"); v != "" {
-		dev, err := strconv.ParseBool(v)
-		if err != nil {
-			return Config{}, fmt.Errorf("DEV=%q: want true or false", v)
+	for _, b := range []struct {
+		name string
+		dst  *bool
+	}{{"DEV", &c.Dev}, {"NONCEKIT_BENCH_ROUTES", &c.BenchRoutes}, {"BEHIND_TLS_PROXY", &c.BehindTLSProxy}} {
+		if v := getenv(b.name); v != "" {
+			on, err := strconv.ParseBool(v)
+			if err != nil {
+				return Config{}, fmt.Errorf("%s=%q: want true or false", b.name, v)
+			}
+			*b.dst = on
 		}
-		c.Dev = dev
 	}
 	if err := c.readTLS(getenv); err != nil {
 		return Config{}, err
@@ -108,12 +118,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if err := c.readReportLimits(getenv); err != nil {
 		return Config{}, err
 	}
-	if v := getenv("BEHIND_TLS_PROXY"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return Config{}, fmt.Errorf("BEHIND_TLS_PROXY=%q: want true or false", v)
-		}
-		c.BehindTLSProxy = b
+	if c.Production && c.BenchRoutes {
+		return Config{}, fmt.Errorf("NONCEKIT_BENCH_ROUTES=%q with APP_ENV=production: the bench routes serve a page without a policy", getenv("NONCEKIT_BENCH_ROUTES"))
 	}
 	if v := getenv("REDIS_URL"); v != "" {
 		u, err := url.Parse(v)

@@ -235,6 +235,15 @@ func frameOptions(ancestors []Source) []string {
 // twice from a cache, or an attacker who saw one page could reuse it.
 var noStore = slices.Clip([]string{"no-store"})
 
+// noncedRequest is the request passed on with the nonce in its context,
+// allocated together with the backing arrays of the two header values it
+// may set. Each array has capacity one, so a later Header().Add copies
+// instead of writing into it.
+type noncedRequest struct {
+	req                 http.Request
+	enforce, reportOnly [1]string
+}
+
 type handler struct {
 	m    *Manager
 	g    *compiledGroup
@@ -267,6 +276,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// A parent group that ran first left its headers and its nonce; a
 		// child replaces the headers and keeps the nonce, so a response
 		// still has exactly one.
+		var enforceVal, reportOnlyVal []string
 		nonce := ""
 		if !fresh && (hdr[HeaderCSP] != nil || hdr[HeaderCSPReportOnly] != nil) {
 			nonce = templ.GetNonce(r.Context())
@@ -287,20 +297,34 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				reportOnly, nonce = g.reportOnly[secure].build(&raw)
 				enforce = g.enforce[secure].fillIf(g.hasEnforce, nonce)
 			}
-			r = r.WithContext(templ.WithNonce(r.Context(), nonce))
+			nr := new(noncedRequest)
+			// WithContext is inlined and its copy of the request does not
+			// escape, so the only heap copy is the one inside nr, which also
+			// holds the header slices: one allocation instead of three.
+			nr.req = *r.WithContext(templ.WithNonce(r.Context(), nonce))
+			r, enforceVal, reportOnlyVal = &nr.req, nr.enforce[:], nr.reportOnly[:]
 		} else {
 			enforce = g.enforce[secure].fillIf(g.hasEnforce, nonce)
 			reportOnly = g.reportOnly[secure].fillIf(g.hasRO, nonce)
+			// A child group under a nonced parent: rarer, and the request
+			// already carries the nonce. Allocate only what is sent.
+			if g.hasEnforce {
+				enforceVal = make([]string, 1)
+			}
+			if g.hasRO {
+				reportOnlyVal = make([]string, 1)
+			}
 		}
-		// Build a header slice only for a disposition the group sends: each
-		// one is an allocation on every request.
+		// Set a header only for a disposition the group sends.
 		if g.hasEnforce {
-			hdr[HeaderCSP] = []string{enforce}
+			enforceVal[0] = enforce
+			hdr[HeaderCSP] = enforceVal
 		} else if !fresh {
 			delete(hdr, HeaderCSP)
 		}
 		if g.hasRO {
-			hdr[HeaderCSPReportOnly] = []string{reportOnly}
+			reportOnlyVal[0] = reportOnly
+			hdr[HeaderCSPReportOnly] = reportOnlyVal
 		} else if !fresh {
 			delete(hdr, HeaderCSPReportOnly)
 		}

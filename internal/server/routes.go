@@ -128,6 +128,14 @@ func (s *Server) routes() http.Handler {
 		r.Head(static.Prefix+"*", static.Handler().ServeHTTP)
 	})
 
+	if s.cfg.BenchRoutes {
+		// The same page with and without the security middleware, for
+		// `make load` (docs/performance.md). Registered only on request:
+		// /bench/plain is deliberately a page with no policy at all.
+		r.Get("/bench/plain", s.home)
+		r.With(s.site).Get("/bench/csp", s.home)
+	}
+
 	// Errors are pages too: rendered by the kit, nonced, under the site policy.
 	r.NotFound(s.errorPage(http.StatusNotFound).ServeHTTP)
 	r.MethodNotAllowed(s.errorPage(http.StatusMethodNotAllowed).ServeHTTP)

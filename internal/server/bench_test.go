@@ -1,0 +1,101 @@
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/noncekit/noncekit/internal/config"
+)
+
+// discard is a ResponseWriter that keeps one header map and clears it per
+// request, so a benchmark measures the server rather than a recorder's
+// buffer growth.
+type discard struct {
+	h    http.Header
+	code int
+	n    int
+}
+
+func (d *discard) Header() http.Header         { return d.h }
+func (d *discard) Write(p []byte) (int, error) { d.n += len(p); return len(p), nil }
+func (d *discard) WriteHeader(code int)        { d.code = code }
+
+func benchServer(b *testing.B) *Server {
+	b.Helper()
+	s, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "localhost:0", BenchRoutes: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// BenchmarkPages renders pages end to end through the whole router: request
+// ID, access log (discarded), recoverer, the group's CSP middleware, the
+// handler and templ. route=bench-plain and route=bench-csp are the same home
+// page without and with the site policy, the pair `make load` drives too.
+func BenchmarkPages(b *testing.B) {
+	s := benchServer(b)
+	for _, p := range []struct{ name, path string }{
+		{"page=home", "/"},
+		{"page=demo", "/demo"},
+		{"page=demo-report-only", "/demo/report-only"},
+		{"page=not-found", "/missing"},
+		{"route=bench-plain", "/bench/plain"},
+		{"route=bench-csp", "/bench/csp"},
+	} {
+		b.Run(p.name, func(b *testing.B) {
+			req := httptest.NewRequest(http.MethodGet, p.path, nil)
+			w := &discard{h: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(w.h)
+				w.n = 0
+				s.ServeHTTP(w, req)
+			}
+			b.SetBytes(int64(w.n))
+		})
+	}
+}
+
+func TestBenchRoutesOnlyWhenAsked(t *testing.T) {
+	off := newTestServer(t)
+	on, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "localhost:0", BenchRoutes: true})
+	require.NoError(t, err)
+	for _, path := range []string{"/bench/plain", "/bench/csp"} {
+		assert.Equal(t, http.StatusNotFound, get(t, off, path).Code, path)
+	}
+	plain, withCSP := get(t, on, "/bench/plain"), get(t, on, "/bench/csp")
+	require.Equal(t, http.StatusOK, plain.Code)
+	require.Equal(t, http.StatusOK, withCSP.Code)
+	assert.Empty(t, plain.Header().Get("Content-Security-Policy"), "the baseline has no policy")
+	assert.NotEmpty(t, withCSP.Header().Get("Content-Security-Policy"))
+	// The same page: only the nonce attributes differ in length.
+	assert.InDelta(t, withCSP.Body.Len(), plain.Body.Len(), 400)
+}
+
+// TestPolicyAllocationsPerRequest bounds what the site policy adds to a
+// page, measured through the whole router: the policy is compiled once at
+// start-up, so per request there is only the request carrying the nonce,
+// the header string (the nonce is a substring of it) and the two non-empty
+// nonce attributes templ renders; templ's render context, which the plain
+// page creates when it renders, is made by the middleware instead.
+func TestPolicyAllocationsPerRequest(t *testing.T) {
+	s, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "localhost:0", BenchRoutes: true})
+	require.NoError(t, err)
+	allocs := func(path string) float64 {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		w := &discard{h: http.Header{}}
+		return testing.AllocsPerRun(200, func() {
+			clear(w.h)
+			s.ServeHTTP(w, req)
+		})
+	}
+	plain, withCSP := allocs("/bench/plain"), allocs("/bench/csp")
+	t.Logf("allocs per request: no policy %.0f, site policy %.0f", plain, withCSP)
+	assert.LessOrEqual(t, withCSP-plain, 4.0)
+}

@@ -44,7 +44,10 @@ func TestHTTPS(t *testing.T) {
 }
 
 func TestBenchRoutesNeverInProduction(t *testing.T) {
-	_, err := FromEnv(env(map[string]string{"APP_ENV": "production", "NONCEKIT_BENCH_ROUTES": "1"}))
+	c, err := FromEnv(env(map[string]string{"APP_ENV": "production"}))
+	require.NoError(t, err)
+	assert.True(t, c.Production)
+	_, err = FromEnv(env(map[string]string{"APP_ENV": "production", "NONCEKIT_BENCH_ROUTES": "1"}))
 	require.ErrorContains(t, err, "NONCEKIT_BENCH_ROUTES")
 }
 

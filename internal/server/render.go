@@ -17,6 +17,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); bufPool.Put(buf) }()
 	if err := c.Render(r.Context(), buf); err != nil {
+		if r.Context().Err() != nil {
+			// The client left before the page was rendered: nobody to answer.
+			s.log.DebugContext(r.Context(), "render abandoned", slog.String("path", r.URL.Path), slog.Any("error", err))
+			return
+		}
 		s.log.ErrorContext(r.Context(), "render failed", slog.String("path", r.URL.Path), slog.Any("error", err))
 		http.Error(w, "internal server error", http.StatusInternalServerError)
 		return

@@ -103,7 +103,7 @@ load: ## Load test: GET a page at 64 connections with and without the security m
 
 .PHONY: load-reports
 load-reports: ## Load test: flood /csp-report with 10,000 reports, measure GET / p99 and memory
-	NONCEKIT_LOAD=1 $(GO) test -count=1 -run '^TestLoadReports$$' -v -timeout 10m ./internal/server
+	$(GO) test -tags load -count=1 -run '^TestLoadReports$$' -v -timeout 10m ./internal/server
 
 .PHONY: rename
 rename: ## Rename the module everywhere: make rename MODULE=example.com/you/app

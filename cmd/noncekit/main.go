@@ -43,6 +43,7 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer) erro
 		return err
 	}
 	log := cfg.Logger(logOut)
+	config.TuneGC(getenv)
 	st, err := store.Open(ctx, cfg.DataDir, store.Options{})
 	if err != nil {
 		return err

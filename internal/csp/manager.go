@@ -166,7 +166,10 @@ type compiledGroup struct {
 	endpoints  []string // Reporting-Endpoints value, https only
 	// frameOptions is X-Frame-Options for browsers that predate
 	// frame-ancestors, derived from the enforced policy's frame-ancestors.
-	frameOptions []string
+	// dropFrameOptions removes one set earlier (a site-wide default DENY)
+	// when frame-ancestors allows framing X-Frame-Options cannot express.
+	frameOptions     []string
+	dropFrameOptions bool
 	// static header values for groups without a nonce, shared read-only.
 	staticEnforce, staticRO [2][]string
 }
@@ -185,7 +188,10 @@ func (m *Manager) compile(g Group) (*compiledGroup, error) {
 		return nil, errors.New("set Enforce, ReportOnly or Exempt")
 	}
 	cg := &compiledGroup{name: g.Name, src: g, hasEnforce: !g.Enforce.IsZero(), hasRO: !g.ReportOnly.IsZero()}
-	cg.frameOptions = frameOptions(g.Enforce.Sources(FrameAncestors))
+	if g.Enforce.Has(FrameAncestors) {
+		cg.frameOptions = frameOptions(g.Enforce.Sources(FrameAncestors))
+		cg.dropFrameOptions = cg.frameOptions == nil
+	}
 	reportURL := m.reportPath() + "?group=" + url.QueryEscape(g.Name)
 	for _, p := range []struct {
 		policy Policy
@@ -220,7 +226,10 @@ func (m *Manager) compile(g Group) (*compiledGroup, error) {
 
 // frameOptions maps frame-ancestors onto the two values X-Frame-Options
 // can express. Anything else (a list of partner origins) has no
-// equivalent, and old browsers are left to frame-ancestors alone.
+// equivalent: the header is removed, and old browsers are left to
+// frame-ancestors alone. A group whose enforced policy has no
+// frame-ancestors leaves X-Frame-Options as it found it (the site-wide
+// default from package headers).
 func frameOptions(ancestors []Source) []string {
 	switch {
 	case len(ancestors) == 1 && ancestors[0] == None:
@@ -252,15 +261,14 @@ type handler struct {
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g, hdr := h.g, w.Header()
-	// Usually this middleware is the first to touch the response headers;
-	// then there is nothing of a parent group's to replace or remove.
-	fresh := len(hdr) == 0
+	// Usually no other group ran before this one; then there is nothing of
+	// a parent group's to replace or remove.
+	parent := hdr[HeaderCSP] != nil || hdr[HeaderCSPReportOnly] != nil
 	if g.src.Exempt {
-		if !fresh {
+		if parent {
 			delete(hdr, HeaderCSP)
 			delete(hdr, HeaderCSPReportOnly)
 			delete(hdr, HeaderReportingEndpoints)
-			delete(hdr, HeaderFrameOptions)
 		}
 		h.next.ServeHTTP(w, r)
 		return
@@ -270,15 +278,15 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		secure = 1
 	}
 	if !g.usesNonce {
-		setOrDelete(hdr, HeaderCSP, g.hasEnforce, g.staticEnforce[secure], fresh)
-		setOrDelete(hdr, HeaderCSPReportOnly, g.hasRO, g.staticRO[secure], fresh)
+		setOrDelete(hdr, HeaderCSP, g.hasEnforce, g.staticEnforce[secure], parent)
+		setOrDelete(hdr, HeaderCSPReportOnly, g.hasRO, g.staticRO[secure], parent)
 	} else {
 		// A parent group that ran first left its headers and its nonce; a
 		// child replaces the headers and keeps the nonce, so a response
 		// still has exactly one.
 		var enforceVal, reportOnlyVal []string
 		nonce := ""
-		if !fresh && (hdr[HeaderCSP] != nil || hdr[HeaderCSPReportOnly] != nil) {
+		if parent {
 			nonce = templ.GetNonce(r.Context())
 		}
 		var enforce, reportOnly string
@@ -319,25 +327,26 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if g.hasEnforce {
 			enforceVal[0] = enforce
 			hdr[HeaderCSP] = enforceVal
-		} else if !fresh {
+		} else if parent {
 			delete(hdr, HeaderCSP)
 		}
 		if g.hasRO {
 			reportOnlyVal[0] = reportOnly
 			hdr[HeaderCSPReportOnly] = reportOnlyVal
-		} else if !fresh {
+		} else if parent {
 			delete(hdr, HeaderCSPReportOnly)
 		}
 		hdr["Cache-Control"] = noStore
 	}
-	if g.frameOptions != nil {
+	switch {
+	case g.frameOptions != nil:
 		hdr[HeaderFrameOptions] = g.frameOptions
-	} else if !fresh {
+	case g.dropFrameOptions:
 		delete(hdr, HeaderFrameOptions)
 	}
 	if secure == 1 && g.endpoints != nil {
 		hdr[HeaderReportingEndpoints] = g.endpoints
-	} else if !fresh {
+	} else if parent {
 		delete(hdr, HeaderReportingEndpoints)
 	}
 	h.next.ServeHTTP(w, r)
@@ -350,10 +359,10 @@ func (h *handler) logger() *slog.Logger {
 	return slog.Default()
 }
 
-func setOrDelete(hdr http.Header, key string, set bool, v []string, fresh bool) {
+func setOrDelete(hdr http.Header, key string, set bool, v []string, parent bool) {
 	if set {
 		hdr[key] = v
-	} else if !fresh {
+	} else if parent {
 		delete(hdr, key)
 	}
 }

@@ -247,6 +247,21 @@ func TestFrameOptionsFollowFrameAncestors(t *testing.T) {
 		rec := serve(t, m.Middleware(Group{Name: "g", Enforce: p})(s.handler()), false)
 		assert.Equal(t, tt.want, rec.Header().Get(HeaderFrameOptions), "%v", tt.ancestors)
 	}
+	// Over a site-wide default DENY: a partner list removes it, no
+	// frame-ancestors leaves it.
+	withDefault := func(p Policy) string {
+		m := NewManager(nil)
+		var s served
+		h := m.Middleware(Group{Name: "g", Enforce: p})(s.handler())
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		rec := httptest.NewRecorder()
+		rec.Header().Set(HeaderFrameOptions, "DENY")
+		h.ServeHTTP(rec, req)
+		return rec.Header().Get(HeaderFrameOptions)
+	}
+	assert.Empty(t, withDefault(New().Set(DefaultSrc, Self).Set(FrameAncestors, "https://partner.example")))
+	assert.Equal(t, "DENY", withDefault(New().Set(DefaultSrc, Self)))
+	assert.Equal(t, "SAMEORIGIN", withDefault(New().Set(DefaultSrc, Self).Set(FrameAncestors, Self)))
 	// Report-only frame-ancestors must not turn into an enforced X-Frame-Options.
 	m := NewManager(nil)
 	var s served

@@ -3,18 +3,25 @@
 //
 //   - X-Content-Type-Options: nosniff stops a browser from running an
 //     uploaded text file as a script because it "looks like" one.
+//
 //   - Referrer-Policy keeps paths and query strings (tokens, search terms)
 //     from leaking to other sites in the Referer header.
+//
 //   - Permissions-Policy turns off powerful features the kit does not use,
 //     so injected or third-party code cannot ask for them either.
+//
 //   - Cross-Origin-Opener-Policy cuts the window.opener link to pages of
 //     other origins (tabnabbing, cross-window leaks).
+//
 //   - Cross-Origin-Resource-Policy stops other sites from embedding the kit's
 //     responses as images or scripts to read them side-channel.
+//
 //   - Strict-Transport-Security, over https only, makes the browser refuse a
 //     plain-http downgrade for the next two years.
 //
-// X-Frame-Options is set by package csp, derived from frame-ancestors.
+//   - X-Frame-Options: DENY refuses framing (clickjacking) in browsers that
+//     predate CSP's frame-ancestors. Package csp replaces it per route group
+//     to match the group's frame-ancestors.
 package headers
 
 import "net/http"
@@ -28,6 +35,7 @@ type Security struct {
 	PermissionsPolicy         string
 	CrossOriginOpenerPolicy   string
 	CrossOriginResourcePolicy string
+	FrameOptions              string
 	// StrictTransportSecurity is sent only over https (r.TLS set, or
 	// BehindTLSProxy): over plain http browsers ignore it, and sending it
 	// from a development server would pin localhost to https.
@@ -46,6 +54,7 @@ func Default() Security {
 		PermissionsPolicy:         "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()",
 		CrossOriginOpenerPolicy:   "same-origin",
 		CrossOriginResourcePolicy: "same-origin",
+		FrameOptions:              "DENY",
 		StrictTransportSecurity:   "max-age=63072000; includeSubDomains",
 	}
 }
@@ -69,6 +78,7 @@ func (s Security) Middleware() func(http.Handler) http.Handler {
 	add("Permissions-Policy", s.PermissionsPolicy)
 	add("Cross-Origin-Opener-Policy", s.CrossOriginOpenerPolicy)
 	add("Cross-Origin-Resource-Policy", s.CrossOriginResourcePolicy)
+	add("X-Frame-Options", s.FrameOptions)
 	var hsts []string
 	if s.StrictTransportSecurity != "" {
 		hsts = []string{s.StrictTransportSecurity}

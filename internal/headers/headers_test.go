@@ -23,6 +23,7 @@ func TestHeaders(t *testing.T) {
 		{"permissions", Default(), false, "Permissions-Policy", Default().PermissionsPolicy},
 		{"coop", Default(), false, "Cross-Origin-Opener-Policy", "same-origin"},
 		{"corp", Default(), false, "Cross-Origin-Resource-Policy", "same-origin"},
+		{"frame options", Default(), false, "X-Frame-Options", "DENY"},
 		{"no HSTS over http", Default(), false, "Strict-Transport-Security", ""},
 		{"HSTS over https", Default(), true, "Strict-Transport-Security", "max-age=63072000; includeSubDomains"},
 		{"HSTS behind a TLS proxy", func() Security { s := Default(); s.BehindTLSProxy = true; return s }(), false, "Strict-Transport-Security", "max-age=63072000; includeSubDomains"},

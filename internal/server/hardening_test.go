@@ -122,7 +122,7 @@ func TestSecurityHeadersOnEveryRoute(t *testing.T) {
 			// still be able to frame its preview, and nothing else may.
 			assert.Equal(t, "SAMEORIGIN", h.Get("X-Frame-Options"), name)
 		default:
-			assert.Empty(t, h.Get("X-Frame-Options"), "%s: only an enforced frame-ancestors sets it", name)
+			assert.Equal(t, "DENY", h.Get("X-Frame-Options"), "%s: the site-wide default", name)
 		}
 		assert.Empty(t, h.Get("Strict-Transport-Security"), "%s: no HSTS over http", name)
 		assert.NotEmpty(t, serve(s, "https", rt).Header.Get("Strict-Transport-Security"), "%s: HSTS over https", name)

@@ -54,3 +54,14 @@ func (s LogSink) Add(ctx context.Context, b Batch) {
 		)
 	}
 }
+
+// Sinks hands each batch to every sink in order, for a server that both
+// logs and stores violations. The sinks must not change the batch.
+type Sinks []Sink
+
+// Add implements Sink.
+func (ss Sinks) Add(ctx context.Context, b Batch) {
+	for _, s := range ss {
+		s.Add(ctx, b)
+	}
+}

@@ -105,7 +105,9 @@ func New(log *slog.Logger, cfg config.Config, opts ...Option) (*Server, error) {
 		qo := s.queueO
 		qo.Publisher, qo.Logger = s.hub, log
 		s.queue = reports.NewQueue(s.queueStore, qo)
-		s.sink = s.queue
+		// Each violation is logged once and stored: the log is where an
+		// operator looks first, the store is what the dashboard shows.
+		s.sink = reports.Sinks{reports.LogSink{Logger: log}, s.queue}
 	}
 	sessions, err := session.Open(cfg)
 	if err != nil {

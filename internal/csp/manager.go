@@ -39,10 +39,11 @@ type Group struct {
 	ReportOnly Policy
 	// Exempt serves the group with no policy at all.
 	Exempt bool
-	// AcceptHigh says why this group's High lint findings are deliberate
-	// (a demo of a weak policy, say). Without it, a High finding stops a
-	// production start; see [Manager.Lint].
-	AcceptHigh string
+	// Accept says why this group's lint findings are deliberate (a demo of
+	// a weak policy, say). Accepted findings are logged at debug level and
+	// never stop a production start; without Accept, a High finding does.
+	// See [Manager.Lint].
+	Accept string
 }
 
 // Manager compiles route groups' policies into middleware. Its fields are
@@ -99,7 +100,7 @@ type GroupInfo struct {
 type GroupFindings struct {
 	Group    string
 	Delivery Delivery
-	Accepted string // the group's AcceptHigh
+	Accepted string // the group's Accept
 	Findings []Finding
 }
 
@@ -119,7 +120,7 @@ func (m *Manager) Lint() []GroupFindings {
 				p = p.Set(ReportURI, Source(m.reportPath())) // as compile adds it
 			}
 			if fs := Lint(p, d.del); len(fs) > 0 {
-				out = append(out, GroupFindings{Group: g.name, Delivery: d.del, Accepted: g.src.AcceptHigh, Findings: fs})
+				out = append(out, GroupFindings{Group: g.name, Delivery: d.del, Accepted: g.src.Accept, Findings: fs})
 			}
 		}
 	}

@@ -165,14 +165,14 @@ func (s *Server) catalogueRoutes(r chi.Router) {
 	// Handler attributes: the site policy blocks them all...
 	page(slug(pages.SlugInlineHandler), csp.Group{Name: "demo-inline-handler", Enforce: sitePolicy}, pages.InlineHandlerDemo)
 	// ...'unsafe-hashes' lets the hash of one attribute value through.
-	page(slug(pages.SlugUnsafeHashes), csp.Group{Name: "demo-unsafe-hashes",
+	page(slug(pages.SlugUnsafeHashes), csp.Group{Name: "demo-unsafe-hashes", Accept: "demonstrates 'unsafe-hashes'",
 		Enforce: sitePolicy.Add(csp.ScriptSrc, csp.UnsafeHashes, csp.SHA256(pages.HandlerAllowed))},
 		pages.UnsafeHashesDemo)
 
 	// style= attributes: blocked by style-src, allowed by style-src-attr alone.
 	page(slug(pages.SlugStyleAttr), csp.Group{Name: "demo-style-attr", Enforce: sitePolicy},
 		func(v pages.DemoView) templ.Component { return pages.StyleAttrDemo(v, false) })
-	page(slug(pages.SlugStyleAttrAllow), csp.Group{Name: "demo-style-attr-allowed",
+	page(slug(pages.SlugStyleAttrAllow), csp.Group{Name: "demo-style-attr-allowed", Accept: "demonstrates style-src-attr 'unsafe-inline'",
 		Enforce: sitePolicy.Set(csp.StyleSrcAttr, csp.UnsafeInline)},
 		func(v pages.DemoView) templ.Component { return pages.StyleAttrDemo(v, true) })
 
@@ -191,7 +191,7 @@ func (s *Server) catalogueRoutes(r chi.Router) {
 	// JSONP: an allowlist policy (script-src 'self') runs the injected call,
 	// the site's nonce policy does not. The endpoint itself is JavaScript,
 	// never a page: it gets the API policy.
-	page(slug(pages.SlugJSONPAllowlist), csp.Group{Name: "demo-jsonp-allowlist",
+	page(slug(pages.SlugJSONPAllowlist), csp.Group{Name: "demo-jsonp-allowlist", Accept: "demonstrates the JSONP bypass of a host allowlist",
 		Enforce: sitePolicy.Replace(csp.ScriptSrc, csp.Self)},
 		func(v pages.DemoView) templ.Component { return pages.JSONPDemo(v, false) })
 	page(slug(pages.SlugJSONPStrict), csp.Group{Name: "demo-jsonp-strict", Enforce: sitePolicy},

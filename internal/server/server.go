@@ -130,13 +130,15 @@ func New(log *slog.Logger, cfg config.Config, opts ...Option) (*Server, error) {
 
 // lintPolicies logs every route group's lint findings. In production a High
 // finding (a policy an injected script can get around) stops the start,
-// unless the group says why it is deliberate with csp.Group.AcceptHigh.
+// unless the group says why it is deliberate with csp.Group.Accept (then
+// its findings are logged at debug level only).
 func (s *Server) lintPolicies() error {
 	var blocking []string
 	for _, g := range s.csp.Lint() {
 		for _, f := range g.Findings {
 			level := slog.LevelDebug
 			switch {
+			case g.Accepted != "":
 			case f.Severity >= csp.Medium:
 				level = slog.LevelWarn
 			case f.Severity == csp.Low:
@@ -151,7 +153,7 @@ func (s *Server) lintPolicies() error {
 		}
 	}
 	if len(blocking) > 0 && s.cfg.Production {
-		return fmt.Errorf("server: policy lint found High risks (fix them, or set csp.Group.AcceptHigh with the reason):\n  %s", strings.Join(blocking, "\n  "))
+		return fmt.Errorf("server: policy lint found High risks (fix them, or set csp.Group.Accept with the reason):\n  %s", strings.Join(blocking, "\n  "))
 	}
 	return nil
 }

@@ -76,6 +76,16 @@ func Integrity(name string) string { return embedded.Integrity(name) }
 // Handler serves the embedded files under [Prefix].
 func Handler() http.Handler { return embedded }
 
+// HandlerWith serves the embedded files under [Prefix] and hands any other
+// name to notFound, so a missing file gets the site's own 404 page.
+func HandlerWith(notFound http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !embedded.serve(w, r) {
+			notFound.ServeHTTP(w, r)
+		}
+	})
+}
+
 func load(fsys fs.FS) (*Assets, error) {
 	a := &Assets{byName: map[string]*asset{}, byHashed: map[string]*asset{}}
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
@@ -189,6 +199,14 @@ func hv(v string) []string { return []string{v}[:1:1] }
 // fixed at build time, so no request path ("..", encoded or not) can reach
 // outside them: nothing here ever opens a file.
 func (a *Assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !a.serve(w, r) {
+		http.NotFound(w, r)
+	}
+}
+
+// serve answers for an embedded file and reports whether there was one;
+// when there was not, it has written nothing.
+func (a *Assets) serve(w http.ResponseWriter, r *http.Request) bool {
 	name, _ := strings.CutPrefix(r.URL.Path, Prefix)
 	h := w.Header()
 	as, ok := a.byHashed[name]
@@ -198,8 +216,7 @@ func (a *Assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else if as, ok = a.byName[name]; ok {
 		h["Cache-Control"] = noCache
 	} else {
-		http.NotFound(w, r)
-		return
+		return false
 	}
 	v := &as.identity
 	if as.gz != nil {
@@ -215,7 +232,7 @@ func (a *Assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if noneMatch(r.Header.Values("If-None-Match"), v.etag[0]) {
 		// A 304 has no body, so no Content-Encoding or Content-Length.
 		w.WriteHeader(http.StatusNotModified)
-		return
+		return true
 	}
 	if v == &as.gzipped {
 		h["Content-Encoding"] = gzipEnc
@@ -225,6 +242,7 @@ func (a *Assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(v.body)
 	}
+	return true
 }
 
 // acceptsGzip reports whether Accept-Encoding values allow gzip (RFC 9110

@@ -31,6 +31,9 @@ func TestErrorsAreKitPages(t *testing.T) {
 		{"unknown path", func() *http.Request { return httptest.NewRequest("GET", "/nope", nil) }, 404, "Page not found"},
 		{"wrong method", func() *http.Request { return httptest.NewRequest("DELETE", "/", nil) }, 405, "Method not allowed"},
 		{"unknown method", func() *http.Request { return httptest.NewRequest("BREW", "/", nil) }, 405, "Method not allowed"},
+		{"missing static file", func() *http.Request { return httptest.NewRequest("GET", "/static/js/nope.js", nil) }, 404, "Page not found"},
+		{"static path escaping with ..", func() *http.Request { return httptest.NewRequest("GET", "/static/../go.mod", nil) }, 404, "Page not found"},
+		{"static path escaping, encoded", func() *http.Request { return httptest.NewRequest("GET", "/static/..%2f..%2fgo.mod", nil) }, 404, "Page not found"},
 		{"oversized header", func() *http.Request {
 			r := httptest.NewRequest("GET", "/", nil)
 			r.Header.Set("X-Big", big)

@@ -124,8 +124,9 @@ func (s *Server) routes() http.Handler {
 	// Static files: content-hashed names cached for a year, no nonce.
 	r.Group(func(r chi.Router) {
 		r.Use(s.csp.Middleware(csp.Group{Name: "static", Enforce: apiPolicy}))
-		r.Get(static.Prefix+"*", static.Handler().ServeHTTP)
-		r.Head(static.Prefix+"*", static.Handler().ServeHTTP)
+		files := static.HandlerWith(s.errorPage(http.StatusNotFound))
+		r.Get(static.Prefix+"*", files.ServeHTTP)
+		r.Head(static.Prefix+"*", files.ServeHTTP)
 	})
 
 	if s.cfg.BenchRoutes {

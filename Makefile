@@ -48,8 +48,9 @@ fmt: ## Format Go and templ sources
 	$(GO) tool templ fmt views
 
 .PHONY: lint
-lint: ## gofmt and go vet
+lint: ## gofmt, templ fmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ\.go$$')); if [ -n "$$out" ]; then echo "gofmt needed:" $$out >&2; exit 1; fi
+	@$(GO) tool templ fmt -fail -log-level error views || { echo "templ fmt reformatted .templ files: run 'make generate', review and commit" >&2; exit 1; }
 	$(GO) vet $(PKGS)
 
 .PHONY: test

@@ -97,3 +97,37 @@ var sandboxTokens = map[string]bool{
 	"allow-top-navigation": true, "allow-top-navigation-by-user-activation": true,
 	"allow-top-navigation-to-custom-protocols": true,
 }
+
+// fallbacks lists, for each fetch directive, the directives a browser uses
+// in order when it is absent (CSP3 §6.8.3, "Get the effective directive").
+var fallbacks = map[Directive][]Directive{
+	ScriptSrcElem: {ScriptSrc, DefaultSrc},
+	ScriptSrcAttr: {ScriptSrc, DefaultSrc},
+	StyleSrcElem:  {StyleSrc, DefaultSrc},
+	StyleSrcAttr:  {StyleSrc, DefaultSrc},
+	WorkerSrc:     {ChildSrc, ScriptSrc, DefaultSrc},
+	FrameSrc:      {ChildSrc, DefaultSrc},
+	ScriptSrc:     {DefaultSrc},
+	StyleSrc:      {DefaultSrc},
+	ObjectSrc:     {DefaultSrc},
+	ChildSrc:      {DefaultSrc},
+	ImgSrc:        {DefaultSrc},
+	FontSrc:       {DefaultSrc},
+	ConnectSrc:    {DefaultSrc},
+	MediaSrc:      {DefaultSrc},
+	ManifestSrc:   {DefaultSrc},
+	PrefetchSrc:   {DefaultSrc},
+	// fenced-frame-src falls back like frame-src does.
+	FencedFrameSrc: {FrameSrc, ChildSrc, DefaultSrc},
+}
+
+// effective returns the directive whose sources govern d, and false when
+// neither d nor any fallback is set, so nothing restricts it.
+func (p Policy) effective(d Directive) (Directive, bool) {
+	for _, c := range append([]Directive{d}, fallbacks[d]...) {
+		if p.Has(c) {
+			return c, true
+		}
+	}
+	return "", false
+}

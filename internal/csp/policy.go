@@ -38,12 +38,21 @@ func (p Policy) Set(d Directive, sources ...Source) Policy {
 	return p
 }
 
-// Add extends directive d with more sources, creating it when absent. Adding
-// to a directive that was 'none' replaces the 'none'. Sources already
-// present are not repeated.
+// Add extends directive d with more sources. Adding to a directive that
+// was 'none' replaces the 'none'; sources already present are not repeated.
+//
+// When d is absent it is created from what it inherited: img-src from
+// default-src, script-src-elem from script-src, and so on along the CSP3
+// fallback chain. A directive that is set no longer falls back, so creating
+// img-src with only a CDN in it would quietly stop the site's own images;
+// Add extends what the browser enforced instead.
 func (p Policy) Add(d Directive, sources ...Source) Policy {
 	i := p.index(d)
 	if i < 0 {
+		if inherited := p.inherited(d); inherited != nil {
+			p = p.Set(d, inherited...)
+			return p.Add(d, sources...)
+		}
 		return p.Set(d, sources...)
 	}
 	p.directives = slices.Clone(p.directives)
@@ -59,6 +68,16 @@ func (p Policy) Add(d Directive, sources ...Source) Policy {
 	}
 	p.directives[i].sources = merged
 	return p
+}
+
+// inherited returns the sources an unset directive d takes from its
+// fallback chain, or nil when nothing applies (no fallback set, or d is
+// not a fetch directive).
+func (p Policy) inherited(d Directive) []Source {
+	if from, ok := p.effective(d); ok {
+		return p.Sources(from)
+	}
+	return nil
 }
 
 // Replace sets directive d to exactly the given sources, creating it when absent.

@@ -141,8 +141,8 @@ func TestPolicyIsAValue(t *testing.T) {
 	parent := base().Set(ScriptSrc, Nonce).Set(ObjectSrc, None)
 
 	child := parent.Add(ScriptSrc, "https://cdn.example", Nonce).Add(ObjectSrc, Self).Add(ImgSrc, Data)
-	assert.Equal(t, "default-src 'self'; script-src 'nonce-{nonce}' https://cdn.example; object-src 'self'; img-src data:", child.String(),
-		"Add extends, skips repeats, replaces 'none' and creates missing directives")
+	assert.Equal(t, "default-src 'self'; script-src 'nonce-{nonce}' https://cdn.example; object-src 'self'; img-src 'self' data:", child.String(),
+		"Add extends, skips repeats, replaces 'none' and creates missing directives from what they inherited")
 	assert.Equal(t, "default-src 'self'; script-src 'nonce-{nonce}'; object-src 'none'", parent.String(), "the parent is untouched")
 
 	replaced := parent.Replace(ScriptSrc, Self)
@@ -157,6 +157,28 @@ func TestPolicyIsAValue(t *testing.T) {
 	a, b := parent.Set(ImgSrc, Self), parent.Set(FontSrc, Self)
 	assert.Equal(t, []Directive{DefaultSrc, ScriptSrc, ObjectSrc, ImgSrc}, a.Directives())
 	assert.Equal(t, []Directive{DefaultSrc, ScriptSrc, ObjectSrc, FontSrc}, b.Directives())
+}
+
+// TestAddExtendsWhatTheBrowserEnforced: a directive Add creates starts
+// from its fallback, so extending never narrows what already loaded.
+func TestAddExtendsWhatTheBrowserEnforced(t *testing.T) {
+	p := New().Set(DefaultSrc, Self).Set(ScriptSrc, Nonce, StrictDynamic).Set(ChildSrc, None)
+	tests := []struct {
+		d    Directive
+		add  Source
+		want []Source
+	}{
+		{ImgSrc, "https://img.example", []Source{Self, "https://img.example"}},
+		{ScriptSrcElem, "https://cdn.example", []Source{Nonce, StrictDynamic, "https://cdn.example"}},
+		{WorkerSrc, Self, []Source{Self}},                                    // from child-src 'none': the 'none' is replaced
+		{FrameSrc, "https://maps.example", []Source{"https://maps.example"}}, // child-src 'none' comes first
+		{BaseURI, Self, []Source{Self}},                                      // no fallback
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, p.Add(tt.d, tt.add).Sources(tt.d), tt.d)
+	}
+	assert.Equal(t, []Source{"https://img.example"}, New().Set(ScriptSrc, Self).Add(ImgSrc, "https://img.example").Sources(ImgSrc),
+		"without default-src there is nothing to inherit")
 }
 
 func TestParse(t *testing.T) {

@@ -1,0 +1,63 @@
+package e2e
+
+import (
+	"strconv"
+	"time"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestLabProbes checks the policy lab's claims in the browser: for each
+// preset policy, the table the lab fills in says what the preview's probes
+// really did under that exact policy.
+func TestLabProbes(t *testing.T) {
+	tests := []struct {
+		name   string
+		policy string
+		want   map[string]string
+	}{
+		{"strict", "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic'; style-src 'self' 'nonce-{nonce}'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'",
+			map[string]string{
+				"inline-script": "blocked", "nonced-script": "ran", "external-script": "blocked", "dynamic-script": "ran",
+				"eval": "blocked", "inline-style": "blocked", "style-attr": "blocked", "inline-handler": "blocked",
+				"base": "blocked", "object": "blocked", "framing": "allowed",
+			}},
+		{"allowlist", "default-src 'self'; object-src 'none'",
+			map[string]string{
+				"inline-script": "blocked", "nonced-script": "blocked", "external-script": "ran", "dynamic-script": "untested",
+				"eval": "untested", "inline-style": "blocked", "style-attr": "blocked", "inline-handler": "blocked",
+				"base": "applied", "object": "blocked", "framing": "allowed",
+			}},
+		{"anything goes", "default-src * data: 'unsafe-inline' 'unsafe-eval'",
+			map[string]string{
+				"inline-script": "ran", "nonced-script": "ran", "external-script": "ran", "dynamic-script": "ran",
+				"eval": "ran", "inline-style": "applied", "style-attr": "applied", "inline-handler": "ran",
+				"base": "applied", "object": "loaded", "framing": "allowed",
+			}},
+		{"refuses framing", "default-src 'self'; frame-ancestors 'none'",
+			map[string]string{"framing": "refused", "inline-script": "not readable"}},
+	}
+	k := startKit(t, "http")
+	tb := newTab(t)
+	tb.open(t, k.URL+"/lab") // a session cookie for the POSTs below
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// The form's own request: same-origin, with the session cookie.
+			status := eval[int](t, tb, `fetch("/lab", {method: "POST", redirect: "manual",
+				body: new URLSearchParams({policy: `+strconv.Quote(tt.policy)+`})}).then((r) => r.status)`)
+			require.Equal(t, 0, status, "an opaque redirect (303) was expected") // redirect: "manual"
+			tb.open(t, k.URL+"/lab")
+			require.Eventually(t, func() bool {
+				ready, err := evalNoFail[bool](tb, `document.body?.dataset.labReady === "true"`)
+				return err == nil && ready
+			}, waitTimeout, 20*time.Millisecond, "the lab never filled its table")
+			got := eval[map[string]string](t, tb, `Object.fromEntries([...document.querySelectorAll("[data-probe-row]")]
+				.map((r) => [r.dataset.probeRow, r.dataset.outcome]))`)
+			for probe, want := range tt.want {
+				assert.Equal(t, want, got[probe], "%s: probe %s", tt.name, probe)
+			}
+		})
+	}
+}

@@ -124,7 +124,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if v := getenv("REDIS_URL"); v != "" {
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-			return Config{}, fmt.Errorf("REDIS_URL=%q: want redis://host:port/db or rediss://...", redact(v))
+			return Config{}, fmt.Errorf("REDIS_URL=%q: want redis://host:port/db or rediss://host:port/db", redact(v))
 		}
 		c.RedisURL = v
 	}

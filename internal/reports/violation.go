@@ -152,21 +152,31 @@ func disposition(s string) string {
 	return DispositionUnknown
 }
 
-// group validates the ?group= value with the same alphabet the csp package
-// accepts for group names, so it can be used as a label without escaping.
+// group validates the ?group= value, so it can be used as a label without
+// escaping; anything else becomes UnknownGroup.
 func group(s string) string {
-	if s == "" || len(s) > MaxGroupLen {
+	if !ValidGroup(s) {
 		return UnknownGroup
+	}
+	return s
+}
+
+// ValidGroup reports whether s is a route group name as reports carry it:
+// 1 to MaxGroupLen letters, digits, '-', '_', '.' or '+' (the alphabet the
+// csp package accepts for group names).
+func ValidGroup(s string) bool {
+	if s == "" || len(s) > MaxGroupLen {
+		return false
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		ok := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
 			c == '-' || c == '_' || c == '.' || c == '+'
 		if !ok {
-			return UnknownGroup
+			return false
 		}
 	}
-	return s
+	return true
 }
 
 const ellipsis = "…"

@@ -25,7 +25,7 @@ func parseReportFilter(rawQuery string) (store.Filter, error) {
 		return store.Filter{Limit: store.DefaultLimit}, errors.New("the query string does not parse")
 	}
 	f := store.Filter{Group: q.Get("group"), Directive: q.Get("directive"), Disposition: q.Get("disposition"), Limit: store.DefaultLimit}
-	if f.Group != "" && !validGroup(f.Group) {
+	if f.Group != "" && !reports.ValidGroup(f.Group) {
 		return f, errors.New("group: letters, digits, '-', '_', '.' or '+', at most 64")
 	}
 	if f.Directive != "" && !csp.Directive(f.Directive).Known() {
@@ -44,20 +44,4 @@ func parseReportFilter(rawQuery string) (store.Filter, error) {
 		f.Limit = n
 	}
 	return f, nil
-}
-
-// validGroup accepts what the report receiver stores as a group name.
-func validGroup(g string) bool {
-	if len(g) > reports.MaxGroupLen {
-		return false
-	}
-	for i := 0; i < len(g); i++ {
-		c := g[i]
-		ok := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			c == '-' || c == '_' || c == '.' || c == '+'
-		if !ok {
-			return false
-		}
-	}
-	return true
 }

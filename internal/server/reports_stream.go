@@ -45,7 +45,7 @@ type liveReport struct {
 // the server shuts down (the hub closes every subscription).
 func (s *Server) reportStream(w http.ResponseWriter, r *http.Request) {
 	group := r.URL.Query().Get("group")
-	if group != "" && !validGroup(group) {
+	if group != "" && !reports.ValidGroup(group) {
 		http.Error(w, "group: letters, digits, '-', '_', '.' or '+', at most 64", http.StatusBadRequest)
 		return
 	}

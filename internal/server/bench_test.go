@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/noncekit/noncekit/internal/bench/wire"
 	"github.com/noncekit/noncekit/internal/config"
 )
 
@@ -59,6 +60,23 @@ func BenchmarkPages(b *testing.B) {
 			}
 			b.SetBytes(int64(w.n))
 		})
+	}
+}
+
+// BenchmarkPagesOverHTTP serves the same pages through net/http's own
+// server (package wire): what BenchmarkPages measures, plus the header
+// clone, sort and write net/http does for every response. The difference
+// between route=bench-csp and route=bench-plain here is the policy's whole
+// cost to the server, the figure `make load` sees diluted by the kernel
+// and the load generator.
+func BenchmarkPagesOverHTTP(b *testing.B) {
+	s := benchServer(b)
+	for _, p := range []struct{ name, path string }{
+		{"route=bench-plain", "/bench/plain"},
+		{"route=bench-csp", "/bench/csp"},
+		{"page=demo", "/demo"},
+	} {
+		b.Run(p.name, func(b *testing.B) { wire.Bench(b, s, p.path) })
 	}
 }
 

@@ -5,14 +5,16 @@
 // policy (a fresh nonce, the CSP header, no-store). It drives each with a
 // fixed number of keep-alive connections, alternating A, B, B, A, ... so
 // that both see the same machine load, and prints requests per second, p50 and
-// p99 latency, their ratio, and the server's peak resident memory.
+// p99 latency, the server's CPU time per request, the req/s ratio, and the
+// server's peak resident memory.
 //
 //	go build -o bin/noncekit ./cmd/noncekit
 //	go run ./internal/bench/load -server bin/noncekit
 //
 // The load generator runs on the same machine as the server and competes
 // with it for CPU; both routes pay that equally, so read the ratio rather
-// than the absolute figures.
+// than the absolute figures. The server's CPU time per request is its own
+// cost, undiluted by the generator's.
 package main
 
 import (
@@ -56,6 +58,7 @@ type route struct {
 	name, path string
 	wantCSP    bool
 	reqs       int
+	cpu        time.Duration // the server's CPU time while this route was driven
 	elapsed    time.Duration
 	lat        []time.Duration
 }
@@ -114,10 +117,19 @@ func run(bin string, conns int, dur time.Duration, rounds int, warmup time.Durat
 		}
 		for _, j := range order {
 			rt := routes[j]
+			cpu0, err := cpuTime(cmd.Process.Pid)
+			if err != nil {
+				return err
+			}
 			n, lat, err := drive(addr, rt.path, conns, dur)
 			if err != nil {
 				return err
 			}
+			cpu1, err := cpuTime(cmd.Process.Pid)
+			if err != nil {
+				return err
+			}
+			rt.cpu += cpu1 - cpu0
 			rt.reqs += n
 			rt.elapsed += dur
 			rt.lat = append(rt.lat, lat...)
@@ -127,11 +139,12 @@ func run(bin string, conns int, dur time.Duration, rounds int, warmup time.Durat
 		ratios = append(ratios, perRound[1]/perRound[0])
 	}
 	fmt.Println()
-	fmt.Printf("%-26s %10s %10s %10s\n", "route", "req/s", "p50", "p99")
+	fmt.Printf("%-26s %10s %10s %10s %14s\n", "route", "req/s", "p50", "p99", "server CPU/req")
 	for _, rt := range routes {
 		slices.Sort(rt.lat)
-		fmt.Printf("%-26s %10.0f %10s %10s\n", rt.name, rps(rt),
-			pct(rt.lat, 0.50).Round(time.Microsecond), pct(rt.lat, 0.99).Round(time.Microsecond))
+		fmt.Printf("%-26s %10.0f %10s %10s %14s\n", rt.name, rps(rt),
+			pct(rt.lat, 0.50).Round(time.Microsecond), pct(rt.lat, 0.99).Round(time.Microsecond),
+			(rt.cpu / time.Duration(max(rt.reqs, 1))).Round(10*time.Nanosecond))
 	}
 	slices.Sort(ratios)
 	// The median of per-round ratios resists a burst of load from elsewhere
@@ -351,6 +364,34 @@ func waitReady(url string, limit time.Duration) error {
 
 // memory reads the peak (VmHWM) and current (VmRSS) resident set size of
 // pid in kB from /proc, Linux only.
+// cpuTime is the user plus system CPU time the process has used so far,
+// from /proc/<pid>/stat. Per request it is the server's own cost, which
+// the req/s ratio shows diluted: the load generator shares the machine's
+// CPUs and costs the same per request on both routes.
+func cpuTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("reading the server's CPU time (Linux only): %w", err)
+	}
+	// The command name, field 2, is in parentheses and may hold spaces:
+	// count fields after its closing one. utime and stime are fields 14
+	// and 15, in clock ticks of 1/100 s (USER_HZ on Linux).
+	_, rest, ok := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		return 0, fmt.Errorf("unexpected /proc/%d/stat: %q", pid, b)
+	}
+	var ticks int64
+	for _, s := range f[11:13] {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("unexpected /proc/%d/stat: %w", pid, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond, nil
+}
+
 func memory(pid int) (hwm, rss int, err error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {

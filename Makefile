@@ -59,6 +59,10 @@ test: check-generated lint ## Run every test, the Chromium suite included (CI=tr
 		echo "note: chromium not found, browser tests will skip: install it with 'apt-get install -y chromium'"
 	$(GO) test -count=1 $(PKGS)
 
+.PHONY: race
+race: ## Run every test under the race detector (needs cgo: a C compiler such as gcc)
+	CGO_ENABLED=1 $(GO) test -race -count=1 $(PKGS)
+
 .PHONY: e2e
 e2e: ## Run only the Chromium end-to-end tests
 	$(GO) test -count=1 -v $(E2E)

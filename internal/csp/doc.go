@@ -20,6 +20,7 @@
 // The csp command (cmd/csp) runs it from the shell.
 //
 // A [Manager] turns policies into chi-style middleware, one [Group] per route
-// group. The nonce is stored with templ.WithNonce, so templ's own script and
-// css templates stamp it, and [Nonce] reads it back anywhere else.
+// group. The nonce is stored in the request context where templ looks for
+// it, so templ's own script and css templates stamp it, and [NonceFrom]
+// reads it back anywhere else.
 package csp

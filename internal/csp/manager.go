@@ -1,7 +1,6 @@
 package csp
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,8 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-
-	"github.com/a-h/templ"
 )
 
 // Header names this package writes.
@@ -141,6 +138,9 @@ func (m *Manager) Groups() []GroupInfo {
 // that ignores Err still never serves a page under a broken policy.
 func (m *Manager) Middleware(g Group) func(http.Handler) http.Handler {
 	cg, err := m.compile(g)
+	if err == nil {
+		err = checkTemplBridge()
+	}
 	if err != nil {
 		m.errs = append(m.errs, fmt.Errorf("csp group %q: %w", g.Name, err))
 		return func(http.Handler) http.Handler {
@@ -246,11 +246,12 @@ func frameOptions(ancestors []Source) []string {
 var noStore = slices.Clip([]string{"no-store"})
 
 // noncedRequest is the request passed on with the nonce in its context,
-// allocated together with the backing arrays of the two header values it
-// may set. Each array has capacity one, so a later Header().Add copies
-// instead of writing into it.
+// allocated together with that context and the backing arrays of the two
+// header values it may set. Each array has capacity one, so a later
+// Header().Add copies instead of writing into it.
 type noncedRequest struct {
 	req                 http.Request
+	ctx                 nonceContext
 	enforce, reportOnly [1]string
 }
 
@@ -288,7 +289,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var enforceVal, reportOnlyVal []string
 		nonce := ""
 		if parent {
-			nonce = templ.GetNonce(r.Context())
+			nonce = NonceFrom(r.Context())
 		}
 		var enforce, reportOnly string
 		if nonce == "" {
@@ -309,8 +310,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			nr := new(noncedRequest)
 			// WithContext is inlined and its copy of the request does not
 			// escape, so the only heap copy is the one inside nr, which also
-			// holds the header slices: one allocation instead of three.
-			nr.req = *r.WithContext(templ.WithNonce(r.Context(), nonce))
+			// holds the context and the header slices: one allocation
+			// instead of four.
+			nr.ctx.Context, nr.ctx.nonce = r.Context(), nonce
+			nr.req = *r.WithContext(&nr.ctx)
 			r, enforceVal, reportOnlyVal = &nr.req, nr.enforce[:], nr.reportOnly[:]
 		} else {
 			enforce = g.enforce[secure].fillIf(g.hasEnforce, nonce)
@@ -374,9 +377,3 @@ func (t template) fillIf(set bool, nonce string) string {
 	}
 	return t.fill(nonce)
 }
-
-// NonceFrom returns the nonce of the response being served, or "" outside a
-// nonced route group. Handlers and components read it through this one
-// accessor (pass r.Context() or templ's ctx); templ's own script and css
-// templates read the same value.
-func NonceFrom(ctx context.Context) string { return templ.GetNonce(ctx) }

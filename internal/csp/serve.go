@@ -5,8 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-
-	"github.com/a-h/templ"
 )
 
 // ServePolicy sets p as the response's enforced Content-Security-Policy,
@@ -43,5 +41,5 @@ func ServePolicy(w http.ResponseWriter, r *http.Request, p Policy, rnd io.Reader
 	h.Set(HeaderCSP, header)
 	h.Del(HeaderCSPReportOnly)
 	h["Cache-Control"] = noStore
-	return r.WithContext(templ.WithNonce(r.Context(), nonce)), nil
+	return r.WithContext(&nonceContext{Context: r.Context(), nonce: nonce}), nil
 }

@@ -95,25 +95,3 @@ func TestBenchRoutesOnlyWhenAsked(t *testing.T) {
 	// The same page: only the nonce attributes differ in length.
 	assert.InDelta(t, withCSP.Body.Len(), plain.Body.Len(), 400)
 }
-
-// TestPolicyAllocationsPerRequest bounds what the site policy adds to a
-// page, measured through the whole router: the policy is compiled once at
-// start-up, so per request there is only the request carrying the nonce,
-// the header string (the nonce is a substring of it) and the two non-empty
-// nonce attributes templ renders; templ's render context, which the plain
-// page creates when it renders, is made by the middleware instead.
-func TestPolicyAllocationsPerRequest(t *testing.T) {
-	s, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "localhost:0", BenchRoutes: true})
-	require.NoError(t, err)
-	allocs := func(path string) float64 {
-		req := httptest.NewRequest(http.MethodGet, path, nil)
-		w := &discard{h: http.Header{}}
-		return testing.AllocsPerRun(200, func() {
-			clear(w.h)
-			s.ServeHTTP(w, req)
-		})
-	}
-	plain, withCSP := allocs("/bench/plain"), allocs("/bench/csp")
-	t.Logf("allocs per request: no policy %.0f, site policy %.0f", plain, withCSP)
-	assert.LessOrEqual(t, withCSP-plain, 4.0)
-}

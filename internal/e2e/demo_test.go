@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// demoCase is one [data-demo] panel after demo.js has judged it.
+// demoCase is one [data-demo] panel after demos.js has judged it.
 type demoCase struct {
 	Name     string `json:"name"`
 	Expected string `json:"expected"`

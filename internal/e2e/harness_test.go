@@ -237,7 +237,7 @@ func (m consoleMsg) isCSP() bool {
 }
 
 // violationRecorder runs in every document before the page's own scripts,
-// so it hears every securitypolicyviolation, on pages without demo.js too.
+// so it hears every securitypolicyviolation, on pages without demos.js too.
 const violationRecorder = `
 window.__e2eViolations = [];
 document.addEventListener("securitypolicyviolation", (e) => {

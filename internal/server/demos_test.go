@@ -176,3 +176,27 @@ func TestCatalogueFollowsTheDemoContract(t *testing.T) {
 		})
 	}
 }
+
+// TestLiveDemoFollowsTheDemoContract checks the same contract on /demo and
+// /demo/report-only, which demos.js judges too: it is loaded nonced, before
+// the panels, and each case has a name and a fixed expected outcome.
+func TestLiveDemoFollowsTheDemoContract(t *testing.T) {
+	s := newTestServer(t)
+	for _, path := range []string{"/demo", "/demo/report-only"} {
+		t.Run(path, func(t *testing.T) {
+			rec := get(t, s, path)
+			require.Equal(t, http.StatusOK, rec.Code)
+			body := rec.Body.String()
+			script := regexp.MustCompile(`<script src="/static/js/demos\.[0-9a-f]+\.js"[^>]* nonce="[^"]+"`).FindStringIndex(body)
+			require.NotNil(t, script, "demos.js is loaded, nonced")
+			cases := demoCaseRE.FindAllStringSubmatchIndex(body, -1)
+			require.NotEmpty(t, cases)
+			assert.Less(t, script[0], cases[0][0], "demos.js comes before the panels")
+			for _, c := range cases {
+				tag, name := body[c[0]:c[1]], body[c[2]:c[3]]
+				assert.Regexp(t, expectedRE, tag, "case %s", name)
+				assert.NotContains(t, tag, "data-outcome", "outcomes are the browser's to write")
+			}
+		})
+	}
+}

@@ -1,15 +1,23 @@
-// demos.js: the checker of every page in the demo catalogue (/demo/…).
+// demos.js: the checker of every demo page: the live demo (/demo and
+// /demo/report-only) and the pages of the catalogue (/demo/…).
 // It is loaded nonced in <head>, before the panels, so it hears every
 // securitypolicyviolation they cause. After `load` it runs each panel's
 // check, writes what actually happened into the panel's data-outcome, and
 // only then sets body[data-demo-ready="true"]: the browser tests wait for
-// that attribute and compare data-outcome with data-expected.
+// that attribute and compare data-outcome with data-expected. On the live
+// demo it also subscribes to the server's stream of the reports the page's
+// group caused, so the page shows both halves of the loop: the browser's
+// events and the server's reports.
 //
 // It never writes HTML from strings (only textContent), so it also runs
 // unchanged on the Trusted Types page.
 (() => {
   "use strict";
+  // Both lists are read by the browser tests.
   const violations = [];
+  window.noncekitViolations = violations;
+  const serverReports = [];
+  window.noncekitServerReports = serverReports;
 
   document.addEventListener("securitypolicyviolation", (e) => {
     violations.push({
@@ -17,6 +25,7 @@
       blocked: e.blockedURI,
       disposition: e.disposition,
       line: e.lineNumber,
+      sample: e.sample,
     });
     renderViolations();
   });
@@ -154,6 +163,12 @@
       return (await waitFor(reported, 3000)) ? "reported" : "ran";
     },
     "inline-script": ran,
+    // The live demo, /demo and /demo/report-only. Its script panels run
+    // DemoScript, which marks the panel; its style panels set --applied.
+    "nonced-inline-script": ran,
+    "nonced-external-script": ran,
+    "inline-style": applied,
+    "nonced-inline-style": applied,
   };
 
   function renderViolations() {
@@ -170,6 +185,46 @@
     const empty = document.getElementById("violations-empty");
     if (empty) empty.hidden = violations.length > 0;
   }
+
+  // The live demo names its report stream in a <meta> before this script:
+  // the body does not exist yet, and connecting now catches the reports
+  // this very load sends. connect-src falls back to default-src 'self',
+  // which allows it. The catalogue pages have no stream.
+  function startStream() {
+    const meta = document.querySelector('meta[name="noncekit-report-stream"]');
+    if (!meta || !meta.content || !window.EventSource) return;
+    const es = new EventSource(meta.content);
+    es.addEventListener("report", (e) => {
+      let r;
+      try {
+        r = JSON.parse(e.data);
+      } catch {
+        return;
+      }
+      serverReports.push(r);
+      renderServerReports();
+    });
+  }
+
+  function renderServerReports() {
+    const list = document.getElementById("server-reports");
+    if (!list) return; // not parsed yet, or no stream: rendered again on load
+    list.replaceChildren(
+      ...serverReports.map((r) => {
+        const li = document.createElement("li");
+        const where = r.line ? ` at line ${r.line}` : "";
+        const verb = r.disposition === "report" ? "reported" : "blocked";
+        const at = new Date(r.receivedAt).toLocaleTimeString();
+        // textContent only: the report came over the network.
+        li.textContent = `${verb}: ${r.blockedURL || "inline"} by ${r.directive}${where} (stored ${at})`;
+        return li;
+      }),
+    );
+    const empty = document.getElementById("server-reports-empty");
+    if (empty) empty.hidden = serverReports.length > 0;
+  }
+
+  startStream();
 
   async function settle(panel) {
     const check = checks[panel.dataset.demo];
@@ -191,6 +246,7 @@
   window.addEventListener("load", async () => {
     await Promise.all([...document.querySelectorAll("[data-demo]")].map(settle));
     renderViolations();
+    renderServerReports();
     document.body.dataset.demoReady = "true";
   });
 })();

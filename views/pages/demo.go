@@ -7,7 +7,7 @@ package pages
 const DemoScript = `document.currentScript.closest("[data-demo]").dataset.ran = "true";`
 
 // demoStyle returns the CSS a style panel carries: it sets a custom
-// property on the panel's probe, which demo.js reads back.
+// property on the panel's probe, which demos.js reads back.
 func demoStyle(name string) string {
 	return `[data-demo="` + name + `"] .probe { --applied: yes; border: 2px solid var(--ok); color: var(--ok); background: var(--ok-soft); }`
 }

@@ -651,9 +651,9 @@ func StrictDynamicDemo(v DemoView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var32 string
-				templ_7745c5c3_Var32, templ_7745c5c3_Err = templ.JoinStringErrs("<script nonce=\"…\">\n" + loaderScript() + "\n</script>")
+				templ_7745c5c3_Var32, templ_7745c5c3_Err = templ.JoinStringErrs("<script nonce=\"…\">\n" + loaderScript + "\n</script>")
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/demo_scripts.templ`, Line: 126, Col: 76}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/demo_scripts.templ`, Line: 126, Col: 74}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var32))
 				if templ_7745c5c3_Err != nil {
@@ -663,7 +663,7 @@ func StrictDynamicDemo(v DemoView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = components.InlineScript(loaderScript()).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.InlineScript(loaderScript).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

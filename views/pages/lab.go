@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/static"
 )
 
 // Lab is what the policy lab page shows.
@@ -61,17 +62,14 @@ var LabProbes = []LabProbe{
 
 // previewProbeScript is the preview's nonced inline script: it marks its
 // probe, tries eval, and creates a script element, which only
-// 'strict-dynamic' (or an allowlist) lets load.
-func previewProbeScript(externalURL string) string {
-	return `document.currentScript.closest("[data-probe]").dataset.ran = "true";
+// 'strict-dynamic' (or an allowlist) lets load. It is the same for every
+// preview: the static paths are fixed when the package starts.
+var previewProbeScript = `document.currentScript.closest("[data-probe]").dataset.ran = "true";
 // The probes it writes to come later in the page: wait for them.
 document.addEventListener("DOMContentLoaded", () => {
   const p = document.querySelector('[data-probe="eval"]');
   try { eval("1 + 1"); p.dataset.outcome = "ran"; } catch (e) { p.dataset.outcome = "blocked"; }
   const s = document.createElement("script");
-  s.src = ` + strconv.Quote(externalURL) + `;
+  s.src = ` + strconv.Quote(static.Path("js/lab-probe.js")) + `;
   document.querySelector('[data-probe="dynamic-script"]').append(s);
 });`
-}
-
-func maxPolicyLen() string { return strconv.Itoa(csp.MaxPolicyLen) }

@@ -22,8 +22,6 @@ type Reports struct {
 
 func when(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") + " UTC" }
 
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
 // where is "source:line" for a row, or "" when the browser sent neither.
 func where(a store.Aggregate) string {
 	s := a.SourceFile

@@ -30,15 +30,11 @@ var files embed.FS
 
 // asset is one embedded file with what was computed for it at start-up.
 type asset struct {
-	name      string // plain name, "css/app.css"
-	hashed    string // "css/app.3f2a1b9c0d1e.css"
-	url       string // Prefix + hashed, built once: every page render asks for it
-	body      []byte
-	gz        []byte // gzip-compressed body; nil when it would not be smaller
+	url       string // Prefix + the hashed name, built once: every page render asks for it
 	integrity string // "sha384-…"
 	ctype     []string
 	identity  variant
-	gzipped   variant // valid only when gz != nil
+	gzipped   variant // body nil when compression would not make it smaller
 }
 
 // variant is one encoding of an asset with its response headers, built once.
@@ -104,18 +100,15 @@ func load(fsys fs.FS) (*Assets, error) {
 		if err != nil {
 			return fmt.Errorf("static: compressing %s: %w", p, err)
 		}
+		hashed := strings.TrimSuffix(p, ext) + "." + short + ext
 		as := &asset{
-			name:      p,
-			hashed:    strings.TrimSuffix(p, ext) + "." + short + ext,
-			body:      body,
-			gz:        gz,
+			url:       Prefix + hashed,
 			integrity: "sha384-" + base64.StdEncoding.EncodeToString(sri[:]),
 			ctype:     hv(contentType(ext)),
 			identity:  variant{body: body, etag: hv(`"` + short + `"`), size: hv(strconv.Itoa(len(body)))},
 			gzipped:   variant{body: gz, etag: hv(`"` + short + `-gz"`), size: hv(strconv.Itoa(len(gz)))},
 		}
-		as.url = Prefix + as.hashed
-		a.byName[p], a.byHashed[as.hashed] = as, as
+		a.byName[p], a.byHashed[hashed] = as, as
 		return nil
 	})
 	if err != nil {
@@ -219,7 +212,7 @@ func (a *Assets) serve(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	v := &as.identity
-	if as.gz != nil {
+	if as.gzipped.body != nil {
 		// Caches must key on Accept-Encoding whichever variant this is.
 		h["Vary"] = varyAE
 		if acceptsGzip(r.Header.Values("Accept-Encoding")) {

@@ -160,7 +160,7 @@ func TestEmbeddedFilesRoundTrip(t *testing.T) {
 			if rec.Header().Get("Content-Encoding") == "gzip" {
 				got = gunzip(t, got)
 			}
-			assert.Equal(t, as.body, got)
+			assert.Equal(t, as.identity.body, got)
 		})
 	}
 }

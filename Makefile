@@ -10,6 +10,9 @@ E2E     := ./internal/e2e/...
 COUNT   ?= 5
 ROUNDS  ?= 20
 BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+# The Go files gofmt checks: generated *_templ.go are templ's to format.
+# The shell runs the command where a recipe uses the variable.
+GOFMT_FILES = $$(git ls-files '*.go' | grep -v '_templ\.go$$')
 
 .DEFAULT_GOAL := help
 
@@ -44,12 +47,12 @@ check-generated: ## Fail when a committed *_templ.go is stale (run `make generat
 
 .PHONY: fmt
 fmt: ## Format Go and templ sources
-	gofmt -w $$(git ls-files '*.go' | grep -v '_templ\.go$$')
+	gofmt -w $(GOFMT_FILES)
 	$(GO) tool templ fmt views
 
 .PHONY: lint
 lint: ## gofmt, templ fmt and go vet
-	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ\.go$$')); if [ -n "$$out" ]; then echo "gofmt needed:" $$out >&2; exit 1; fi
+	@out=$$(gofmt -l $(GOFMT_FILES)); if [ -n "$$out" ]; then echo "gofmt needed:" $$out >&2; exit 1; fi
 	@$(GO) tool templ fmt -fail -log-level error views || { echo "templ fmt reformatted .templ files: run 'make generate', review and commit" >&2; exit 1; }
 	$(GO) vet $(PKGS)
 
@@ -102,9 +105,8 @@ bench-middleware: ## The headline comparison alone: ROUNDS=20 interleaved short 
 	$(GO) run $(BENCHSTAT) -col /router middleware.out
 
 .PHONY: load
-load: ## Load test: GET a page at 64 connections with and without the security middleware
-	CGO_ENABLED=0 $(GO) build -trimpath -o bin/noncekit ./cmd/noncekit
-	$(GO) run ./internal/bench/load -server bin/noncekit
+load: build ## Load test: GET a page at 64 connections with and without the security middleware
+	$(GO) run ./internal/bench/load -server $(BIN)
 
 .PHONY: load-reports
 load-reports: ## Load test: flood /csp-report with 10,000 reports, measure GET / p99 and memory

@@ -57,10 +57,8 @@ func main() {
 type route struct {
 	name, path string
 	wantCSP    bool
-	reqs       int
-	cpu        time.Duration // the server's CPU time while this route was driven
-	elapsed    time.Duration
-	lat        []time.Duration
+	cpu        time.Duration   // the server's CPU time while this route was driven
+	lat        []time.Duration // one per completed request, every round's
 }
 
 func run(bin string, conns int, dur time.Duration, rounds int, warmup time.Duration) error {
@@ -100,7 +98,7 @@ func run(bin string, conns int, dur time.Duration, rounds int, warmup time.Durat
 		if err := check(client, base, rt); err != nil {
 			return err
 		}
-		if _, _, err := drive(addr, rt.path, conns, warmup); err != nil {
+		if _, err := drive(addr, rt.path, conns, warmup); err != nil {
 			return err
 		}
 	}
@@ -121,7 +119,7 @@ func run(bin string, conns int, dur time.Duration, rounds int, warmup time.Durat
 			if err != nil {
 				return err
 			}
-			n, lat, err := drive(addr, rt.path, conns, dur)
+			lat, err := drive(addr, rt.path, conns, dur)
 			if err != nil {
 				return err
 			}
@@ -130,21 +128,21 @@ func run(bin string, conns int, dur time.Duration, rounds int, warmup time.Durat
 				return err
 			}
 			rt.cpu += cpu1 - cpu0
-			rt.reqs += n
-			rt.elapsed += dur
 			rt.lat = append(rt.lat, lat...)
-			perRound[j] = float64(n) / dur.Seconds()
+			perRound[j] = float64(len(lat)) / dur.Seconds()
 			fmt.Printf("  round %d  %-26s %9.0f req/s\n", i+1, rt.name, perRound[j])
 		}
 		ratios = append(ratios, perRound[1]/perRound[0])
 	}
+	measured := time.Duration(rounds) * dur // each route ran for dur in every round
+	rps := func(rt *route) float64 { return float64(len(rt.lat)) / measured.Seconds() }
 	fmt.Println()
 	fmt.Printf("%-26s %10s %10s %10s %14s\n", "route", "req/s", "p50", "p99", "server CPU/req")
 	for _, rt := range routes {
 		slices.Sort(rt.lat)
 		fmt.Printf("%-26s %10.0f %10s %10s %14s\n", rt.name, rps(rt),
 			pct(rt.lat, 0.50).Round(time.Microsecond), pct(rt.lat, 0.99).Round(time.Microsecond),
-			(rt.cpu / time.Duration(max(rt.reqs, 1))).Round(10*time.Nanosecond))
+			(rt.cpu / time.Duration(max(len(rt.lat), 1))).Round(10*time.Nanosecond))
 	}
 	slices.Sort(ratios)
 	// The median of per-round ratios resists a burst of load from elsewhere
@@ -158,8 +156,6 @@ func run(bin string, conns int, dur time.Duration, rounds int, warmup time.Durat
 	fmt.Printf("server peak RSS (VmHWM): %.1f MB, current RSS: %.1f MB\n", mb(hwm), mb(rss))
 	return nil
 }
-
-func rps(rt *route) float64 { return float64(rt.reqs) / rt.elapsed.Seconds() }
 
 func pct(sorted []time.Duration, p float64) time.Duration {
 	if len(sorted) == 0 {
@@ -179,9 +175,9 @@ func median(sorted []float64) float64 {
 func mb(kb int) float64 { return float64(kb) / 1024 }
 
 // drive sends GETs for path to addr over conns keep-alive connections for
-// d and returns how many completed and the latency of each. Any failure
-// stops the measurement: a fast stream of errors is not a throughput.
-func drive(addr, path string, conns int, d time.Duration) (int, []time.Duration, error) {
+// d and returns the latency of each that completed. Any failure stops the
+// measurement: a fast stream of errors is not a throughput.
+func drive(addr, path string, conns int, d time.Duration) ([]time.Duration, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	var (
@@ -203,13 +199,13 @@ func drive(addr, path string, conns int, d time.Duration) (int, []time.Duration,
 		})
 	}
 	wg.Wait()
-	return len(all), all, firstErr
+	return all, firstErr
 }
 
 // driveConn is one connection's loop. It speaks just enough HTTP/1.1 to
-// read a response with a Content-Length (all the kit's pages have one, as
-// render buffers them), instead of net/http's client: the generator shares
-// the CPU with the server, and a lighter client leaves more of it to the
+// read a 200 response whose body has a Content-Length or is chunked (see
+// readResponse), instead of net/http's client: the generator shares the
+// CPU with the server, and a lighter client leaves more of it to the
 // server being measured.
 func driveConn(ctx context.Context, addr, path string) ([]time.Duration, error) {
 	conn, err := net.Dial("tcp", addr)
@@ -362,8 +358,6 @@ func waitReady(url string, limit time.Duration) error {
 	return errors.New("server not ready at " + url)
 }
 
-// memory reads the peak (VmHWM) and current (VmRSS) resident set size of
-// pid in kB from /proc, Linux only.
 // cpuTime is the user plus system CPU time the process has used so far,
 // from /proc/<pid>/stat. Per request it is the server's own cost, which
 // the req/s ratio shows diluted: the load generator shares the machine's
@@ -392,6 +386,8 @@ func cpuTime(pid int) (time.Duration, error) {
 	return time.Duration(ticks) * 10 * time.Millisecond, nil
 }
 
+// memory reads the peak (VmHWM) and current (VmRSS) resident set size of
+// pid in kB from /proc, Linux only.
 func memory(pid int) (hwm, rss int, err error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {

@@ -23,7 +23,7 @@ func (l *linter) checkDelivery(d Delivery) {
 		if l.p.Has(UpgradeInsecureRequests) {
 			l.add(Low, UpgradeInsecureRequests, "", "upgrade-insecure-requests is ignored in a report-only policy; send it in the enforced header.")
 		}
-		if !l.p.Has(ReportURI) && !l.p.Has(ReportTo) {
+		if !l.p.sendsReports() {
 			l.add(Info, ReportURI, "", "A report-only policy without report-uri or report-to blocks nothing and reports only to the console, unless your server adds one as the kit's Manager does.")
 		}
 	case AsMeta:

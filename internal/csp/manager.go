@@ -67,14 +67,17 @@ type Manager struct {
 	errs   []error
 }
 
+// defaultReportPath is [Manager.ReportPath] when it is left empty.
+const defaultReportPath = "/csp-report"
+
 // NewManager returns a Manager with the default options.
 func NewManager(log *slog.Logger) *Manager {
-	return &Manager{ReportPath: "/csp-report", Logger: log}
+	return &Manager{ReportPath: defaultReportPath, Logger: log}
 }
 
 func (m *Manager) reportPath() string {
 	if m.ReportPath == "" {
-		return "/csp-report"
+		return defaultReportPath
 	}
 	return m.ReportPath
 }
@@ -105,19 +108,12 @@ type GroupFindings struct {
 func (m *Manager) Lint() []GroupFindings {
 	var out []GroupFindings
 	for _, g := range m.groups {
-		for _, d := range []struct {
-			p   Policy
-			del Delivery
-		}{{g.src.Enforce, AsHeader}, {g.src.ReportOnly, AsReportOnly}} {
-			if d.p.IsZero() {
+		for i, del := range [...]Delivery{AsHeader, AsReportOnly} {
+			if g.delivered[i].IsZero() {
 				continue
 			}
-			p := d.p
-			if !p.Has(ReportURI) && !p.Has(ReportTo) {
-				p = p.Set(ReportURI, Source(m.reportPath())) // as compile adds it
-			}
-			if fs := Lint(p, d.del); len(fs) > 0 {
-				out = append(out, GroupFindings{Group: g.name, Delivery: d.del, Accepted: g.src.Accept, Findings: fs})
+			if fs := Lint(g.delivered[i], del); len(fs) > 0 {
+				out = append(out, GroupFindings{Group: g.name, Delivery: del, Accepted: g.src.Accept, Findings: fs})
 			}
 		}
 	}
@@ -161,6 +157,11 @@ type compiledGroup struct {
 	src        Group
 	enforce    [2]template // [0] http, [1] https
 	reportOnly [2]template
+	// delivered is what [Manager.Lint] reads: the enforced [0] and
+	// report-only [1] policies as sent over plain http, zero when not sent.
+	// The https variant only adds report-to, which no lint check tells
+	// apart from report-uri.
+	delivered  [2]Policy
 	hasEnforce bool
 	hasRO      bool
 	usesNonce  bool
@@ -195,14 +196,15 @@ func (m *Manager) compile(g Group) (*compiledGroup, error) {
 	}
 	reportURL := m.reportPath() + "?group=" + url.QueryEscape(g.Name)
 	for _, p := range []struct {
-		policy Policy
-		set    bool
-		out    *[2]template
-		static *[2][]string
-		label  string
+		policy    Policy
+		set       bool
+		out       *[2]template
+		static    *[2][]string
+		delivered *Policy
+		label     string
 	}{
-		{g.Enforce, cg.hasEnforce, &cg.enforce, &cg.staticEnforce, "enforce"},
-		{g.ReportOnly, cg.hasRO, &cg.reportOnly, &cg.staticRO, "report-only"},
+		{g.Enforce, cg.hasEnforce, &cg.enforce, &cg.staticEnforce, &cg.delivered[0], "enforce"},
+		{g.ReportOnly, cg.hasRO, &cg.reportOnly, &cg.staticRO, &cg.delivered[1], "report-only"},
 	} {
 		if !p.set {
 			continue
@@ -212,7 +214,7 @@ func (m *Manager) compile(g Group) (*compiledGroup, error) {
 		}
 		cg.usesNonce = cg.usesNonce || p.policy.UsesNonce()
 		plain, secure := p.policy, p.policy
-		if !p.policy.Has(ReportURI) && !p.policy.Has(ReportTo) {
+		if !p.policy.sendsReports() {
 			// Chromium uses only report-to when both are present, and ignores
 			// Reporting-Endpoints over plain http: there it would send nothing.
 			plain = plain.Set(ReportURI, Source(reportURL))
@@ -221,6 +223,7 @@ func (m *Manager) compile(g Group) (*compiledGroup, error) {
 		}
 		p.out[0], p.out[1] = newTemplate(plain.String()), newTemplate(secure.String())
 		p.static[0], p.static[1] = []string{plain.String()}, []string{secure.String()}
+		*p.delivered = plain
 	}
 	return cg, nil
 }

@@ -315,6 +315,43 @@ func TestGroupsAreListed(t *testing.T) {
 	assert.True(t, got[1].Exempt)
 }
 
+// TestLintReadsDeliveredPolicies: Manager.Lint lints the policies as the
+// headers carry them, with the report-uri compile added, so a report-only
+// group is not told it reports nowhere and a finding names the real URL.
+func TestLintReadsDeliveredPolicies(t *testing.T) {
+	m := NewManager(nil)
+	m.ReportPath = "http://reports.example/csp"
+	m.Middleware(Group{Name: "site", Enforce: noNonce, ReportOnly: strict, Accept: "a test"})
+	m.Middleware(Group{Name: "own", ReportOnly: strict.Set(ReportURI, "http://own.example/r")})
+	m.Middleware(Group{Name: "open", Exempt: true})
+	require.NoError(t, m.Err())
+
+	added := Source("http://reports.example/csp?group=site")
+	var want []GroupFindings
+	for _, w := range []struct {
+		group, accept string
+		del           Delivery
+		p             Policy
+	}{
+		{"site", "a test", AsHeader, noNonce.Set(ReportURI, added)},
+		{"site", "a test", AsReportOnly, strict.Set(ReportURI, added)},
+		{"own", "", AsReportOnly, strict.Set(ReportURI, "http://own.example/r")},
+	} {
+		fs := Lint(w.p, w.del)
+		require.NotEmpty(t, fs, "an http:// report-uri is always a finding")
+		want = append(want, GroupFindings{Group: w.group, Delivery: w.del, Accepted: w.accept, Findings: fs})
+	}
+	got := m.Lint()
+	assert.Equal(t, want, got)
+	for _, g := range got {
+		for _, f := range g.Findings {
+			assert.False(t, f.Directive == ReportURI && f.Value == "", "%s %s: %s", g.Group, g.Delivery, f)
+		}
+	}
+	assert.Contains(t, got[0].Findings, Finding{Severity: Medium, Directive: ReportURI, Value: added,
+		Message: "Reports sent over plain HTTP can be read and altered on the way; use an https:// report-uri."})
+}
+
 // TestWorksUnderChi proves the pieces fit the way the kit uses them: nested
 // chi groups, each with its own policy, on one router.
 func TestWorksUnderChi(t *testing.T) {

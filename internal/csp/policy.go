@@ -104,6 +104,10 @@ func (p Policy) Without(d Directive) Policy {
 // Has reports whether the policy sets directive d.
 func (p Policy) Has(d Directive) bool { return p.index(d) >= 0 }
 
+// sendsReports says whether the policy itself says where violation reports
+// go; when it does not, [Manager] adds report-uri.
+func (p Policy) sendsReports() bool { return p.Has(ReportURI) || p.Has(ReportTo) }
+
 // Sources returns a copy of directive d's sources, or nil when it is unset.
 func (p Policy) Sources(d Directive) []Source {
 	if i := p.index(d); i >= 0 {

@@ -145,18 +145,27 @@ func (l *linter) checkAllowlisted(v scriptView, s Source) {
 // guards script execution, and says whether it did. Such a source admits
 // files from hosts the attacker controls, so the attacker just hosts one.
 func (l *linter) checkOpenSource(d Directive, s Source, what string) bool {
-	v := strings.ToLower(string(s))
-	switch {
-	case v == "https:" || v == "http:":
+	if !isOpenSource(s) {
+		return false
+	}
+	switch v := strings.ToLower(string(s)); v {
+	case "https:", "http:":
 		l.add(High, d, s, "%s in %s lets %s load from any host, so an attacker can serve them from a site of their own.", v, d, what)
-	case v == "data:":
+	case "data:":
 		l.add(High, d, s, "data: in %s lets an injected tag carry its own %s inline as a data: URL.", d, what)
 	default:
-		host, _, ok := splitHostSource(v)
-		if !ok || host != "*" {
-			return false
-		}
 		l.add(High, d, s, "'*' in %s lets %s load from any host, so an attacker can serve them from a site of their own.", d, what)
 	}
 	return true
+}
+
+// isOpenSource says whether s lets in content the attacker chooses: a bare
+// http:, https: or data: scheme, or the '*' host.
+func isOpenSource(s Source) bool {
+	v := strings.ToLower(string(s))
+	if v == "https:" || v == "http:" || v == "data:" {
+		return true
+	}
+	host, _, ok := splitHostSource(v)
+	return ok && host == "*"
 }

@@ -37,9 +37,7 @@ func (l *linter) checkBaseURI() {
 		return
 	}
 	for _, s := range l.p.Sources(BaseURI) {
-		v := strings.ToLower(string(s))
-		host, _, isHost := splitHostSource(v)
-		if v == "https:" || v == "http:" || v == "data:" || (isHost && host == "*") {
+		if isOpenSource(s) {
 			l.add(High, BaseURI, s, "%s in base-uri lets an injected <base> tag point your scripts' relative URLs at any host; set base-uri 'none'.", s)
 		}
 	}
@@ -93,17 +91,14 @@ func (l *linter) checkSources() {
 	}
 }
 
-// minNonceBytes is the nonce length CSP3 asks for (§7.2: "at least 128
-// bits"), and what the kit's nonce slot carries.
-const minNonceBytes = 16
-
 func (l *linter) checkNonce(d Directive, s Source) {
 	if s == Nonce {
 		return
 	}
 	val := strings.TrimSuffix(strings.TrimPrefix(string(s), "'nonce-"), "'")
-	if n := decodedLen(val); n < minNonceBytes {
-		l.add(Medium, d, s, "This nonce holds fewer than %d random bytes, which makes it easier to guess; use the 'nonce-{nonce}' slot, which draws %d per response.", minNonceBytes, minNonceBytes)
+	// CSP3 §7.2 asks for at least 128 bits, what the kit's slot draws.
+	if n := decodedLen(val); n < NonceBytes {
+		l.add(Medium, d, s, "This nonce holds fewer than %d random bytes, which makes it easier to guess; use the 'nonce-{nonce}' slot, which draws %d per response.", NonceBytes, NonceBytes)
 		return
 	}
 	// A nonce is only a secret if no earlier response showed it.

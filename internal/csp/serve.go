@@ -1,7 +1,6 @@
 package csp
 
 import (
-	"encoding/base64"
 	"errors"
 	"io"
 	"net/http"
@@ -28,15 +27,7 @@ func ServePolicy(w http.ResponseWriter, r *http.Request, p Policy, rnd io.Reader
 	if err := readNonce(rnd, &raw); err != nil {
 		return r, err
 	}
-	// build fills the slots; a policy without any still gets a nonce for
-	// the page's nonced elements, which then simply do not match it.
-	t := newTemplate(p.String())
-	var header, nonce string
-	if t.hasSlot() {
-		header, nonce = t.build(&raw)
-	} else {
-		header, nonce = t.parts[0], base64.StdEncoding.EncodeToString(raw[:])
-	}
+	header, nonce := newTemplate(p.String()).build(&raw)
 	h := w.Header()
 	h.Set(HeaderCSP, header)
 	h.Del(HeaderCSPReportOnly)

@@ -43,6 +43,19 @@ func TestServePolicy(t *testing.T) {
 	}
 }
 
+// TestServePolicyNonceIsRawEncoded: with a slot or without, the nonce in the
+// context is the standard base64 of the bytes read from the source.
+func TestServePolicyNonceIsRawEncoded(t *testing.T) {
+	const raw, want = "0123456789abcdef", "MDEyMzQ1Njc4OWFiY2RlZg=="
+	for _, p := range []Policy{New().Set(ScriptSrc, Nonce), New().Set(DefaultSrc, Self)} {
+		rec := httptest.NewRecorder()
+		r, err := ServePolicy(rec, httptest.NewRequest(http.MethodGet, "/", nil), p, strings.NewReader(raw))
+		require.NoError(t, err)
+		assert.Equal(t, want, NonceFrom(r.Context()), p.String())
+		assert.Equal(t, strings.ReplaceAll(p.String(), NoncePlaceholder, want), rec.Header().Get(HeaderCSP))
+	}
+}
+
 func TestServePolicyFailingRandomSource(t *testing.T) {
 	rec := httptest.NewRecorder()
 	_, err := ServePolicy(rec, httptest.NewRequest(http.MethodGet, "/", nil), New().Set(ScriptSrc, Nonce), failReader{})

@@ -190,7 +190,7 @@ func (d directive) validate() error {
 		return fmt.Errorf("%s: %q: %s", d.name, s, fmt.Sprintf(format, args...))
 	}
 	for _, s := range d.sources {
-		if err := checkChars(string(s)); err != nil && s != "" {
+		if err := checkChars(string(s)); err != nil {
 			return fail(s, "%v", err)
 		}
 	}

@@ -31,6 +31,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/noncekit/noncekit/internal/csp"
 )
 
 // Kind classifies a [Problem].
@@ -113,14 +115,8 @@ func HasAttr(name, value string) Matcher {
 // Inside matches elements within an ancestor whose attribute name equals
 // value, such as Inside("data-demo", "inline-script").
 func Inside(name, value string) Matcher {
-	return func(e Element) bool {
-		for _, a := range e.Ancestors {
-			if v, ok := a.Attr(name); ok && v == value {
-				return true
-			}
-		}
-		return false
-	}
+	has := HasAttr(name, value)
+	return func(e Element) bool { return slices.ContainsFunc(e.Ancestors, has) }
 }
 
 // All matches elements every m matches.
@@ -161,7 +157,7 @@ var nonceSource = regexp.MustCompile(`'nonce-([^']+)'`)
 // and Content-Security-Policy-Report-Only headers allow.
 func HeaderNonces(h http.Header) []string {
 	var out []string
-	for _, name := range []string{"Content-Security-Policy", "Content-Security-Policy-Report-Only"} {
+	for _, name := range []string{csp.HeaderCSP, csp.HeaderCSPReportOnly} {
 		for _, v := range h.Values(name) {
 			for _, m := range nonceSource.FindAllStringSubmatch(v, -1) {
 				out = append(out, m[1])
@@ -319,19 +315,23 @@ func checkElement(el Element, a atom.Atom, nonces []string, pol policy) []Proble
 		}
 	}
 	if a == atom.Meta {
-		if v, _ := el.Attr("http-equiv"); strings.EqualFold(strings.TrimSpace(v), "Content-Security-Policy") {
+		if v, _ := el.Attr("http-equiv"); strings.EqualFold(strings.TrimSpace(v), csp.HeaderCSP) {
 			out = append(out, Problem{Kind: MetaPolicy, Detail: "send the policy as a header, from the route group's middleware"})
 		}
 	}
 	return out
 }
 
+// urlWhitespace removes the tabs and newlines the URL parser strips anywhere
+// in a URL. A Replacer is safe for concurrent use, so one serves every call.
+var urlWhitespace = strings.NewReplacer("\t", "", "\n", "", "\r", "")
+
 // isJavaScriptURL applies the URL parser's leniency: leading spaces and
 // control characters, and tabs or newlines anywhere, do not stop a browser
 // from running "java\tscript:alert(1)".
 func isJavaScriptURL(v string) bool {
 	v = strings.TrimLeft(v, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
-	v = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(v)
+	v = urlWhitespace.Replace(v)
 	return len(v) >= len("javascript:") && strings.EqualFold(v[:len("javascript:")], "javascript:")
 }
 
@@ -430,7 +430,7 @@ type policy struct {
 
 func readPolicy(h http.Header) policy {
 	p := policy{hashes: map[string]bool{}}
-	for _, name := range []string{"Content-Security-Policy", "Content-Security-Policy-Report-Only"} {
+	for _, name := range []string{csp.HeaderCSP, csp.HeaderCSPReportOnly} {
 		for _, v := range h.Values(name) {
 			for d := range strings.SplitSeq(v, ";") {
 				fields := strings.Fields(d)

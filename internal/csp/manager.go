@@ -282,19 +282,19 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.TLS != nil || h.m.BehindTLSProxy {
 		secure = 1
 	}
+	// The values of the two headers; each is sent only when the group has
+	// that disposition, and a parent's is removed when it has not.
+	var enforceVal, reportOnlyVal []string
 	if !g.usesNonce {
-		setOrDelete(hdr, HeaderCSP, g.hasEnforce, g.staticEnforce[secure], parent)
-		setOrDelete(hdr, HeaderCSPReportOnly, g.hasRO, g.staticRO[secure], parent)
+		enforceVal, reportOnlyVal = g.staticEnforce[secure], g.staticRO[secure]
 	} else {
 		// A parent group that ran first left its headers and its nonce; a
 		// child replaces the headers and keeps the nonce, so a response
 		// still has exactly one.
-		var enforceVal, reportOnlyVal []string
 		nonce := ""
 		if parent {
 			nonce = NonceFrom(r.Context())
 		}
-		var enforce, reportOnly string
 		if nonce == "" {
 			var raw [NonceBytes]byte
 			if err := readNonce(h.m.Rand, &raw); err != nil {
@@ -303,6 +303,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				http.Error(w, "internal server error", http.StatusInternalServerError)
 				return
 			}
+			var enforce, reportOnly string
 			if g.hasEnforce && g.enforce[secure].hasSlot() {
 				enforce, nonce = g.enforce[secure].build(&raw)
 				reportOnly = g.reportOnly[secure].fillIf(g.hasRO, nonce)
@@ -317,34 +318,22 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			// instead of four.
 			nr.ctx.Context, nr.ctx.nonce = r.Context(), nonce
 			nr.req = *r.WithContext(&nr.ctx)
+			nr.enforce[0], nr.reportOnly[0] = enforce, reportOnly
 			r, enforceVal, reportOnlyVal = &nr.req, nr.enforce[:], nr.reportOnly[:]
 		} else {
-			enforce = g.enforce[secure].fillIf(g.hasEnforce, nonce)
-			reportOnly = g.reportOnly[secure].fillIf(g.hasRO, nonce)
 			// A child group under a nonced parent: rarer, and the request
 			// already carries the nonce. Allocate only what is sent.
 			if g.hasEnforce {
-				enforceVal = make([]string, 1)
+				enforceVal = []string{g.enforce[secure].fill(nonce)}
 			}
 			if g.hasRO {
-				reportOnlyVal = make([]string, 1)
+				reportOnlyVal = []string{g.reportOnly[secure].fill(nonce)}
 			}
-		}
-		// Set a header only for a disposition the group sends.
-		if g.hasEnforce {
-			enforceVal[0] = enforce
-			hdr[HeaderCSP] = enforceVal
-		} else if parent {
-			delete(hdr, HeaderCSP)
-		}
-		if g.hasRO {
-			reportOnlyVal[0] = reportOnly
-			hdr[HeaderCSPReportOnly] = reportOnlyVal
-		} else if parent {
-			delete(hdr, HeaderCSPReportOnly)
 		}
 		hdr["Cache-Control"] = noStore
 	}
+	setOrDelete(hdr, HeaderCSP, g.hasEnforce, enforceVal, parent)
+	setOrDelete(hdr, HeaderCSPReportOnly, g.hasRO, reportOnlyVal, parent)
 	switch {
 	case g.frameOptions != nil:
 		hdr[HeaderFrameOptions] = g.frameOptions

@@ -104,7 +104,7 @@ func withTLS(ln net.Listener, hs *http.Server, cfg config.Config) (net.Listener,
 
 // serve runs hs on ln until ctx ends, then shuts down gracefully: the
 // listener closes at once, in-flight requests get up to grace to finish,
-// and event streams end (the server's Stopping channel closes on Shutdown).
+// and event streams end (Shutdown runs the server's Stop).
 func serve(ctx context.Context, log *slog.Logger, hs *http.Server, ln net.Listener, grace time.Duration) error {
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

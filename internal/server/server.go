@@ -163,14 +163,10 @@ func (s *Server) SessionBackend() string { return s.sessions.Backend }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Policies lists the compiled route groups, for the policy API and tests.
-func (s *Server) Policies() []csp.GroupInfo { return s.csp.Groups() }
-
-// Stopping is closed when the server begins to shut down. Handlers that
-// stream (server-sent events) return when it closes.
-func (s *Server) Stopping() <-chan struct{} { return s.stopping }
-
-// Stop closes Stopping. HTTPServer registers it to run on Shutdown.
+// Stop ends the long-lived responses: it closes the stopping channel (the
+// dev-reload stream) and the hub (the live report streams), which would
+// otherwise hold a graceful shutdown up until its deadline. HTTPServer
+// registers it to run on Shutdown.
 func (s *Server) Stop() {
 	s.stopOnce.Do(func() {
 		close(s.stopping)

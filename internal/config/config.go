@@ -38,8 +38,7 @@ type Config struct {
 	TLSCert, TLSKey string
 	// ReportRate and ReportBurst limit CSP reports per client: ReportBurst
 	// at once, then ReportRate per second (REPORT_RATE, REPORT_BURST).
-	// Defaults 20 and 100: a page with many violations sends one report per
-	// violation over report-uri, all at load.
+	// Defaults DefaultReportRate and DefaultReportBurst.
 	ReportRate  float64
 	ReportBurst int
 	// BehindTLSProxy says visitors reach the kit over https through a
@@ -56,6 +55,15 @@ type Config struct {
 	// set it in production: /bench/plain is a page without a policy.
 	BenchRoutes bool
 }
+
+// The report limits' defaults, also used by the server for a Config built
+// by hand that leaves them zero. The burst is generous because a page with
+// many violations sends one report per violation over report-uri, all at
+// load.
+const (
+	DefaultReportRate  = 20  // reports per second per client
+	DefaultReportBurst = 100 // reports at once per client
+)
 
 // TLSMode says whether and how the server serves HTTPS.
 type TLSMode string
@@ -153,7 +161,7 @@ func (c *Config) readTLS(getenv func(string) string) error {
 }
 
 func (c *Config) readReportLimits(getenv func(string) string) error {
-	c.ReportRate, c.ReportBurst = 20, 100
+	c.ReportRate, c.ReportBurst = DefaultReportRate, DefaultReportBurst
 	if v := getenv("REPORT_RATE"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || !(f > 0) || f > 1e9 {

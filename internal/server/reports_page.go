@@ -24,7 +24,7 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) {
 	for _, g := range s.csp.Groups() {
 		groups = append(groups, g.Name)
 	}
-	p := pages.Reports{Groups: groups, Directives: reportDirectives, Dispositions: reportDispositions, Stored: s.stored}
+	p := pages.Reports{Groups: groups, Directives: reportDirectives, Dispositions: reportDispositions, Stored: s.queueStore != nil}
 	f, err := parseReportFilter(r.URL.RawQuery)
 	if err != nil {
 		p.Error = err.Error()

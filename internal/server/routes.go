@@ -11,6 +11,7 @@ import (
 	"github.com/noncekit/noncekit/internal/devreload"
 	"github.com/noncekit/noncekit/internal/headers"
 	"github.com/noncekit/noncekit/internal/ratelimit"
+	"github.com/noncekit/noncekit/internal/reports"
 	"github.com/noncekit/noncekit/internal/session"
 	"github.com/noncekit/noncekit/static"
 	"github.com/noncekit/noncekit/views/pages"
@@ -110,7 +111,7 @@ func (s *Server) routes() http.Handler {
 		// blocked response for each such report: the answer is an empty 204,
 		// so there is nothing to protect.
 		r.With(corpCrossOrigin, s.limiter.Middleware, ratelimit.Concurrency(maxReportsInFlight)).
-			Post("/csp-report", s.reports.ServeHTTP)
+			Post("/csp-report", reports.NewHandler(s.log, s.sink).ServeHTTP)
 		if s.cfg.Dev {
 			r.Get(devreload.Path, devreload.Handler(s.stopping).ServeHTTP)
 		}

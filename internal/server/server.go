@@ -26,9 +26,7 @@ type Server struct {
 	log     *slog.Logger
 	cfg     config.Config
 	csp     *csp.Manager
-	sink    reports.Sink
-	sinkSet bool
-	reports http.Handler
+	sink    reports.Sink // where the receiver sends reports; nil until New picks the default
 	handler http.Handler
 	site    func(http.Handler) http.Handler // the site group's CSP middleware, for error pages
 
@@ -43,11 +41,10 @@ type Server struct {
 	sessions *session.Sessions
 	accounts *account.Directory
 
-	store      reportReader
-	stored     bool           // a real store is configured
+	store      reportReader   // queueStore, or noReports{} without one
 	queue      *reports.Queue // between the receiver and the store; nil without one
 	queueO     reports.QueueOptions
-	queueStore store.Store
+	queueStore store.Store  // nil without one (WithReportStore)
 	hub        *reports.Hub // live report streams
 	limiter    *ratelimit.Limiter
 }
@@ -66,16 +63,16 @@ func WithNonceSource(r interface{ Read([]byte) (int, error) }) Option {
 }
 
 // WithReportSink sends violation reports to sink instead of the log or
-// the store.
+// the store (a nil sink keeps those).
 func WithReportSink(sink reports.Sink) Option {
-	return func(s *Server) { s.sink, s.sinkSet = sink, true }
+	return func(s *Server) { s.sink = sink }
 }
 
 // WithReportStore stores violation reports in st, through a bounded queue,
 // and serves them on /reports, /api/reports and the live stream. The
 // caller still owns st: close the server first (Close), then st.
 func WithReportStore(st store.Store) Option {
-	return func(s *Server) { s.store, s.stored, s.queueStore = st, true, st }
+	return func(s *Server) { s.store, s.queueStore = st, st }
 }
 
 // WithQueueOptions tunes the queue in front of the store (tests and the
@@ -90,7 +87,7 @@ func WithQueueOptions(o reports.QueueOptions) Option {
 // bad policy never serves, or when the session store cannot be opened.
 // Close releases the store.
 func New(log *slog.Logger, cfg config.Config, opts ...Option) (*Server, error) {
-	s := &Server{log: log, cfg: cfg, csp: csp.NewManager(log), sink: reports.LogSink{Logger: log}, store: noReports{},
+	s := &Server{log: log, cfg: cfg, csp: csp.NewManager(log), store: noReports{},
 		hub: reports.NewHub(0, 0), stopping: make(chan struct{}), accounts: account.Demo()}
 	s.csp.BehindTLSProxy = cfg.BehindTLSProxy
 	for _, o := range opts {
@@ -98,34 +95,45 @@ func New(log *slog.Logger, cfg config.Config, opts ...Option) (*Server, error) {
 	}
 	rate, burst := cfg.ReportRate, cfg.ReportBurst
 	if rate <= 0 || burst <= 0 {
-		rate, burst = 20, 100 // config's defaults, for a Config built by hand
+		rate, burst = config.DefaultReportRate, config.DefaultReportBurst // a Config built by hand
 	}
 	s.limiter = ratelimit.New(rate, burst, 0)
-	if s.queueStore != nil && !s.sinkSet {
-		qo := s.queueO
-		qo.Publisher, qo.Logger = s.hub, log
-		s.queue = reports.NewQueue(s.queueStore, qo)
-		// Each violation is logged once and stored: the log is where an
-		// operator looks first, the store is what the dashboard shows.
-		s.sink = reports.Sinks{reports.LogSink{Logger: log}, s.queue}
-	}
+	// Open the session store before starting anything that runs: its
+	// failure then has nothing to release.
 	sessions, err := session.Open(cfg)
 	if err != nil {
 		return nil, err
 	}
 	s.sessions = sessions
 	s.sessions.Manager.ErrorFunc = s.sessionError
-	s.reports = reports.NewHandler(log, s.sink)
-	s.handler = s.routes()
-	if err := s.csp.Err(); err != nil {
-		_ = s.sessions.Close()
-		return nil, fmt.Errorf("server: invalid content security policy: %w", err)
+	if s.sink == nil { // no WithReportSink
+		s.sink = reports.LogSink{Logger: log}
+		if s.queueStore != nil {
+			qo := s.queueO
+			qo.Publisher, qo.Logger = s.hub, log
+			s.queue = reports.NewQueue(s.queueStore, qo)
+			// Each violation is logged once and stored: the log is where an
+			// operator looks first, the store is what the dashboard shows.
+			s.sink = reports.Sinks{s.sink, s.queue}
+		}
 	}
-	if err := s.lintPolicies(); err != nil {
-		_ = s.sessions.Close()
+	s.handler = s.routes()
+	if err := s.checkPolicies(); err != nil {
+		// Close releases everything opened above (the session store, the
+		// queue's writer), each once; the queue holds nothing to flush yet.
+		_ = s.Close(context.Background())
 		return nil, err
 	}
 	return s, nil
+}
+
+// checkPolicies fails when a route group's policy did not compile, or, in
+// production, when lintPolicies finds a High risk.
+func (s *Server) checkPolicies() error {
+	if err := s.csp.Err(); err != nil {
+		return fmt.Errorf("server: invalid content security policy: %w", err)
+	}
+	return s.lintPolicies()
 }
 
 // lintPolicies logs every route group's lint findings. In production a High

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -19,6 +20,7 @@ import (
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/internal/reports"
+	"github.com/noncekit/noncekit/internal/reports/store"
 	"github.com/noncekit/noncekit/static"
 )
 
@@ -227,6 +229,34 @@ func TestInvalidPolicyStopsStartUp(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `csp group "site"`)
 	assert.Contains(t, err.Error(), `img-src: "self": keyword must be quoted: write 'self'`)
+}
+
+// TestFailedStartReleasesWhatItOpened: by the time a policy stops the
+// start, New has opened the session store and started the report queue's
+// writer. It must close both (and the hub) rather than leave them running
+// behind a server nobody can Close.
+func TestFailedStartReleasesWhatItOpened(t *testing.T) {
+	saved := sitePolicy
+	t.Cleanup(func() { sitePolicy = saved })
+	sitePolicy = sitePolicy.Add(csp.ImgSrc, "self")
+
+	ctx := context.Background()
+	st, err := store.Open(ctx, t.TempDir(), store.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	var half *Server // the server New gave up on, caught by an Option
+	_, err = New(slog.New(slog.DiscardHandler), config.Config{DataDir: t.TempDir()},
+		WithReportStore(st), func(s *Server) { half = s })
+	require.Error(t, err)
+	require.NotNil(t, half)
+
+	require.NotNil(t, half.queue)
+	half.queue.Add(ctx, reports.Batch{Violations: []reports.Violation{{Group: "site"}}})
+	assert.Equal(t, int64(1), half.queue.Stats().Dropped, "the queue is closed, so its writer has returned")
+	_, _, err = half.sessions.Manager.Store.Find("any")
+	assert.ErrorContains(t, err, "database is closed", "the session store is closed")
+	_, err = half.hub.SubscribeSince("", time.Time{})
+	assert.ErrorIs(t, err, reports.ErrHubClosed)
 }
 
 // TestPolicyLintAtStartUp: the kit's own policies have no unaccepted High

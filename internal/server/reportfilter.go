@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/noncekit/noncekit/internal/csp"
@@ -13,6 +14,18 @@ import (
 // maxReportLimit caps ?limit= on GET /api/reports: one request must not be
 // able to ask the database for the whole table at once.
 const maxReportLimit = 1000
+
+// errBadGroup answers a ?group= that no report can carry, on every route
+// that filters by group.
+var errBadGroup = errors.New("group: letters, digits, '-', '_', '.' or '+', at most 64")
+
+// checkGroup accepts "" (every group) and the names a report can carry.
+func checkGroup(g string) error {
+	if g != "" && !reports.ValidGroup(g) {
+		return errBadGroup
+	}
+	return nil
+}
 
 // parseReportFilter reads ?group=&directive=&disposition=&limit=. Each value
 // is checked against what a stored report can hold, so a typo answers 400
@@ -25,15 +38,13 @@ func parseReportFilter(rawQuery string) (store.Filter, error) {
 		return store.Filter{Limit: store.DefaultLimit}, errors.New("the query string does not parse")
 	}
 	f := store.Filter{Group: q.Get("group"), Directive: q.Get("directive"), Disposition: q.Get("disposition"), Limit: store.DefaultLimit}
-	if f.Group != "" && !reports.ValidGroup(f.Group) {
-		return f, errors.New("group: letters, digits, '-', '_', '.' or '+', at most 64")
+	if err := checkGroup(f.Group); err != nil {
+		return f, err
 	}
 	if f.Directive != "" && !csp.Directive(f.Directive).Known() {
 		return f, errors.New("directive: not a CSP directive name (lower case, such as script-src-elem)")
 	}
-	switch f.Disposition {
-	case "", reports.DispositionEnforce, reports.DispositionReport, reports.DispositionUnknown:
-	default:
+	if f.Disposition != "" && !slices.Contains(reportDispositions, f.Disposition) {
 		return f, errors.New("disposition: want enforce, report or unknown")
 	}
 	if v := q.Get("limit"); v != "" {

@@ -15,16 +15,14 @@ var reportDirectives = []string{
 	"manifest-src", "frame-ancestors", "form-action", "base-uri", "require-trusted-types-for", "trusted-types",
 }
 
+// reportDispositions are the dispositions a stored report can have: the
+// dashboard's filter offers them and parseReportFilter accepts only them.
 var reportDispositions = []string{reports.DispositionEnforce, reports.DispositionReport, reports.DispositionUnknown}
 
 // reportsPage serves GET /reports, the dashboard of stored reports. A bad
 // filter value renders the page with a message and 400, never a 500.
 func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) {
-	var groups []string
-	for _, g := range s.csp.Groups() {
-		groups = append(groups, g.Name)
-	}
-	p := pages.Reports{Groups: groups, Directives: reportDirectives, Dispositions: reportDispositions, Stored: s.queueStore != nil}
+	p := pages.Reports{Groups: s.groupNames, Directives: reportDirectives, Dispositions: reportDispositions, Stored: s.queueStore != nil}
 	f, err := parseReportFilter(r.URL.RawQuery)
 	if err != nil {
 		p.Error = err.Error()

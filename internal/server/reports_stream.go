@@ -44,13 +44,14 @@ type liveReport struct {
 // the hub when its buffer fills. The stream ends when the client leaves or
 // the server shuts down (the hub closes every subscription).
 func (s *Server) reportStream(w http.ResponseWriter, r *http.Request) {
-	group := r.URL.Query().Get("group")
-	if group != "" && !reports.ValidGroup(group) {
-		http.Error(w, "group: letters, digits, '-', '_', '.' or '+', at most 64", http.StatusBadRequest)
+	q := r.URL.Query()
+	group := q.Get("group")
+	if err := checkGroup(group); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	var since time.Time
-	if v := r.URL.Query().Get("since"); v != "" {
+	if v := q.Get("since"); v != "" {
 		ms, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || ms < 0 {
 			http.Error(w, "since: want unix milliseconds", http.StatusBadRequest)

@@ -47,6 +47,7 @@ type Server struct {
 	queueStore store.Store  // nil without one (WithReportStore)
 	hub        *reports.Hub // live report streams
 	limiter    *ratelimit.Limiter
+	groupNames []string // every route group's name, for the dashboard's filter
 }
 
 // maxReportsInFlight caps the report requests served at once; past it the
@@ -123,6 +124,10 @@ func New(log *slog.Logger, cfg config.Config, opts ...Option) (*Server, error) {
 		// queue's writer), each once; the queue holds nothing to flush yet.
 		_ = s.Close(context.Background())
 		return nil, err
+	}
+	// routes declared every group and none is added later: list them once.
+	for _, g := range s.csp.Groups() {
+		s.groupNames = append(s.groupNames, g.Name)
 	}
 	return s, nil
 }

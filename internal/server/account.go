@@ -61,12 +61,18 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
+	s.signOutWith(w, r, "You are signed out.")
+}
+
+// signOutWith signs the visitor out and sends them to the sign-in form,
+// where flash says why; a session store failure gets the 500 page.
+func (s *Server) signOutWith(w http.ResponseWriter, r *http.Request, flash string) {
 	ctx := r.Context()
 	if err := session.SignOut(ctx); err != nil {
 		s.serverError(w, r, "sign-out", err)
 		return
 	}
-	session.Flash(ctx, "You are signed out.")
+	session.Flash(ctx, flash)
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
 
@@ -75,12 +81,7 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	u, ok := s.accounts.Lookup(session.UserID(ctx))
 	if !ok { // the account went away while its session lived on
-		if err := session.SignOut(ctx); err != nil {
-			s.serverError(w, r, "sign-out", err)
-			return
-		}
-		session.Flash(ctx, "Please sign in again.")
-		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		s.signOutWith(w, r, "Please sign in again.")
 		return
 	}
 	s.render(w, r, http.StatusOK, pages.AccountPage(pages.Account{

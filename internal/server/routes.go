@@ -109,8 +109,11 @@ func (s *Server) routes() http.Handler {
 		// frame-ancestors reports from an opaque origin, and with
 		// Cross-Origin-Resource-Policy: same-origin Chromium would log a
 		// blocked response for each such report: the answer is an empty 204,
-		// so there is nothing to protect.
-		r.With(corpCrossOrigin, s.limiter.Middleware, ratelimit.Concurrency(maxReportsInFlight)).
+		// so there is nothing to protect. The route's headers replace the
+		// site-wide ones, with only that value changed.
+		rep := sec
+		rep.CrossOriginResourcePolicy = "cross-origin"
+		r.With(rep.Middleware(), s.limiter.Middleware, ratelimit.Concurrency(maxReportsInFlight)).
 			Post("/csp-report", reports.NewHandler(s.log, s.sink).ServeHTTP)
 		if s.cfg.Dev {
 			r.Get(devreload.Path, devreload.Handler(s.stopping).ServeHTTP)
@@ -142,15 +145,6 @@ func (s *Server) routes() http.Handler {
 	r.NotFound(s.errorPage(http.StatusNotFound).ServeHTTP)
 	r.MethodNotAllowed(s.errorPage(http.StatusMethodNotAllowed).ServeHTTP)
 	return r
-}
-
-// corpCrossOrigin lets a response be read from any origin, for the report
-// receiver's empty answers only.
-func corpCrossOrigin(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cross-Origin-Resource-Policy", "cross-origin")
-		next.ServeHTTP(w, r)
-	})
 }
 
 // catalogueRoutes registers the demo catalogue: one page per CSP behaviour,

@@ -132,7 +132,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if v := getenv("REDIS_URL"); v != "" {
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-			return Config{}, fmt.Errorf("REDIS_URL=%q: want redis://host:port/db or rediss://host:port/db", redact(v))
+			return Config{}, fmt.Errorf("REDIS_URL=%q: want redis://host:port/db or rediss://host:port/db", Redact(v))
 		}
 		c.RedisURL = v
 	}
@@ -195,8 +195,10 @@ func orDefault(v, def string) string {
 	return v
 }
 
-// redact hides a password in a URL that is about to be shown in an error.
-func redact(v string) string {
+// Redact hides the password in a URL that is about to be shown in an error
+// or a log line. A value that does not parse as a URL is not shown at all:
+// it may still hold a password.
+func Redact(v string) string {
 	if u, err := url.Parse(v); err == nil {
 		return u.Redacted()
 	}

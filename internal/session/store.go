@@ -3,7 +3,6 @@ package session
 import (
 	"database/sql"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -83,10 +82,7 @@ func openSQLite(cfg config.Config) (*Sessions, error) {
 const redisTimeout = 5 * time.Second
 
 func openRedis(cfg config.Config) (*Sessions, error) {
-	shown := cfg.RedisURL
-	if u, err := url.Parse(cfg.RedisURL); err == nil {
-		shown = u.Redacted()
-	}
+	shown := config.Redact(cfg.RedisURL)
 	pool := &redis.Pool{
 		MaxIdle:     8,
 		IdleTimeout: 4 * time.Minute,

@@ -39,8 +39,9 @@ func (s *flexString) UnmarshalJSON(b []byte) error {
 // anything else, including NaN and fractions' signs, decodes as 0.
 type flexInt int
 
+// UnmarshalJSON gets the value without the whitespace around it
+// (encoding/json cuts it off), so only a string's inside needs trimming.
 func (n *flexInt) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '"' {
 		var v string
 		if json.Unmarshal(b, &v) != nil {

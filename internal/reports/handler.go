@@ -77,10 +77,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rc.reject(w, r, http.StatusUnsupportedMediaType, "unsupported content type", err)
 		return
 	}
-	limit := rc.MaxBodyBytes
-	if limit <= 0 {
-		limit = DefaultMaxBodyBytes
-	}
+	limit := orDefault(rc.MaxBodyBytes, DefaultMaxBodyBytes)
 	if r.ContentLength > limit {
 		rc.reject(w, r, http.StatusRequestEntityTooLarge, "report too large", nil)
 		return
@@ -113,13 +110,9 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (rc *Receiver) add(ctx context.Context, b Batch) {
-	timeout := rc.SinkTimeout
-	if timeout <= 0 {
-		timeout = DefaultSinkTimeout
-	}
 	// WithoutCancel: a browser that closes the connection right after
 	// sending must not cancel the sink mid-write; the timeout still bounds it.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), orDefault(rc.SinkTimeout, DefaultSinkTimeout))
 	defer cancel()
 	sink := rc.Sink
 	if sink == nil {

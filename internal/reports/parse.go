@@ -172,10 +172,8 @@ func parseCSPReport(body []byte, m Meta) (Batch, error) {
 		column:      int(r.ColumnNumber),
 		status:      int(r.StatusCode),
 	}, m)
-	b := Batch{Violations: []Violation{v}}
-	if v.Noise {
-		b.Noise = 1
-	}
+	var b Batch
+	b.add(v)
 	return b, nil
 }
 
@@ -246,10 +244,7 @@ func parseReports(body []byte, m Meta) (Batch, error) {
 			column:      int(r.ColumnNumber),
 			status:      int(r.StatusCode),
 		}, m)
-		if v.Noise {
-			b.Noise++
-		}
-		b.Violations = append(b.Violations, v)
+		b.add(v)
 	}
 	if _, err := dec.Token(); err != nil { // the closing ']'
 		return Batch{}, fmt.Errorf("parse reports: %w: %s", ErrMalformed, shortErr(err))

@@ -90,12 +90,9 @@ func NewQueue(rec Recorder, o QueueOptions) *Queue {
 		log:       o.Logger,
 		ch:        make(chan Violation, orDefault(o.Size, DefaultQueueSize)),
 		batchSize: orDefault(o.BatchSize, DefaultBatchSize),
-		interval:  o.FlushInterval,
+		interval:  orDefault(o.FlushInterval, DefaultFlushInterval),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
-	}
-	if q.interval <= 0 {
-		q.interval = DefaultFlushInterval
 	}
 	if q.log == nil {
 		q.log = slog.Default()
@@ -104,7 +101,9 @@ func NewQueue(rec Recorder, o QueueOptions) *Queue {
 	return q
 }
 
-func orDefault(v, def int) int {
+// orDefault is v, or def when v is zero or negative: an option left unset
+// (or set to nonsense) gets its default.
+func orDefault[T ~int | ~int64](v, def T) T {
 	if v <= 0 {
 		return def
 	}

@@ -79,6 +79,14 @@ type Batch struct {
 	Dropped int
 }
 
+// add appends v, counting it in Noise when it is flagged so.
+func (b *Batch) add(v Violation) {
+	b.Violations = append(b.Violations, v)
+	if v.Noise {
+		b.Noise++
+	}
+}
+
 // raw is a violation as decoded, before normalisation.
 type raw struct {
 	documentURL, blockedURL, effective, violated, disposition string

@@ -19,10 +19,10 @@ import (
 
 // routes declares every route and, in the same place, the policy of each
 // route group. To add a page, register it in the group whose policy it
-// should get; to give a new group its own policy, derive it from sitePolicy
+// should get; to give a new group its own policy, derive it from SitePolicy
 // with Add (extend), Replace, or declare Exempt.
 func (s *Server) routes() http.Handler {
-	s.site = s.csp.Middleware(csp.Group{Name: "site", Enforce: sitePolicy})
+	s.site = s.csp.Middleware(csp.Group{Name: "site", Enforce: SitePolicy})
 	api := s.csp.Middleware(csp.Group{Name: "api", Enforce: apiPolicy})
 
 	// Cross-origin protection for every unsafe method: a form on another
@@ -71,11 +71,11 @@ func (s *Server) routes() http.Handler {
 		r.Route("/demo", func(r chi.Router) {
 			// The demo enforces the site policy under its own group name, so
 			// its reports are told apart from real pages' reports.
-			r.Use(s.csp.Middleware(csp.Group{Name: "demo", Enforce: sitePolicy}))
+			r.Use(s.csp.Middleware(csp.Group{Name: "demo", Enforce: SitePolicy}))
 			r.Get("/", s.demo)
 			// Report-only replaces the enforced header: the same policy,
 			// only reported. The nonce is shared with the parent group's.
-			r.With(s.csp.Middleware(csp.Group{Name: "demo-report-only", ReportOnly: sitePolicy})).
+			r.With(s.csp.Middleware(csp.Group{Name: "demo-report-only", ReportOnly: SitePolicy})).
 				Get("/report-only", s.demoReportOnly)
 			r.Get("/catalogue", s.catalogue)
 			s.catalogueRoutes(r)
@@ -86,7 +86,7 @@ func (s *Server) routes() http.Handler {
 	// and its form is refused cross-origin. Sessions wrap these routes only.
 	r.Group(func(r chi.Router) {
 		r.Use(s.sessions.Middleware)
-		lab := s.csp.Middleware(csp.Group{Name: "lab", Enforce: sitePolicy.Set(csp.FrameSrc, csp.Self)})
+		lab := s.csp.Middleware(csp.Group{Name: "lab", Enforce: SitePolicy.Set(csp.FrameSrc, csp.Self)})
 		r.With(lab).Get("/lab", s.lab)
 		r.With(lab).Post("/lab", s.labSubmit) // cross-origin POSTs are refused by the router's guard
 		// The preview is in no route group: its handler writes the
@@ -149,7 +149,7 @@ func (s *Server) routes() http.Handler {
 
 // catalogueRoutes registers the demo catalogue: one page per CSP behaviour,
 // each in its own route group, so each policy below is exactly the header
-// its page is served with. Every policy is derived from sitePolicy, to show
+// its page is served with. Every policy is derived from SitePolicy, to show
 // how a group extends (Add, Set), narrows (Replace) or drops (Without) a
 // directive of the site's policy.
 func (s *Server) catalogueRoutes(r chi.Router) {
@@ -159,60 +159,60 @@ func (s *Server) catalogueRoutes(r chi.Router) {
 	slug := func(name string) string { return "/" + name }
 
 	// Handler attributes: the site policy blocks them all...
-	page(slug(pages.SlugInlineHandler), csp.Group{Name: "demo-inline-handler", Enforce: sitePolicy}, pages.InlineHandlerDemo)
+	page(slug(pages.SlugInlineHandler), csp.Group{Name: "demo-inline-handler", Enforce: SitePolicy}, pages.InlineHandlerDemo)
 	// ...'unsafe-hashes' lets the hash of one attribute value through.
 	page(slug(pages.SlugUnsafeHashes), csp.Group{Name: "demo-unsafe-hashes", Accept: "demonstrates 'unsafe-hashes'",
-		Enforce: sitePolicy.Add(csp.ScriptSrc, csp.UnsafeHashes, csp.SHA256(pages.HandlerAllowed))},
+		Enforce: SitePolicy.Add(csp.ScriptSrc, csp.UnsafeHashes, csp.SHA256(pages.HandlerAllowed))},
 		pages.UnsafeHashesDemo)
 
 	// style= attributes: blocked by style-src, allowed by style-src-attr alone.
-	page(slug(pages.SlugStyleAttr), csp.Group{Name: "demo-style-attr", Enforce: sitePolicy},
+	page(slug(pages.SlugStyleAttr), csp.Group{Name: "demo-style-attr", Enforce: SitePolicy},
 		func(v pages.DemoView) templ.Component { return pages.StyleAttrDemo(v, false) })
 	page(slug(pages.SlugStyleAttrAllow), csp.Group{Name: "demo-style-attr-allowed", Accept: "demonstrates style-src-attr 'unsafe-inline'",
-		Enforce: sitePolicy.Set(csp.StyleSrcAttr, csp.UnsafeInline)},
+		Enforce: SitePolicy.Set(csp.StyleSrcAttr, csp.UnsafeInline)},
 		func(v pages.DemoView) templ.Component { return pages.StyleAttrDemo(v, true) })
 
-	page(slug(pages.SlugEval), csp.Group{Name: "demo-eval", Enforce: sitePolicy}, pages.EvalDemo)
+	page(slug(pages.SlugEval), csp.Group{Name: "demo-eval", Enforce: SitePolicy}, pages.EvalDemo)
 
 	// Hashes come from the registry the page's blocks were declared in, so
 	// the policy and the markup cannot drift apart.
-	page(slug(pages.SlugHashes), csp.Group{Name: "demo-hashes", Enforce: sitePolicy.
+	page(slug(pages.SlugHashes), csp.Group{Name: "demo-hashes", Enforce: SitePolicy.
 		Add(csp.ScriptSrc, pages.HashDemo.ScriptHashes()...).
 		Add(csp.StyleSrc, pages.HashDemo.StyleHashes()...)},
 		pages.HashesDemo)
 
-	page(slug(pages.SlugStrictDynamic), csp.Group{Name: "demo-strict-dynamic", Enforce: sitePolicy}, pages.StrictDynamicDemo)
-	page(slug(pages.SlugBaseURI), csp.Group{Name: "demo-base-uri", Enforce: sitePolicy}, pages.BaseURIDemo)
+	page(slug(pages.SlugStrictDynamic), csp.Group{Name: "demo-strict-dynamic", Enforce: SitePolicy}, pages.StrictDynamicDemo)
+	page(slug(pages.SlugBaseURI), csp.Group{Name: "demo-base-uri", Enforce: SitePolicy}, pages.BaseURIDemo)
 
 	// JSONP: an allowlist policy (script-src 'self') runs the injected call,
 	// the site's nonce policy does not. The endpoint itself is JavaScript,
 	// never a page: it gets the API policy.
 	page(slug(pages.SlugJSONPAllowlist), csp.Group{Name: "demo-jsonp-allowlist", Accept: "demonstrates the JSONP bypass of a host allowlist",
-		Enforce: sitePolicy.Replace(csp.ScriptSrc, csp.Self)},
+		Enforce: SitePolicy.Replace(csp.ScriptSrc, csp.Self)},
 		func(v pages.DemoView) templ.Component { return pages.JSONPDemo(v, false) })
-	page(slug(pages.SlugJSONPStrict), csp.Group{Name: "demo-jsonp-strict", Enforce: sitePolicy},
+	page(slug(pages.SlugJSONPStrict), csp.Group{Name: "demo-jsonp-strict", Enforce: SitePolicy},
 		func(v pages.DemoView) templ.Component { return pages.JSONPDemo(v, true) })
 	r.With(s.csp.Middleware(csp.Group{Name: "demo-jsonp", Enforce: apiPolicy})).Get("/jsonp", s.jsonp)
 
-	page(slug(pages.SlugTrustedTypes), csp.Group{Name: "demo-trusted-types", Enforce: sitePolicy.
+	page(slug(pages.SlugTrustedTypes), csp.Group{Name: "demo-trusted-types", Enforce: SitePolicy.
 		Set(csp.RequireTrustedTypesFor, "'script'").
 		Set(csp.TrustedTypes, "noncekit-demo")},
 		pages.TrustedTypesDemo)
 
 	// Framing: the outer page may frame its own site; of the two framed
 	// pages, one keeps the site's frame-ancestors 'none', one allows 'self'.
-	page(slug(pages.SlugFraming), csp.Group{Name: "demo-framing", Enforce: sitePolicy.Set(csp.FrameSrc, csp.Self)}, pages.FramingDemo)
-	page("/framing/refused", csp.Group{Name: "demo-framed-refused", Enforce: sitePolicy},
+	page(slug(pages.SlugFraming), csp.Group{Name: "demo-framing", Enforce: SitePolicy.Set(csp.FrameSrc, csp.Self)}, pages.FramingDemo)
+	page("/framing/refused", csp.Group{Name: "demo-framed-refused", Enforce: SitePolicy},
 		func(v pages.DemoView) templ.Component { return pages.FramedPage(v, false) })
-	page("/framing/allowed", csp.Group{Name: "demo-framed-allowed", Enforce: sitePolicy.Replace(csp.FrameAncestors, csp.Self)},
+	page("/framing/allowed", csp.Group{Name: "demo-framed-allowed", Enforce: SitePolicy.Replace(csp.FrameAncestors, csp.Self)},
 		func(v pages.DemoView) templ.Component { return pages.FramedPage(v, true) })
 
 	// Both headers at once: the site policy enforced, a stricter one
 	// (Trusted Types) only reported. frame-ancestors is dropped from the
 	// report-only copy because browsers ignore it there.
 	page(slug(pages.SlugReportOnlyBeside), csp.Group{Name: "demo-report-only-beside",
-		Enforce: sitePolicy,
-		ReportOnly: sitePolicy.Without(csp.FrameAncestors).
+		Enforce: SitePolicy,
+		ReportOnly: SitePolicy.Without(csp.FrameAncestors).
 			Set(csp.RequireTrustedTypesFor, "'script'")},
 		pages.ReportOnlyBesideDemo)
 }

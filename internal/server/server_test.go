@@ -221,9 +221,9 @@ func TestPoliciesAPIListsEveryGroup(t *testing.T) {
 // TestInvalidPolicyStopsStartUp: a mistake in a route group's policy is a
 // start-up error naming the group, the directive and the value.
 func TestInvalidPolicyStopsStartUp(t *testing.T) {
-	saved := sitePolicy
-	t.Cleanup(func() { sitePolicy = saved })
-	sitePolicy = sitePolicy.Add(csp.ImgSrc, "self")
+	saved := SitePolicy
+	t.Cleanup(func() { SitePolicy = saved })
+	SitePolicy = SitePolicy.Add(csp.ImgSrc, "self")
 
 	_, err := New(slog.New(slog.DiscardHandler), config.Config{})
 	require.Error(t, err)
@@ -236,9 +236,9 @@ func TestInvalidPolicyStopsStartUp(t *testing.T) {
 // writer. It must close both (and the hub) rather than leave them running
 // behind a server nobody can Close.
 func TestFailedStartReleasesWhatItOpened(t *testing.T) {
-	saved := sitePolicy
-	t.Cleanup(func() { sitePolicy = saved })
-	sitePolicy = sitePolicy.Add(csp.ImgSrc, "self")
+	saved := SitePolicy
+	t.Cleanup(func() { SitePolicy = saved })
+	SitePolicy = SitePolicy.Add(csp.ImgSrc, "self")
 
 	ctx := context.Background()
 	st, err := store.Open(ctx, t.TempDir(), store.Options{})
@@ -269,9 +269,9 @@ func TestPolicyLintAtStartUp(t *testing.T) {
 	assert.NotContains(t, startLog.String(), "csp lint",
 		"a fresh start warns about nothing: the demos' deliberate weaknesses are accepted, the rest is clean")
 
-	saved := sitePolicy
-	t.Cleanup(func() { sitePolicy = saved })
-	sitePolicy = sitePolicy.Replace(csp.ScriptSrc, csp.Self, csp.UnsafeInline)
+	saved := SitePolicy
+	t.Cleanup(func() { SitePolicy = saved })
+	SitePolicy = SitePolicy.Replace(csp.ScriptSrc, csp.Self, csp.UnsafeInline)
 
 	var logs bytes.Buffer
 	_, err = New(slog.New(slog.NewTextHandler(&logs, nil)), config.Config{})

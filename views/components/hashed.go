@@ -60,7 +60,7 @@ var _ templ.Component = Hashed{}
 //
 // and in routes.go derive the group's policy from it:
 //
-//	sitePolicy.Add(csp.ScriptSrc, pages.Inline.ScriptHashes()...)
+//	SitePolicy.Add(csp.ScriptSrc, pages.Inline.ScriptHashes()...)
 type Hashes struct {
 	scripts, styles []csp.Source
 }

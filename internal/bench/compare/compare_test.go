@@ -14,22 +14,15 @@ import (
 	"github.com/unrolled/secure"
 
 	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/internal/server"
 	"github.com/noncekit/noncekit/views/components"
 )
 
-// sitePolicy is the kit's page policy (internal/server/policies.go).
-var sitePolicy = csp.New().
-	Set(csp.DefaultSrc, csp.Self).
-	Set(csp.ScriptSrc, csp.Nonce, csp.StrictDynamic).
-	Set(csp.StyleSrc, csp.Self, csp.Nonce).
-	Set(csp.ObjectSrc, csp.None).
-	Set(csp.BaseURI, csp.None).
-	Set(csp.FrameAncestors, csp.None).
-	Set(csp.FormAction, csp.Self)
-
-// securePolicy is the header the kit's middleware sends for sitePolicy over
-// plain http, written with secure's $NONCE placeholder. TestSameHeader
-// checks that the two agree.
+// securePolicy is the header the kit's middleware sends for
+// server.SitePolicy (the policy of the kit's pages) over plain http, written
+// with secure's $NONCE placeholder: secure takes a header string, not a
+// policy value. TestSameHeader checks that the two agree, so a change to the
+// kit's policy fails here until secure is given the same one.
 const securePolicy = "default-src 'self'; script-src $NONCE 'strict-dynamic'; style-src 'self' $NONCE; " +
 	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; report-uri /csp-report?group=site"
 
@@ -54,7 +47,7 @@ func secureWithTempl() func(http.Handler) http.Handler {
 
 func kitCSP(tb testing.TB) func(http.Handler) http.Handler {
 	m := csp.NewManager(nil)
-	mw := m.Middleware(csp.Group{Name: "site", Enforce: sitePolicy})
+	mw := m.Middleware(csp.Group{Name: "site", Enforce: server.SitePolicy})
 	require.NoError(tb, m.Err())
 	return mw
 }

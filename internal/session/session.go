@@ -43,6 +43,12 @@ const (
 // no Domain. With https, the cookie is also Secure and named
 // __Host-session.
 func NewManager(store scs.Store, https bool) *scs.SessionManager {
+	// scs.New is the only way to get a manager (its context key is
+	// unexported), and it starts a memstore with a cleanup goroutine that
+	// replacing Store leaves running: one idle goroutine per manager, one
+	// per server here. It cannot be stopped safely: memstore.StopCleanup
+	// reads a channel the goroutine itself creates, so called now it is a
+	// no-op and a data race (scs v2.9.0).
 	m := scs.New()
 	m.Store = store
 	m.Lifetime = Lifetime

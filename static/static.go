@@ -25,7 +25,12 @@ import (
 	"strings"
 )
 
-//go:embed css js img
+// Every folder below static/ is embedded, whatever its name: the showcase
+// keeps its files in static/showcase/, and deleting that folder (make
+// remove-showcase) must leave a pattern that still matches. Go files
+// here sit at the top level, outside the pattern.
+//
+//go:embed */*
 var files embed.FS
 
 // asset is one embedded file with what was computed for it at start-up.

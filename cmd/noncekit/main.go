@@ -49,7 +49,7 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer) erro
 		return err
 	}
 	defer st.Close()
-	srv, err := server.New(log, cfg, server.WithReportStore(st))
+	srv, err := server.New(log, cfg, server.Options{Reports: st})
 	if err != nil {
 		return err
 	}

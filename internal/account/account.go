@@ -1,30 +1,21 @@
 // Package account holds the people who can sign in and checks their
-// passwords. The kit ships one demo account; replace Demo with a lookup in
+// passwords. The skeleton starts with an empty directory; the showcase adds
+// its demo account while it is mounted. Replace the map with a lookup in
 // your own user table, keeping Authenticate's rules: bcrypt hashes, one
-// error for every failure, and the same work for an unknown email as for
-// a wrong password.
+// error for every failure, and the same work for an unknown email as for a
+// wrong password.
 package account
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"golang.org/x/crypto/bcrypt"
 )
 
-// The demo account. Its password is shown on the sign-in page: it guards
-// nothing but a page that says who you are.
-const (
-	DemoEmail    = "demo@noncekit.dev"
-	DemoPassword = "noncekit-demo"
-)
-
 // MinCost is the lowest bcrypt cost accepted for a stored hash.
 const MinCost = bcrypt.DefaultCost // 10
-
-// demoHash is bcrypt(DemoPassword, cost 10), computed once
-// (TestDemoHash checks it), so start-up and tests spend no time hashing.
-const demoHash = "$2a$10$.pI6OPRc.Pm0WmocwTw7Le9uIGP2YkK6vtQ.87nuBX5SL2619PONu"
 
 // dummyHash is compared against when the email is unknown, so that answer
 // takes as long as a wrong password and does not reveal which emails have
@@ -56,19 +47,45 @@ type record struct {
 }
 
 // Directory finds accounts by email (to sign in) and by id (for a
-// signed-in session).
+// signed-in session). Add every account before the server starts serving:
+// the directory is read concurrently and never locked.
 type Directory struct {
 	byEmail map[string]record
 	byID    map[string]User
+	// compare checks a password against a bcrypt hash. It is
+	// bcrypt.CompareHashAndPassword; tests count its calls to prove that
+	// every failure does the same work.
+	compare func(hash, password []byte) error
 }
 
-// Demo returns a directory holding only the demo account.
-func Demo() *Directory {
-	d := &Directory{byEmail: map[string]record{}, byID: map[string]User{}}
-	u := User{ID: "demo", Email: DemoEmail, Name: "Demo User"}
-	d.byEmail[normalize(u.Email)] = record{user: u, hash: []byte(demoHash)}
+// New returns an empty directory.
+func New() *Directory {
+	return &Directory{byEmail: map[string]record{}, byID: map[string]User{}, compare: bcrypt.CompareHashAndPassword}
+}
+
+// Add adds an account with its bcrypt hash. It refuses a hash that is not
+// bcrypt, whose cost differs from the dummy hash's (an unknown email must
+// cost what a wrong password costs), and an id or email already taken.
+func (d *Directory) Add(u User, hash string) error {
+	cost, err := bcrypt.Cost([]byte(hash))
+	if err != nil {
+		return fmt.Errorf("account %q: not a bcrypt hash: %w", u.Email, err)
+	}
+	if dummy, _ := bcrypt.Cost([]byte(dummyHash)); cost != dummy {
+		return fmt.Errorf("account %q: bcrypt cost %d, want %d like every stored hash", u.Email, cost, dummy)
+	}
+	if u.ID == "" || normalize(u.Email) == "" {
+		return fmt.Errorf("account %q: id and email are required", u.Email)
+	}
+	if _, taken := d.byID[u.ID]; taken {
+		return fmt.Errorf("account %q: id %q is taken", u.Email, u.ID)
+	}
+	if _, taken := d.byEmail[normalize(u.Email)]; taken {
+		return fmt.Errorf("account %q: email is taken", u.Email)
+	}
+	d.byEmail[normalize(u.Email)] = record{user: u, hash: []byte(hash)}
 	d.byID[u.ID] = u
-	return d
+	return nil
 }
 
 // Authenticate returns the user whose email and password these are, or
@@ -80,7 +97,7 @@ func (d *Directory) Authenticate(email, password string) (User, error) {
 	if !found {
 		hash = []byte(dummyHash)
 	}
-	err := bcrypt.CompareHashAndPassword(hash, []byte(password))
+	err := d.compare(hash, []byte(password))
 	if !found || err != nil || len(password) > maxPassword {
 		return User{}, ErrInvalidCredentials
 	}

@@ -54,6 +54,12 @@ type Config struct {
 	// what the security middleware costs (NONCEKIT_BENCH_ROUTES=1). Never
 	// set it in production: /bench/plain is a page without a policy.
 	BenchRoutes bool
+	// Showcase mounts the teaching material (the live demos, the
+	// catalogue, the policy lab and the demo account) beside the app
+	// (SHOWCASE=on or off). Default on in development and off with
+	// APP_ENV=production, so a deployed clone does not ship the exhibit
+	// by accident; set SHOWCASE=on to host the demos publicly.
+	Showcase bool
 }
 
 // The report limits' defaults, also used by the server for a Config built
@@ -120,6 +126,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			*b.dst = on
 		}
 	}
+	if err := c.readShowcase(getenv); err != nil {
+		return Config{}, err
+	}
 	if err := c.readTLS(getenv); err != nil {
 		return Config{}, err
 	}
@@ -137,6 +146,20 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.RedisURL = v
 	}
 	return c, nil
+}
+
+func (c *Config) readShowcase(getenv func(string) string) error {
+	c.Showcase = !c.Production
+	switch v := strings.ToLower(getenv("SHOWCASE")); v {
+	case "":
+	case "on", "true", "1":
+		c.Showcase = true
+	case "off", "false", "0":
+		c.Showcase = false
+	default:
+		return fmt.Errorf("SHOWCASE=%q: want on or off", getenv("SHOWCASE"))
+	}
+	return nil
 }
 
 func (c *Config) readTLS(getenv func(string) string) error {

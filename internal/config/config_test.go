@@ -13,7 +13,7 @@ func env(m map[string]string) func(string) string { return func(k string) string
 func TestDefaults(t *testing.T) {
 	c, err := FromEnv(env(nil))
 	require.NoError(t, err)
-	assert.Equal(t, Config{Addr: "localhost:8080", DataDir: "./data", LogLevel: slog.LevelInfo, LogFormat: "text", ReportRate: 20, ReportBurst: 100}, c)
+	assert.Equal(t, Config{Addr: "localhost:8080", DataDir: "./data", LogLevel: slog.LevelInfo, LogFormat: "text", ReportRate: 20, ReportBurst: 100, Showcase: true}, c)
 	assert.Equal(t, "http", c.Scheme())
 }
 
@@ -24,7 +24,7 @@ func TestFromEnv(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, Config{Addr: ":9000", DataDir: "/var/lib/app", LogLevel: slog.LevelDebug, LogFormat: "json", Dev: true,
 		TLS: TLSSelfSigned, ReportRate: 0.5, ReportBurst: 7,
-		BehindTLSProxy: true, RedisURL: "redis://127.0.0.1:6379/0", BenchRoutes: true}, c)
+		BehindTLSProxy: true, RedisURL: "redis://127.0.0.1:6379/0", BenchRoutes: true, Showcase: true}, c)
 	assert.Equal(t, "https", c.Scheme())
 }
 
@@ -49,6 +49,29 @@ func TestBenchRoutesNeverInProduction(t *testing.T) {
 	assert.True(t, c.Production)
 	_, err = FromEnv(env(map[string]string{"APP_ENV": "production", "NONCEKIT_BENCH_ROUTES": "1"}))
 	require.ErrorContains(t, err, "NONCEKIT_BENCH_ROUTES")
+}
+
+// TestShowcaseSetting: the showcase is on in development and off in
+// production unless SHOWCASE says otherwise; a bad value names the setting.
+func TestShowcaseSetting(t *testing.T) {
+	tests := []struct {
+		appEnv, showcase string
+		want             bool
+	}{
+		{"", "", true},
+		{"development", "off", false},
+		{"production", "", false},
+		{"production", "on", true},
+		{"production", "true", true},
+		{"production", "OFF", false},
+	}
+	for _, tt := range tests {
+		c, err := FromEnv(env(map[string]string{"APP_ENV": tt.appEnv, "SHOWCASE": tt.showcase}))
+		require.NoError(t, err)
+		assert.Equal(t, tt.want, c.Showcase, "APP_ENV=%q SHOWCASE=%q", tt.appEnv, tt.showcase)
+	}
+	_, err := FromEnv(env(map[string]string{"SHOWCASE": "maybe"}))
+	require.ErrorContains(t, err, `SHOWCASE="maybe"`)
 }
 
 func TestBadRedisURLHidesItsPassword(t *testing.T) {

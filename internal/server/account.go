@@ -23,11 +23,7 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/account", http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, pages.SignInPage(pages.SignIn{
-		Flash:        session.PopFlash(ctx),
-		DemoEmail:    account.DemoEmail,
-		DemoPassword: account.DemoPassword,
-	}))
+	s.Render(w, r, http.StatusOK, pages.SignInPage(pages.SignIn{Flash: session.PopFlash(ctx), Hint: s.signInHint}))
 }
 
 // signIn checks the credentials and answers 303 either way: to the account
@@ -84,7 +80,7 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request) {
 		s.signOutWith(w, r, "Please sign in again.")
 		return
 	}
-	s.render(w, r, http.StatusOK, pages.AccountPage(pages.Account{
+	s.Render(w, r, http.StatusOK, pages.AccountPage(pages.Account{
 		Flash: session.PopFlash(ctx),
 		Name:  u.Name,
 		Email: u.Email,

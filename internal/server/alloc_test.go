@@ -24,7 +24,7 @@ import (
 // nonce attributes templ renders. templ's render state is made when the page
 // first renders, with or without a policy.
 func TestPolicyAllocationsPerRequest(t *testing.T) {
-	s, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "localhost:0", BenchRoutes: true})
+	s, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "localhost:0", BenchRoutes: true}, Options{})
 	require.NoError(t, err)
 	allocs := func(path string) float64 {
 		req := httptest.NewRequest(http.MethodGet, path, nil)

@@ -28,7 +28,7 @@ func (d *discard) WriteHeader(code int)        { d.code = code }
 
 func benchServer(b *testing.B) *Server {
 	b.Helper()
-	s, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "localhost:0", BenchRoutes: true})
+	s, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "localhost:0", BenchRoutes: true}, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -43,8 +43,7 @@ func BenchmarkPages(b *testing.B) {
 	s := benchServer(b)
 	for _, p := range []struct{ name, path string }{
 		{"page=home", "/"},
-		{"page=demo", "/demo"},
-		{"page=demo-report-only", "/demo/report-only"},
+		{"page=reports", "/reports"},
 		{"page=not-found", "/missing"},
 		{"route=bench-plain", "/bench/plain"},
 		{"route=bench-csp", "/bench/csp"},
@@ -74,15 +73,15 @@ func BenchmarkPagesOverHTTP(b *testing.B) {
 	for _, p := range []struct{ name, path string }{
 		{"route=bench-plain", "/bench/plain"},
 		{"route=bench-csp", "/bench/csp"},
-		{"page=demo", "/demo"},
+		{"page=reports", "/reports"},
 	} {
 		b.Run(p.name, func(b *testing.B) { wire.Bench(b, s, p.path) })
 	}
 }
 
 func TestBenchRoutesOnlyWhenAsked(t *testing.T) {
-	off := newTestServer(t)
-	on, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "localhost:0", BenchRoutes: true})
+	off := newTestServer(t, Options{})
+	on, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "localhost:0", BenchRoutes: true}, Options{})
 	require.NoError(t, err)
 	for _, path := range []string{"/bench/plain", "/bench/csp"} {
 		assert.Equal(t, http.StatusNotFound, get(t, off, path).Code, path)

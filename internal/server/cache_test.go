@@ -18,8 +18,8 @@ import (
 // the real router: a nonced page has no validator a cache could revalidate
 // with and says no-store, so no cache ever serves one nonce twice.
 func TestNoncedPagesAreNeverCached(t *testing.T) {
-	s := newTestServer(t)
-	for _, path := range []string{"/", "/demo", "/demo/report-only", "/missing"} {
+	s := newTestServer(t, Options{})
+	for _, path := range []string{"/", "/reports", "/signin", "/missing"} {
 		t.Run(path, func(t *testing.T) {
 			req := httptest.NewRequest(http.MethodGet, path, nil)
 			req.Header.Set("Accept-Encoding", "gzip")
@@ -37,7 +37,7 @@ func TestNoncedPagesAreNeverCached(t *testing.T) {
 // TestStaticThroughTheRouter checks that the static group's middleware
 // leaves the asset handler's caching and encoding intact.
 func TestStaticThroughTheRouter(t *testing.T) {
-	s := newTestServer(t)
+	s := newTestServer(t, Options{})
 	req := httptest.NewRequest(http.MethodGet, static.Path("css/app.css"), nil)
 	req.Header.Set("Accept-Encoding", "gzip, br")
 	rec := httptest.NewRecorder()
@@ -61,7 +61,7 @@ func TestStaticThroughTheRouter(t *testing.T) {
 // TestStaticTraversalThroughTheRouter sends escaping paths to the whole
 // server, whatever chi makes of them: none may show a file of the module.
 func TestStaticTraversalThroughTheRouter(t *testing.T) {
-	s := newTestServer(t)
+	s := newTestServer(t, Options{})
 	for _, target := range []string{
 		"/static/../go.mod",
 		"/static/%2e%2e/go.mod",

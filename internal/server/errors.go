@@ -33,7 +33,7 @@ func (s *Server) errorPage(status int) http.Handler {
 		p.title, p.message = http.StatusText(status), ""
 	}
 	return s.site(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, status, pages.Error(status, p.title, p.message))
+		s.Render(w, r, status, pages.Error(status, p.title, p.message))
 	}))
 }
 

@@ -3,35 +3,12 @@ package server
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
-	"time"
 
-	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/views/pages"
 )
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, pages.Home())
-}
-
-// demo and demoReportOnly show the header the middleware set for this very
-// response, so what the page displays is what the browser enforces.
-func (s *Server) demo(w http.ResponseWriter, r *http.Request) {
-	d := pages.Demo{HeaderName: csp.HeaderCSP, HeaderValue: w.Header().Get(csp.HeaderCSP), StreamURL: streamURL("demo")}
-	s.render(w, r, http.StatusOK, pages.DemoPage(d))
-}
-
-func (s *Server) demoReportOnly(w http.ResponseWriter, r *http.Request) {
-	d := pages.Demo{ReportOnly: true, HeaderName: csp.HeaderCSPReportOnly, HeaderValue: w.Header().Get(csp.HeaderCSPReportOnly),
-		StreamURL: streamURL("demo-report-only")}
-	s.render(w, r, http.StatusOK, pages.DemoPage(d))
-}
-
-// streamURL is the live report stream of a demo group, replaying what was
-// stored since this response was made: the page's own reports may arrive
-// before its stream connects.
-func streamURL(group string) string {
-	return "/api/reports/stream?group=" + group + "&since=" + strconv.FormatInt(time.Now().UnixMilli(), 10)
+	s.Render(w, r, http.StatusOK, pages.Home(s.links))
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/noncekit/noncekit/internal/config"
+	"github.com/noncekit/noncekit/internal/server/servertest"
 	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/internal/csp/csptest"
 )
@@ -20,7 +21,7 @@ import (
 // page under the site policy, never a bare Go error page and never a 5xx
 // for bad input.
 func TestErrorsAreKitPages(t *testing.T) {
-	s := newTestServer(t)
+	s := newTestServer(t, Options{})
 	big := strings.Repeat("a", maxHeaderBytes)
 	tests := []struct {
 		name   string
@@ -40,13 +41,13 @@ func TestErrorsAreKitPages(t *testing.T) {
 			return r
 		}, 431, "Headers too large"},
 		{"cross-site POST", func() *http.Request {
-			r := httptest.NewRequest("POST", "/lab", strings.NewReader("policy=default-src+%27none%27"))
+			r := httptest.NewRequest("POST", "/signout", strings.NewReader("x=1"))
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			r.Header.Set("Sec-Fetch-Site", "cross-site")
 			return r
 		}, 403, "Forbidden"},
 		{"POST from another origin", func() *http.Request {
-			r := httptest.NewRequest("POST", "http://example.com/lab", strings.NewReader("policy=default-src+%27none%27"))
+			r := httptest.NewRequest("POST", "http://example.com/signout", strings.NewReader("x=1"))
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			r.Header.Set("Origin", "https://evil.example")
 			return r
@@ -65,7 +66,7 @@ func TestErrorsAreKitPages(t *testing.T) {
 }
 
 func TestSameOriginReportPostsPass(t *testing.T) {
-	s := newTestServer(t)
+	s := newTestServer(t, Options{})
 	// What Chromium sends: report-uri with Sec-Fetch-Site same-origin,
 	// report-to with no Sec-Fetch-Site but an Origin matching the host, and
 	// a frame refused by frame-ancestors cross-site from an opaque origin.
@@ -87,7 +88,7 @@ func TestSameOriginReportPostsPass(t *testing.T) {
 
 func TestPanicGivesKitPageAndLogsStack(t *testing.T) {
 	var logs bytes.Buffer
-	s, err := New(slog.New(slog.NewTextHandler(&logs, nil)), config.Config{})
+	s, err := New(slog.New(slog.NewTextHandler(&logs, nil)), config.Config{}, Options{})
 	require.NoError(t, err)
 	h := s.site(s.recoverer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") })))
 	rec := httptest.NewRecorder()
@@ -101,9 +102,9 @@ func TestPanicGivesKitPageAndLogsStack(t *testing.T) {
 }
 
 func TestSecurityHeadersOnEveryRoute(t *testing.T) {
-	s := newTestServer(t)
-	for _, rt := range allRoutes(t, s) {
-		resp := serve(s, "http", rt)
+	s := newTestServer(t, Options{})
+	for _, rt := range servertest.Routes(t, s.Routes()) {
+		resp := servertest.Serve(s, "http", rt)
 		h := resp.Header
 		name := rt.Method + " " + rt.Pattern
 		assert.Equal(t, "nosniff", h.Get("X-Content-Type-Options"), name)
@@ -120,14 +121,10 @@ func TestSecurityHeadersOnEveryRoute(t *testing.T) {
 			assert.Equal(t, "DENY", h.Get("X-Frame-Options"), name)
 		case strings.Contains(policy, "frame-ancestors 'self'"):
 			assert.Equal(t, "SAMEORIGIN", h.Get("X-Frame-Options"), name)
-		case rt.Pattern == "/lab/preview":
-			// The learner's policy may say nothing of framing; the lab must
-			// still be able to frame its preview, and nothing else may.
-			assert.Equal(t, "SAMEORIGIN", h.Get("X-Frame-Options"), name)
 		default:
 			assert.Equal(t, "DENY", h.Get("X-Frame-Options"), "%s: the site-wide default", name)
 		}
 		assert.Empty(t, h.Get("Strict-Transport-Security"), "%s: no HSTS over http", name)
-		assert.NotEmpty(t, serve(s, "https", rt).Header.Get("Strict-Transport-Security"), "%s: HSTS over https", name)
+		assert.NotEmpty(t, servertest.Serve(s, "https", rt).Header.Get("Strict-Transport-Security"), "%s: HSTS over https", name)
 	}
 }

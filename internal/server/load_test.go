@@ -56,7 +56,7 @@ func TestLoadReports(t *testing.T) {
 	st, err := store.Open(ctx, t.TempDir(), store.Options{})
 	require.NoError(t, err)
 	defer st.Close()
-	s, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "127.0.0.1:0", ReportRate: 1e9, ReportBurst: 1 << 30}, WithReportStore(st))
+	s, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "127.0.0.1:0", ReportRate: 1e9, ReportBurst: 1 << 30}, Options{Reports: st})
 	require.NoError(t, err)
 	hs := s.HTTPServer()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -7,7 +7,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/account"
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/csp/csptest"
 	"github.com/noncekit/noncekit/internal/session/redistest"
@@ -30,12 +29,12 @@ func TestInstancesShareSessionsThroughRedis(t *testing.T) {
 	// over https it would be __Host-session.)
 	br := newBrowser(t, nil)
 	assertRedirect(t, br.get(b.ts.URL+"/account"), "/signin")
-	assertRedirect(t, br.signIn(a.ts.URL, account.DemoEmail, account.DemoPassword), "/account")
+	assertRedirect(t, br.signIn(a.ts.URL, testEmail, testPassword), "/account")
 
 	onA, onB := br.get(a.ts.URL+"/account"), br.get(b.ts.URL+"/account")
 	for name, p := range map[string]page{"A": onA, "B": onB} {
 		require.Equal(t, http.StatusOK, p.StatusCode, "signed in on instance %s", name)
-		assert.Contains(t, p.body, "<dd>"+account.DemoEmail+"</dd>", "instance %s", name)
+		assert.Contains(t, p.body, "<dd>"+testEmail+"</dd>", "instance %s", name)
 		csptest.AssertNonced(t, p.Response)
 	}
 	nonceA, nonceB := csptest.HeaderNonces(onA.Header), csptest.HeaderNonces(onB.Header)
@@ -45,7 +44,7 @@ func TestInstancesShareSessionsThroughRedis(t *testing.T) {
 
 	// A flash set on A (by sign-in) was shown once, on whichever instance
 	// served the next page: A here. B shows none.
-	assert.Equal(t, "Signed in as "+account.DemoEmail+".", flash(onA))
+	assert.Equal(t, "Signed in as "+testEmail+".", flash(onA))
 	assert.Empty(t, flash(onB))
 
 	// Signing out on B ends the session on A.

@@ -26,15 +26,15 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) {
 	f, err := parseReportFilter(r.URL.RawQuery)
 	if err != nil {
 		p.Error = err.Error()
-		s.render(w, r, http.StatusBadRequest, pages.ReportsPage(p))
+		s.Render(w, r, http.StatusBadRequest, pages.ReportsPage(p))
 		return
 	}
 	p.Filter = f
 	p.Rows, p.Noise, err = s.readReports(r.Context(), f)
 	if err != nil {
 		p.Error = "the report store could not be read; see the server log"
-		s.render(w, r, http.StatusServiceUnavailable, pages.ReportsPage(p))
+		s.Render(w, r, http.StatusServiceUnavailable, pages.ReportsPage(p))
 		return
 	}
-	s.render(w, r, http.StatusOK, pages.ReportsPage(p))
+	s.Render(w, r, http.StatusOK, pages.ReportsPage(p))
 }

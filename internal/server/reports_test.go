@@ -32,8 +32,8 @@ func newStoreServer(t *testing.T, cfg config.Config) (s *Server, st *store.SQLit
 	if cfg.Addr == "" {
 		cfg.Addr = "localhost:0"
 	}
-	s, err = New(slog.New(slog.DiscardHandler), cfg, WithReportStore(st),
-		WithQueueOptions(reports.QueueOptions{FlushInterval: time.Millisecond}))
+	s, err = New(slog.New(slog.DiscardHandler), cfg, Options{Reports: st,
+		Queue: reports.QueueOptions{FlushInterval: time.Millisecond}})
 	require.NoError(t, err)
 	closed := false
 	flush = func() {
@@ -240,15 +240,5 @@ func TestLiveStreamRejectsBadParameters(t *testing.T) {
 	s, _, _ := newStoreServer(t, config.Config{})
 	for _, q := range []string{"group=a%20b", "since=yesterday", "since=-5"} {
 		assert.Equal(t, http.StatusBadRequest, get(t, s, "/api/reports/stream?"+q).Code, q)
-	}
-}
-
-func TestDemoPagesPointAtTheirStream(t *testing.T) {
-	s := newTestServer(t)
-	for path, group := range map[string]string{"/demo": "demo", "/demo/report-only": "demo-report-only"} {
-		body := get(t, s, path).Body.String()
-		assert.Contains(t, body, `<meta name="noncekit-report-stream" content="/api/reports/stream?group=`+group+`&amp;since=`, path)
-		assert.Contains(t, body, `id="server-reports"`, path)
-		assert.Contains(t, body, `id="violations"`, path)
 	}
 }

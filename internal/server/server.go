@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -19,16 +20,27 @@ import (
 	"github.com/noncekit/noncekit/internal/reports"
 	"github.com/noncekit/noncekit/internal/reports/store"
 	"github.com/noncekit/noncekit/internal/session"
+	"github.com/noncekit/noncekit/views/layout"
 )
 
 // Server is the kit's HTTP handler.
 type Server struct {
-	log     *slog.Logger
-	cfg     config.Config
-	csp     *csp.Manager
-	sink    reports.Sink // where the receiver sends reports; nil until New picks the default
-	handler http.Handler
-	site    func(http.Handler) http.Handler // the site group's CSP middleware, for error pages
+	log      *slog.Logger
+	cfg      config.Config
+	policies Policies
+	csp      *csp.Manager
+	sink     reports.Sink // where the receiver sends reports
+	handler  http.Handler
+	site     func(http.Handler) http.Handler // the site group's CSP middleware, for error pages
+
+	// links are the app's places: the header's navigation and the home
+	// page's cards. routes() lists the skeleton's; a mounted part (the
+	// showcase) adds its own through AddLinks.
+	links []layout.Link
+	// signInHint is shown under the sign-in form; the showcase sets it.
+	signInHint string
+	// mountErrs are the errors of parts that failed to mount (mountIf).
+	mountErrs []error
 
 	// stopping is closed when graceful shutdown begins, so long-lived
 	// streams end instead of holding the shutdown up until its deadline.
@@ -43,9 +55,8 @@ type Server struct {
 
 	store      reportReader   // queueStore, or noReports{} without one
 	queue      *reports.Queue // between the receiver and the store; nil without one
-	queueO     reports.QueueOptions
-	queueStore store.Store  // nil without one (WithReportStore)
-	hub        *reports.Hub // live report streams
+	queueStore store.Store    // nil without one (Options.Reports)
+	hub        *reports.Hub   // live report streams
 	limiter    *ratelimit.Limiter
 	groupNames []string // every route group's name, for the dashboard's filter
 }
@@ -54,32 +65,35 @@ type Server struct {
 // receiver answers 429 instead of queueing more goroutines.
 const maxReportsInFlight = 64
 
-// Option adjusts a Server before its routes are built; tests use it.
-type Option func(*Server)
+// Options are what New needs besides the settings in config.Config: the
+// policies and the collaborators the caller owns. The zero value is valid:
+// the kit's own policies, reports logged but not stored, and sessions as
+// config.Config says.
+type Options struct {
+	// Policies are the site and API policies every route group derives
+	// from. A zero field takes DefaultPolicies' value.
+	Policies Policies
 
-// WithNonceSource replaces crypto/rand as the source of nonces. Tests use it
-// to prove that a failing source serves a 500, never a page.
-func WithNonceSource(r interface{ Read([]byte) (int, error) }) Option {
-	return func(s *Server) { s.csp.Rand = r }
-}
+	// Reports stores violation reports, through a bounded queue, and serves
+	// them on /reports, /api/reports and the live stream. The caller still
+	// owns it: close the server first (Close), then the store. Nil: reports
+	// are logged only.
+	Reports store.Store
 
-// WithReportSink sends violation reports to sink instead of the log or
-// the store (a nil sink keeps those).
-func WithReportSink(sink reports.Sink) Option {
-	return func(s *Server) { s.sink = sink }
-}
+	// Queue tunes the queue in front of Reports (tests and the load test).
+	Queue reports.QueueOptions
 
-// WithReportStore stores violation reports in st, through a bounded queue,
-// and serves them on /reports, /api/reports and the live stream. The
-// caller still owns st: close the server first (Close), then st.
-func WithReportStore(st store.Store) Option {
-	return func(s *Server) { s.store, s.queueStore = st, st }
-}
+	// Sink, when set, receives every accepted report instead of the log
+	// and the store (tests).
+	Sink reports.Sink
 
-// WithQueueOptions tunes the queue in front of the store (tests and the
-// load test use it).
-func WithQueueOptions(o reports.QueueOptions) Option {
-	return func(s *Server) { s.queueO = o }
+	// NonceSource replaces crypto/rand as the source of nonces. Tests set
+	// it to prove that a failing source serves a 500, never a page.
+	NonceSource io.Reader
+
+	// Accounts are the people who can sign in. Nil: an empty directory
+	// (the showcase adds its demo account when it is mounted).
+	Accounts *account.Directory
 }
 
 // New builds the server and opens its session store (see session.Open:
@@ -87,12 +101,16 @@ func WithQueueOptions(o reports.QueueOptions) Option {
 // group's policy is invalid, naming the group, directive and value, so a
 // bad policy never serves, or when the session store cannot be opened.
 // Close releases the store.
-func New(log *slog.Logger, cfg config.Config, opts ...Option) (*Server, error) {
-	s := &Server{log: log, cfg: cfg, csp: csp.NewManager(log), store: noReports{},
-		hub: reports.NewHub(0, 0), stopping: make(chan struct{}), accounts: account.Demo()}
+func New(log *slog.Logger, cfg config.Config, o Options) (*Server, error) {
+	s := &Server{log: log, cfg: cfg, policies: o.Policies.orDefault(), csp: csp.NewManager(log), store: noReports{},
+		hub: reports.NewHub(0, 0), stopping: make(chan struct{}), accounts: o.Accounts, sink: o.Sink}
+	if s.accounts == nil {
+		s.accounts = account.New()
+	}
 	s.csp.BehindTLSProxy = cfg.BehindTLSProxy
-	for _, o := range opts {
-		o(s)
+	s.csp.Rand = o.NonceSource
+	if o.Reports != nil {
+		s.store, s.queueStore = o.Reports, o.Reports
 	}
 	rate, burst := cfg.ReportRate, cfg.ReportBurst
 	if rate <= 0 || burst <= 0 {
@@ -107,10 +125,10 @@ func New(log *slog.Logger, cfg config.Config, opts ...Option) (*Server, error) {
 	}
 	s.sessions = sessions
 	s.sessions.Manager.ErrorFunc = s.sessionError
-	if s.sink == nil { // no WithReportSink
+	if s.sink == nil { // no Options.Sink
 		s.sink = reports.LogSink{Logger: log}
 		if s.queueStore != nil {
-			qo := s.queueO
+			qo := o.Queue
 			qo.Publisher, qo.Logger = s.hub, log
 			s.queue = reports.NewQueue(s.queueStore, qo)
 			// Each violation is logged once and stored: the log is where an
@@ -119,6 +137,10 @@ func New(log *slog.Logger, cfg config.Config, opts ...Option) (*Server, error) {
 		}
 	}
 	s.handler = s.routes()
+	if err := errors.Join(s.mountErrs...); err != nil {
+		_ = s.Close(context.Background())
+		return nil, err
+	}
 	if err := s.checkPolicies(); err != nil {
 		// Close releases everything opened above (the session store, the
 		// queue's writer), each once; the queue holds nothing to flush yet.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +17,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
 
+	"github.com/noncekit/noncekit/internal/account"
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/internal/reports"
@@ -36,10 +39,36 @@ func (s *recordingSink) Add(_ context.Context, b reports.Batch) {
 	s.batches = append(s.batches, b)
 }
 
-func newTestServer(t *testing.T, opts ...Option) *Server {
+// The test account every sign-in test uses; its hash is made once per test
+// binary, at the cost every stored hash must have.
+const (
+	testEmail    = "ada@example.com"
+	testPassword = "correct horse battery"
+)
+
+var testHash = sync.OnceValue(func() string {
+	h, err := bcrypt.GenerateFromPassword([]byte(testPassword), account.MinCost)
+	if err != nil {
+		panic(err)
+	}
+	return string(h)
+})
+
+// testAccounts is a directory holding the test account.
+func testAccounts(t *testing.T) *account.Directory {
 	t.Helper()
-	s, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "localhost:0"}, opts...)
+	d := account.New()
+	require.NoError(t, d.Add(account.User{ID: "ada", Email: testEmail, Name: "Ada"}, testHash()))
+	return d
+}
+
+// newTestServer is the skeleton alone: config.Config's zero value leaves
+// the showcase unmounted (internal/showcase tests the two together).
+func newTestServer(t *testing.T, o Options) *Server {
+	t.Helper()
+	s, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "localhost:0"}, o)
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close(context.Background()) })
 	return s
 }
 
@@ -59,7 +88,7 @@ var (
 const sitePolicyHeader = "default-src 'self'; script-src 'nonce-{n}' 'strict-dynamic'; style-src 'self' 'nonce-{n}'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; report-uri /csp-report?group="
 
 func TestEachGroupSendsItsOwnPolicy(t *testing.T) {
-	s := newTestServer(t)
+	s := newTestServer(t, Options{})
 	tests := []struct {
 		path       string
 		status     int
@@ -69,8 +98,6 @@ func TestEachGroupSendsItsOwnPolicy(t *testing.T) {
 	}{
 		{"/", 200, sitePolicyHeader + "site", "", true},
 		{"/reports", 200, sitePolicyHeader + "site", "", true},
-		{"/demo", 200, sitePolicyHeader + "demo", "", true},
-		{"/demo/report-only", 200, "", sitePolicyHeader + "demo-report-only", true},
 		{"/no-such-page", 404, sitePolicyHeader + "site", "", true},
 		{"/api/policies", 200, "default-src 'none'; frame-ancestors 'none'; report-uri /csp-report?group=api", "", false},
 		{"/healthz", 200, "default-src 'none'; frame-ancestors 'none'; report-uri /csp-report?group=api", "", false},
@@ -101,11 +128,10 @@ func TestEachGroupSendsItsOwnPolicy(t *testing.T) {
 }
 
 // TestEveryTagCarriesTheHeaderNonce is the kit's first promise: the nonce in
-// the header is on every script, style and stylesheet link the kit renders,
-// except the demo's two deliberately un-nonced elements.
+// the header is on every script, style and stylesheet link the kit renders.
 func TestEveryTagCarriesTheHeaderNonce(t *testing.T) {
-	s := newTestServer(t)
-	for path, unnonced := range map[string]int{"/": 0, "/demo": 2, "/demo/report-only": 2, "/missing": 0, "/reports": 0} {
+	s := newTestServer(t, Options{})
+	for _, path := range []string{"/", "/missing", "/reports", "/signin"} {
 		t.Run(path, func(t *testing.T) {
 			rec := get(t, s, path)
 			h := rec.Header()
@@ -125,13 +151,13 @@ func TestEveryTagCarriesTheHeaderNonce(t *testing.T) {
 				}
 				assert.Equal(t, m[1], n[1], "nonce on %s", tag)
 			}
-			assert.Equal(t, unnonced, missing, "un-nonced tags on %s", path)
+			assert.Zero(t, missing, "un-nonced tags on %s", path)
 		})
 	}
 }
 
 func TestTwoRequestsTwoNonces(t *testing.T) {
-	s := newTestServer(t)
+	s := newTestServer(t, Options{})
 	a := headerNonceRE.FindStringSubmatch(get(t, s, "/").Header().Get(csp.HeaderCSP))
 	b := headerNonceRE.FindStringSubmatch(get(t, s, "/").Header().Get(csp.HeaderCSP))
 	require.NotNil(t, a)
@@ -139,22 +165,13 @@ func TestTwoRequestsTwoNonces(t *testing.T) {
 	assert.NotEqual(t, a[1], b[1])
 }
 
-func TestDemoShowsTheHeaderItWasServedWith(t *testing.T) {
-	s := newTestServer(t)
-	for path, name := range map[string]string{"/demo": csp.HeaderCSP, "/demo/report-only": csp.HeaderCSPReportOnly} {
-		rec := get(t, s, path)
-		want := name + ": " + strings.ReplaceAll(rec.Header().Get(name), "'", "&#39;")
-		assert.Contains(t, rec.Body.String(), want, path)
-	}
-}
-
 type failingReader struct{}
 
 func (failingReader) Read([]byte) (int, error) { return 0, errors.New("no entropy") }
 
 func TestFailingRandomSourceGives500(t *testing.T) {
-	s := newTestServer(t, WithNonceSource(failingReader{}))
-	for _, path := range []string{"/", "/demo", "/demo/report-only", "/missing"} {
+	s := newTestServer(t, Options{NonceSource: failingReader{}})
+	for _, path := range []string{"/", "/reports", "/missing"} {
 		rec := get(t, s, path)
 		assert.Equal(t, http.StatusInternalServerError, rec.Code, path)
 		assert.NotContains(t, rec.Body.String(), "<html", path)
@@ -166,7 +183,7 @@ func TestFailingRandomSourceGives500(t *testing.T) {
 
 func TestReportReceiver(t *testing.T) {
 	sink := &recordingSink{}
-	s := newTestServer(t, WithReportSink(sink))
+	s := newTestServer(t, Options{Sink: sink})
 	post := func(ctype, body string) int {
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest(http.MethodPost, "/csp-report?group=demo", strings.NewReader(body))
@@ -203,17 +220,17 @@ func TestReportReceiver(t *testing.T) {
 }
 
 func TestHealthz(t *testing.T) {
-	rec := get(t, newTestServer(t), "/healthz")
+	rec := get(t, newTestServer(t, Options{}), "/healthz")
 	assert.Equal(t, http.StatusOK, rec.Code)
 	body, _ := io.ReadAll(rec.Body)
 	assert.Equal(t, "ok\n", string(body))
 }
 
 func TestPoliciesAPIListsEveryGroup(t *testing.T) {
-	rec := get(t, newTestServer(t), "/api/policies")
+	rec := get(t, newTestServer(t, Options{}), "/api/policies")
 	require.Equal(t, http.StatusOK, rec.Code)
 	assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
-	for _, g := range []string{`"site"`, `"api"`, `"demo"`, `"demo-report-only"`, `"static"`} {
+	for _, g := range []string{`"site"`, `"api"`, `"stream"`, `"static"`} {
 		assert.Contains(t, rec.Body.String(), `"group": `+g)
 	}
 }
@@ -221,65 +238,56 @@ func TestPoliciesAPIListsEveryGroup(t *testing.T) {
 // TestInvalidPolicyStopsStartUp: a mistake in a route group's policy is a
 // start-up error naming the group, the directive and the value.
 func TestInvalidPolicyStopsStartUp(t *testing.T) {
-	saved := SitePolicy
-	t.Cleanup(func() { SitePolicy = saved })
-	SitePolicy = SitePolicy.Add(csp.ImgSrc, "self")
-
-	_, err := New(slog.New(slog.DiscardHandler), config.Config{})
+	t.Parallel()
+	bad := Policies{Site: DefaultPolicies().Site.Add(csp.ImgSrc, "self")}
+	_, err := New(slog.New(slog.DiscardHandler), config.Config{}, Options{Policies: bad})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `csp group "site"`)
 	assert.Contains(t, err.Error(), `img-src: "self": keyword must be quoted: write 'self'`)
 }
 
-// TestFailedStartReleasesWhatItOpened: by the time a policy stops the
-// start, New has opened the session store and started the report queue's
-// writer. It must close both (and the hub) rather than leave them running
-// behind a server nobody can Close.
-func TestFailedStartReleasesWhatItOpened(t *testing.T) {
-	saved := SitePolicy
-	t.Cleanup(func() { SitePolicy = saved })
-	SitePolicy = SitePolicy.Add(csp.ImgSrc, "self")
+// queueWriters counts the goroutines running a report queue's writer.
+func queueWriters(t *testing.T) int {
+	var b strings.Builder
+	require.NoError(t, pprof.Lookup("goroutine").WriteTo(&b, 1))
+	return strings.Count(b.String(), "internal/reports.(*Queue).run")
+}
 
+// TestFailedStartReleasesWhatItOpened: by the time a policy stops the
+// start, New has started the report queue's writer. It must stop it rather
+// than leave it running behind a server nobody can Close. (Not parallel:
+// it counts goroutines.)
+func TestFailedStartReleasesWhatItOpened(t *testing.T) {
 	ctx := context.Background()
 	st, err := store.Open(ctx, t.TempDir(), store.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
-	var half *Server // the server New gave up on, caught by an Option
-	_, err = New(slog.New(slog.DiscardHandler), config.Config{DataDir: t.TempDir()},
-		WithReportStore(st), func(s *Server) { half = s })
+	before := queueWriters(t)
+	bad := Policies{Site: DefaultPolicies().Site.Add(csp.ImgSrc, "self")}
+	_, err = New(slog.New(slog.DiscardHandler), config.Config{DataDir: t.TempDir()}, Options{Policies: bad, Reports: st})
 	require.Error(t, err)
-	require.NotNil(t, half)
-
-	require.NotNil(t, half.queue)
-	half.queue.Add(ctx, reports.Batch{Violations: []reports.Violation{{Group: "site"}}})
-	assert.Equal(t, int64(1), half.queue.Stats().Dropped, "the queue is closed, so its writer has returned")
-	_, _, err = half.sessions.Manager.Store.Find("any")
-	assert.ErrorContains(t, err, "database is closed", "the session store is closed")
-	_, err = half.hub.SubscribeSince("", time.Time{})
-	assert.ErrorIs(t, err, reports.ErrHubClosed)
+	require.Eventually(t, func() bool { return queueWriters(t) == before }, 5*time.Second, 5*time.Millisecond,
+		"the queue's writer outlived the failed start")
 }
 
-// TestPolicyLintAtStartUp: the kit's own policies have no unaccepted High
-// finding, so it starts in production; a weak policy starts with a warning
-// in development and is refused in production, naming group and finding.
+// TestPolicyLintAtStartUp: the kit's own policies have no High finding, so
+// it starts in production; a weak policy starts with a warning in
+// development and is refused in production, naming group and finding.
 func TestPolicyLintAtStartUp(t *testing.T) {
+	t.Parallel()
 	var startLog bytes.Buffer
-	_, err := New(slog.New(slog.NewTextHandler(&startLog, nil)), config.Config{Production: true})
+	_, err := New(slog.New(slog.NewTextHandler(&startLog, nil)), config.Config{Production: true}, Options{})
 	require.NoError(t, err, "the kit's own policies must lint clean enough for production")
-	assert.NotContains(t, startLog.String(), "csp lint",
-		"a fresh start warns about nothing: the demos' deliberate weaknesses are accepted, the rest is clean")
+	assert.NotContains(t, startLog.String(), "csp lint", "a fresh start warns about nothing")
 
-	saved := SitePolicy
-	t.Cleanup(func() { SitePolicy = saved })
-	SitePolicy = SitePolicy.Replace(csp.ScriptSrc, csp.Self, csp.UnsafeInline)
-
+	weak := Options{Policies: Policies{Site: DefaultPolicies().Site.Replace(csp.ScriptSrc, csp.Self, csp.UnsafeInline)}}
 	var logs bytes.Buffer
-	_, err = New(slog.New(slog.NewTextHandler(&logs, nil)), config.Config{})
+	_, err = New(slog.New(slog.NewTextHandler(&logs, nil)), config.Config{}, weak)
 	require.NoError(t, err, "development only warns")
 	assert.Contains(t, logs.String(), "level=WARN msg=\"csp lint\" group=site")
 	assert.Contains(t, logs.String(), "HIGH script-src 'unsafe-inline'")
 
-	_, err = New(slog.New(slog.DiscardHandler), config.Config{Production: true})
+	_, err = New(slog.New(slog.DiscardHandler), config.Config{Production: true}, weak)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `group "site": HIGH script-src 'unsafe-inline'`)
 }

@@ -32,7 +32,7 @@ type instance struct {
 // and listener close when the test ends (or earlier with stop).
 func startInstance(t *testing.T, cfg config.Config, tls bool) *instance {
 	t.Helper()
-	s, err := New(slog.New(slog.DiscardHandler), cfg)
+	s, err := New(slog.New(slog.DiscardHandler), cfg, Options{Accounts: testAccounts(t)})
 	require.NoError(t, err)
 	in := &instance{srv: s}
 	if tls {
@@ -150,7 +150,7 @@ func TestSessionCookieAttributes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			in := startInstance(t, tt.cfg, tt.tls)
 			b := newBrowser(t, in.ts.Client().Transport)
-			p := b.signIn(in.ts.URL, account.DemoEmail, account.DemoPassword)
+			p := b.signIn(in.ts.URL, testEmail, testPassword)
 			assertRedirect(t, p, "/account")
 			cookies := p.Cookies()
 			require.Len(t, cookies, 1)
@@ -176,8 +176,7 @@ func TestSignInFlow(t *testing.T) {
 	p := b.get(base + "/signin")
 	require.Equal(t, http.StatusOK, p.StatusCode)
 	assert.Equal(t, "Please sign in to see that page.", flash(p))
-	assert.Contains(t, p.body, account.DemoEmail, "the demo account is shown")
-	assert.Contains(t, p.body, account.DemoPassword, "the demo password is shown")
+	assert.NotContains(t, p.body, "data-signin-hint", "the skeleton shows no demo credentials")
 	csptest.AssertNonced(t, p.Response)
 	assert.Empty(t, flash(b.get(base+"/signin")), "a flash shows once")
 	before := b.cookie(base, "session")
@@ -185,7 +184,7 @@ func TestSignInFlow(t *testing.T) {
 
 	// A wrong password and an unknown email read the same.
 	var refusals []string
-	for _, creds := range [][2]string{{account.DemoEmail, "wrong"}, {"nobody@noncekit.dev", account.DemoPassword}} {
+	for _, creds := range [][2]string{{testEmail, "wrong"}, {"nobody@example.com", testPassword}} {
 		assertRedirect(t, b.signIn(base, creds[0], creds[1]), "/signin")
 		refusals = append(refusals, flash(b.get(base+"/signin")))
 	}
@@ -193,13 +192,13 @@ func TestSignInFlow(t *testing.T) {
 	assert.Equal(t, before.Value, b.cookie(base, "session").Value, "a refused sign-in changes no privilege")
 
 	// Signing in renews the token and lands on the account page.
-	assertRedirect(t, b.signIn(base, account.DemoEmail, account.DemoPassword), "/account")
+	assertRedirect(t, b.signIn(base, testEmail, testPassword), "/account")
 	signedIn := b.cookie(base, "session")
 	assert.NotEqual(t, before.Value, signedIn.Value, "sign-in must renew the session token")
 	p = b.get(base + "/account")
 	require.Equal(t, http.StatusOK, p.StatusCode)
-	assert.Equal(t, "Signed in as "+account.DemoEmail+".", flash(p))
-	assert.Contains(t, p.body, "<dd>"+account.DemoEmail+"</dd>")
+	assert.Equal(t, "Signed in as "+testEmail+".", flash(p))
+	assert.Contains(t, p.body, "<dd>"+testEmail+"</dd>")
 	assert.Contains(t, p.Header.Values("Vary"), "Cookie")
 	assert.Contains(t, p.Header.Get("Cache-Control"), "no-store")
 	csptest.AssertNonced(t, p.Response)
@@ -230,7 +229,7 @@ func TestRestartKeepsUsersSignedIn(t *testing.T) {
 	b := newBrowser(t, nil)
 
 	first := startInstance(t, cfg, false)
-	assertRedirect(t, b.signIn(first.ts.URL, account.DemoEmail, account.DemoPassword), "/account")
+	assertRedirect(t, b.signIn(first.ts.URL, testEmail, testPassword), "/account")
 	first.stop()
 	assert.FileExists(t, cfg.DataDir+"/noncekit.db")
 
@@ -238,17 +237,17 @@ func TestRestartKeepsUsersSignedIn(t *testing.T) {
 	// The jar keys cookies by host, not port: the new listener gets the cookie.
 	p := b.get(second.ts.URL + "/account")
 	require.Equal(t, http.StatusOK, p.StatusCode, "still signed in after a restart")
-	assert.Contains(t, p.body, account.DemoEmail)
+	assert.Contains(t, p.body, testEmail)
 }
 
 func TestSignInFormErrors(t *testing.T) {
-	s := newTestServer(t)
+	s := newTestServer(t, Options{})
 	form := func(body string) *http.Request {
 		r := httptest.NewRequest(http.MethodPost, "/signin", strings.NewReader(body))
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		return r
 	}
-	creds := url.Values{"email": {account.DemoEmail}, "password": {account.DemoPassword}}.Encode()
+	creds := url.Values{"email": {testEmail}, "password": {testPassword}}.Encode()
 	tests := []struct {
 		name   string
 		req    *http.Request

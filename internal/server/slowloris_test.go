@@ -18,7 +18,7 @@ import (
 // from its production 5 s to keep the run short; the mechanism is the same.
 func TestSlowClientsAreCutOff(t *testing.T) {
 	const clients = 200
-	s := newTestServer(t)
+	s := newTestServer(t, Options{})
 	hs := s.HTTPServer()
 	hs.ReadHeaderTimeout = 500 * time.Millisecond
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

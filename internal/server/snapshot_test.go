@@ -2,77 +2,18 @@ package server
 
 import (
 	"flag"
-	"os"
-	"path/filepath"
-	"regexp"
-	"slices"
-	"strings"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
-	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/internal/server/servertest"
 )
 
 // update rewrites the golden files instead of comparing with them:
 // `go test ./internal/server -update`, or `make snapshots`.
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current router")
 
-const policiesGolden = "testdata/policies.golden"
-
-// snapshotHeaders are the headers that make up a route's policy.
-var snapshotHeaders = []string{csp.HeaderCSP, csp.HeaderCSPReportOnly, csp.HeaderReportingEndpoints}
-
-var nonceValue = regexp.MustCompile(`'nonce-([^']+)'`)
-
-// TestPolicySnapshots pins the exact policy headers of every route over
-// http and https, so a policy change shows up in review as a diff of
-// testdata/policies.golden rather than slipping through.
+// TestPolicySnapshots pins the exact policy headers of every skeleton
+// route over http and https in testdata/policies.golden.
 func TestPolicySnapshots(t *testing.T) {
-	s := newTestServer(t)
-	routes := allRoutes(t, s)
-	slices.SortStableFunc(routes, func(a, b route) int {
-		return strings.Compare(a.Pattern+" "+a.Method, b.Pattern+" "+b.Method)
-	})
-	var b strings.Builder
-	b.WriteString("# The policy headers each route sends, nonce shown as {nonce}; \"-\" means absent.\n")
-	b.WriteString("# Generated: after a deliberate policy change run `make snapshots` and review the diff.\n")
-	for _, r := range routes {
-		b.WriteString("\n" + r.Method + " " + r.Pattern + "\n")
-		for _, scheme := range []string{"http", "https"} {
-			resp := serve(s, scheme, r)
-			_ = resp.Body.Close()
-			// Every nonce of one response must be the same one: only that
-			// one becomes {nonce}, so a second, different nonce shows.
-			nonce := ""
-			for _, name := range snapshotHeaders {
-				if m := nonceValue.FindStringSubmatch(resp.Header.Get(name)); m != nil && nonce == "" {
-					nonce = m[1]
-				}
-			}
-			for _, name := range snapshotHeaders {
-				v := "-"
-				if vs := resp.Header.Values(name); len(vs) > 0 {
-					v = strings.Join(vs, " | ")
-					if nonce != "" {
-						v = strings.ReplaceAll(v, nonce, csp.NoncePlaceholder)
-					}
-				}
-				b.WriteString("  " + scheme + strings.Repeat(" ", len("https")-len(scheme)) + " " + name + ": " + v + "\n")
-			}
-		}
-	}
-	got := b.String()
-
-	if *update {
-		require.NoError(t, os.MkdirAll(filepath.Dir(policiesGolden), 0o755))
-		require.NoError(t, os.WriteFile(policiesGolden, []byte(got), 0o644))
-		t.Logf("wrote %s", policiesGolden)
-		return
-	}
-	want, err := os.ReadFile(policiesGolden)
-	require.NoError(t, err, "run `make snapshots` to create it")
-	assert.Equal(t, string(want), got,
-		"the routes' policy headers drifted from %s: if the change is deliberate, run `make snapshots` and commit the diff", policiesGolden)
+	t.Parallel()
+	servertest.AssertPolicySnapshot(t, newTestServer(t, Options{}), "testdata/policies.golden", *update)
 }

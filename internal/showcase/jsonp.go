@@ -1,37 +1,9 @@
-package server
+package showcase
 
 import (
 	"net/http"
 	"regexp"
-
-	"github.com/a-h/templ"
-
-	"github.com/noncekit/noncekit/internal/csp"
-	"github.com/noncekit/noncekit/views/pages"
 )
-
-// demoPage serves one catalogue page. It shows the headers the group's
-// middleware set for this very response, and lints the policy as declared
-// (with the nonce slot, not this response's nonce), so findings read the
-// same on every reload.
-func (s *Server) demoPage(g csp.Group, page func(pages.DemoView) templ.Component) http.HandlerFunc {
-	var findings []csp.Finding
-	if !g.Enforce.IsZero() {
-		findings = csp.Lint(g.Enforce, csp.AsHeader)
-	}
-	return func(w http.ResponseWriter, r *http.Request) {
-		v := pages.DemoView{
-			Enforce:    w.Header().Get(csp.HeaderCSP),
-			ReportOnly: w.Header().Get(csp.HeaderCSPReportOnly),
-			Findings:   findings,
-		}
-		s.render(w, r, http.StatusOK, page(v))
-	}
-}
-
-func (s *Server) catalogue(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, pages.CataloguePage())
-}
 
 // jsonpCallback is what a JSONP callback name may be: a dotted JavaScript
 // identifier path, nothing that could add code (no parentheses, quotes,
@@ -42,7 +14,7 @@ var jsonpCallback = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$.]{0,63}$`)
 // /demo/jsonp?callback=name answers name({"demo":"jsonp"}). Under a policy
 // that allowlists this origin, an injected <script src> to it runs, which is
 // the bypass the demo shows; a nonce policy blocks the same tag.
-func (s *Server) jsonp(w http.ResponseWriter, r *http.Request) {
+func (s *Showcase) jsonp(w http.ResponseWriter, r *http.Request) {
 	cbs := r.URL.Query()["callback"]
 	if len(cbs) != 1 || !jsonpCallback.MatchString(cbs[0]) {
 		http.Error(w, "callback must match "+jsonpCallback.String(), http.StatusBadRequest)

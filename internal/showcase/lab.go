@@ -1,4 +1,4 @@
-package server
+package showcase
 
 import (
 	"errors"
@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/noncekit/noncekit/internal/csp"
-	"github.com/noncekit/noncekit/views/pages"
+	views "github.com/noncekit/noncekit/views/showcase"
 )
 
 // labSessionKey holds the learner's last valid policy, serialized.
@@ -21,8 +21,8 @@ const labMaxBody = 3*csp.MaxPolicyLen + 1024
 // labPolicy returns the policy the learner last saved, or the default. It
 // parses it again: a policy goes into the session only after validation,
 // but a session store is outside this package's control.
-func (s *Server) labPolicy(r *http.Request) csp.Policy {
-	if text := s.sessions.Manager.GetString(r.Context(), labSessionKey); text != "" {
+func (s *Showcase) labPolicy(r *http.Request) csp.Policy {
+	if text := s.app.Sessions().Manager.GetString(r.Context(), labSessionKey); text != "" {
 		if p, err := csp.ParseLenient(text); err == nil {
 			return p
 		}
@@ -33,7 +33,7 @@ func (s *Server) labPolicy(r *http.Request) csp.Policy {
 // defaultLabPolicy is parsed once, when the package loads: it is a
 // constant, so a mistake in it fails every test instead of a request.
 var defaultLabPolicy = func() csp.Policy {
-	p, err := csp.ParseLenient(pages.DefaultLabPolicy)
+	p, err := csp.ParseLenient(views.DefaultLabPolicy)
 	if err != nil {
 		panic("server: the lab's default policy is invalid: " + err.Error())
 	}
@@ -41,37 +41,37 @@ var defaultLabPolicy = func() csp.Policy {
 }()
 
 // labView describes a valid policy for the lab page.
-func labView(p csp.Policy) pages.Lab {
-	return pages.Lab{Policy: p.String(), Header: p.String(), Findings: csp.Lint(p, csp.AsHeader), Sandboxed: p.Has(csp.Sandbox)}
+func labView(p csp.Policy) views.Lab {
+	return views.Lab{Policy: p.String(), Header: p.String(), Findings: csp.Lint(p, csp.AsHeader), Sandboxed: p.Has(csp.Sandbox)}
 }
 
 // lab is GET /lab.
-func (s *Server) lab(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, pages.LabPage(labView(s.labPolicy(r))))
+func (s *Showcase) lab(w http.ResponseWriter, r *http.Request) {
+	s.app.Render(w, r, http.StatusOK, views.LabPage(labView(s.labPolicy(r))))
 }
 
 // labSubmit is POST /lab: validate, save in the session, redirect (303) to
 // GET /lab so a reload does not resubmit. An invalid policy is shown back
 // with the error and a 400; nothing is saved.
-func (s *Server) labSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Showcase) labSubmit(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, labMaxBody)
 	if err := r.ParseForm(); err != nil {
 		if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			s.render(w, r, http.StatusRequestEntityTooLarge, pages.LabError("Policy too large",
+			s.app.Render(w, r, http.StatusRequestEntityTooLarge, views.LabError("Policy too large",
 				"The form was larger than "+strconv.FormatInt(mbe.Limit, 10)+" bytes. A policy may be at most "+
 					strconv.Itoa(csp.MaxPolicyLen)+" bytes: real ones are a few hundred."))
 			return
 		}
-		s.render(w, r, http.StatusBadRequest, pages.LabError("Unreadable form", "The form could not be read: "+err.Error()))
+		s.app.Render(w, r, http.StatusBadRequest, views.LabError("Unreadable form", "The form could not be read: "+err.Error()))
 		return
 	}
 	text := strings.TrimSpace(r.PostForm.Get("policy"))
 	p, err := parseLabPolicy(text)
 	if err != nil {
-		s.render(w, r, http.StatusBadRequest, pages.LabPage(pages.Lab{Policy: text, Error: err.Error()}))
+		s.app.Render(w, r, http.StatusBadRequest, views.LabPage(views.Lab{Policy: text, Error: err.Error()}))
 		return
 	}
-	s.sessions.Manager.Put(r.Context(), labSessionKey, p.String())
+	s.app.Sessions().Manager.Put(r.Context(), labSessionKey, p.String())
 	http.Redirect(w, r, "/lab", http.StatusSeeOther)
 }
 
@@ -88,9 +88,9 @@ func parseLabPolicy(text string) (csp.Policy, error) {
 // labPreview is GET /lab/preview, served with exactly the learner's policy
 // and a fresh nonce. It is outside every route group: the learner's policy
 // applies to this response alone, so it can never weaken another page's.
-func (s *Server) labPreview(w http.ResponseWriter, r *http.Request) {
+func (s *Showcase) labPreview(w http.ResponseWriter, r *http.Request) {
 	p := s.labPolicy(r)
-	r, err := csp.ServePolicy(w, r, p, s.csp.Rand)
+	r, err := csp.ServePolicy(w, r, p, s.app.CSP().Rand)
 	if err != nil {
 		// The policy was validated above, so only the nonce source fails here.
 		s.log.ErrorContext(r.Context(), "lab preview: no policy header, refusing to serve", "error", err)
@@ -101,5 +101,5 @@ func (s *Server) labPreview(w http.ResponseWriter, r *http.Request) {
 	// it has none, X-Frame-Options keeps framing to this site (the lab);
 	// browsers ignore X-Frame-Options when frame-ancestors is present.
 	w.Header().Set("X-Frame-Options", "SAMEORIGIN")
-	s.render(w, r, http.StatusOK, pages.LabPreview(csp.HeaderCSP+": "+w.Header().Get(csp.HeaderCSP)))
+	s.app.Render(w, r, http.StatusOK, views.LabPreview(csp.HeaderCSP+": "+w.Header().Get(csp.HeaderCSP)))
 }

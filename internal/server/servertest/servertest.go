@@ -1,4 +1,10 @@
-package server
+// Package servertest walks a router's routes and checks what every route
+// promises: each HTML page carries its response's nonce on every tag
+// (AssertNonceCoverage), and each route's policy headers match a reviewed
+// snapshot (AssertPolicySnapshot). The skeleton's tests and the showcase's
+// run the same checks over their own routes: a route is covered the moment
+// it is registered, without a second list to keep in sync.
+package servertest
 
 import (
 	"context"
@@ -14,8 +20,8 @@ import (
 	"github.com/noncekit/noncekit/static"
 )
 
-// route is one method and pattern of the router, or one of its fallbacks.
-type route struct {
+// Route is one method and pattern of the router, or one of its fallbacks.
+type Route struct {
 	Method  string
 	Pattern string
 	Path    string // a concrete path that reaches the route
@@ -36,26 +42,26 @@ var streams = map[string]bool{"/api/reports/stream": true, devreload.Path: true}
 
 // fallbacks are the responses no pattern names: chi's NotFound and
 // MethodNotAllowed handlers, which render pages too.
-var fallbacks = []route{
+var fallbacks = []Route{
 	{http.MethodGet, "(not found)", "/no-such-page", true},
 	{http.MethodPost, "(method not allowed)", "/", true},
 }
 
-// allRoutes walks the router and returns every route with a concrete path,
+// Routes walks the router and returns every route with a concrete path,
 // followed by the fallbacks.
-func allRoutes(t *testing.T, s *Server) []route {
+func Routes(t testing.TB, routes chi.Routes) []Route {
 	t.Helper()
-	var out []route
-	err := chi.Walk(s.Routes(), func(method, pattern string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+	var out []Route
+	err := chi.Walk(routes, func(method, pattern string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		path := pattern
 		if strings.ContainsAny(pattern, "*{") {
 			var ok bool
 			if path, ok = examplePaths[pattern]; !ok {
-				t.Errorf("route %s %s: add a concrete example path for it to examplePaths in routes_test.go", method, pattern)
+				t.Errorf("route %s %s: add a concrete example path for it to examplePaths in internal/server/servertest", method, pattern)
 				return nil
 			}
 		}
-		out = append(out, route{Method: method, Pattern: pattern, Path: path})
+		out = append(out, Route{Method: method, Pattern: pattern, Path: path})
 		return nil
 	})
 	require.NoError(t, err)
@@ -63,9 +69,9 @@ func allRoutes(t *testing.T, s *Server) []route {
 	return append(out, fallbacks...)
 }
 
-// serve sends one request through the router in-process, over http or
-// https (httptest.NewRequest sets r.TLS for an https URL).
-func serve(s *Server, scheme string, r route) *http.Response {
+// Serve sends one request through h in-process, over http or https
+// (httptest.NewRequest sets r.TLS for an https URL).
+func Serve(h http.Handler, scheme string, r Route) *http.Response {
 	var body *strings.Reader
 	if r.Method == http.MethodPost {
 		body = strings.NewReader("{}")
@@ -84,7 +90,7 @@ func serve(s *Server, scheme string, r route) *http.Response {
 		req.Header.Set("Content-Type", "application/csp-report")
 	}
 	rec := httptest.NewRecorder()
-	s.ServeHTTP(rec, req)
+	h.ServeHTTP(rec, req)
 	resp := rec.Result()
 	resp.Request = req
 	return resp

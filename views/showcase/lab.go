@@ -1,4 +1,4 @@
-package pages
+package showcase
 
 import (
 	"strconv"
@@ -70,6 +70,6 @@ document.addEventListener("DOMContentLoaded", () => {
   const p = document.querySelector('[data-probe="eval"]');
   try { eval("1 + 1"); p.dataset.outcome = "ran"; } catch (e) { p.dataset.outcome = "blocked"; }
   const s = document.createElement("script");
-  s.src = ` + strconv.Quote(static.Path("js/lab-probe.js")) + `;
+  s.src = ` + strconv.Quote(static.Path("showcase/js/lab-probe.js")) + `;
   document.querySelector('[data-probe="dynamic-script"]').append(s);
 });`

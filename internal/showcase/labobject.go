@@ -1,4 +1,4 @@
-package server
+package showcase
 
 import "net/http"
 
@@ -9,7 +9,7 @@ import "net/http"
 const labObjectBody = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>object probe</title></head><body data-object-probe>object</body></html>`
 
 // labObject is GET /lab/object.
-func (s *Server) labObject(w http.ResponseWriter, _ *http.Request) {
+func (s *Showcase) labObject(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_, _ = w.Write([]byte(labObjectBody))
 }

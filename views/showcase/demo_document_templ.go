@@ -2,7 +2,7 @@
 
 // templ: version: v0.3.1100
 
-package pages
+package showcase
 
 //lint:file-ignore SA4006 This context is only used if a nested component is present.
 
@@ -80,7 +80,7 @@ func StyleAttrDemo(v DemoView, allowed bool) templ.Component {
 				var templ_7745c5c3_Var4 string
 				templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(`<div style="` + styleAttrValue + `">`)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/demo_document.templ`, Line: 32, Col: 55}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo_document.templ`, Line: 32, Col: 55}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 				if templ_7745c5c3_Err != nil {
@@ -93,7 +93,7 @@ func StyleAttrDemo(v DemoView, allowed bool) templ.Component {
 				var templ_7745c5c3_Var5 string
 				templ_7745c5c3_Var5, templ_7745c5c3_Err = templruntime.SanitizeStyleAttributeValues(styleAttrValue)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/demo_document.templ`, Line: 33, Col: 45}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo_document.templ`, Line: 33, Col: 45}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 				if templ_7745c5c3_Err != nil {
@@ -116,7 +116,7 @@ func StyleAttrDemo(v DemoView, allowed bool) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = demoCase("style-attribute", "style= attribute", styleAttrExpected(allowed)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = demoCase(v, "style-attribute", "style= attribute").Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -139,7 +139,7 @@ func StyleAttrDemo(v DemoView, allowed bool) templ.Component {
 				var templ_7745c5c3_Var7 string
 				templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(`probe.style.setProperty("--applied", "yes")`)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/demo_document.templ`, Line: 41, Col: 62}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo_document.templ`, Line: 41, Col: 62}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 				if templ_7745c5c3_Err != nil {
@@ -151,7 +151,7 @@ func StyleAttrDemo(v DemoView, allowed bool) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = demoCase("cssom-style", "el.style.setProperty(…) from a script", "applied").Render(templ.WithChildren(ctx, templ_7745c5c3_Var6), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = demoCase(v, "cssom-style", "el.style.setProperty(…) from a script").Render(templ.WithChildren(ctx, templ_7745c5c3_Var6), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -161,7 +161,7 @@ func StyleAttrDemo(v DemoView, allowed bool) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = demoShell(styleAttrSlug(allowed), v).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = demoShell(v).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -171,20 +171,6 @@ func StyleAttrDemo(v DemoView, allowed bool) templ.Component {
 
 // styleAttrValue is the attribute the style demo writes.
 const styleAttrValue = "--applied: yes; border: 2px solid var(--ok); color: var(--ok); background: var(--ok-soft);"
-
-func styleAttrSlug(allowed bool) string {
-	if allowed {
-		return SlugStyleAttrAllow
-	}
-	return SlugStyleAttr
-}
-
-func styleAttrExpected(allowed bool) string {
-	if allowed {
-		return "applied"
-	}
-	return "blocked"
-}
 
 // BaseURIDemo is /demo/base-uri.
 func BaseURIDemo(v DemoView) templ.Component {
@@ -239,7 +225,7 @@ func BaseURIDemo(v DemoView) templ.Component {
 				var templ_7745c5c3_Var11 string
 				templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(`<base href="https://attacker.invalid/">`)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/demo_document.templ`, Line: 79, Col: 58}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo_document.templ`, Line: 66, Col: 58}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 				if templ_7745c5c3_Err != nil {
@@ -259,7 +245,7 @@ func BaseURIDemo(v DemoView) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = demoCase("injected-base", "Injected <base href>", "blocked").Render(templ.WithChildren(ctx, templ_7745c5c3_Var10), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = demoCase(v, "injected-base", "Injected <base href>").Render(templ.WithChildren(ctx, templ_7745c5c3_Var10), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -280,9 +266,9 @@ func BaseURIDemo(v DemoView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var13 string
-				templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(`<script src="` + static.Path("js/demo-external.js") + `" nonce="…">`)
+				templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(`<script src="` + static.Path("showcase/js/demo-external.js") + `" nonce="…">`)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/demo_document.templ`, Line: 84, Col: 88}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo_document.templ`, Line: 71, Col: 97}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
 				if templ_7745c5c3_Err != nil {
@@ -292,7 +278,7 @@ func BaseURIDemo(v DemoView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = components.Script("js/demo-external.js").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.Script("showcase/js/demo-external.js").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -302,7 +288,7 @@ func BaseURIDemo(v DemoView) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = demoCase("relative-script", "A nonced script with a relative URL, after it", "ran").Render(templ.WithChildren(ctx, templ_7745c5c3_Var12), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = demoCase(v, "relative-script", "A nonced script with a relative URL, after it").Render(templ.WithChildren(ctx, templ_7745c5c3_Var12), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -312,7 +298,7 @@ func BaseURIDemo(v DemoView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = demoShell(SlugBaseURI, v).Render(templ.WithChildren(ctx, templ_7745c5c3_Var9), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = demoShell(v).Render(templ.WithChildren(ctx, templ_7745c5c3_Var9), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -385,7 +371,7 @@ func JSONPDemo(v DemoView, strict bool) templ.Component {
 				var templ_7745c5c3_Var17 string
 				templ_7745c5c3_Var17, templ_7745c5c3_Err = templ.JoinStringErrs(`<script src="` + jsonpURL + `">`)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/demo_document.templ`, Line: 116, Col: 50}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo_document.templ`, Line: 103, Col: 50}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var17))
 				if templ_7745c5c3_Err != nil {
@@ -412,7 +398,7 @@ func JSONPDemo(v DemoView, strict bool) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = demoCase("jsonp-injected", "Injected <script src> to the JSONP endpoint", jsonpExpected(strict)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var16), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = demoCase(v, "jsonp-injected", "Injected <script src> to the JSONP endpoint").Render(templ.WithChildren(ctx, templ_7745c5c3_Var16), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -422,7 +408,7 @@ func JSONPDemo(v DemoView, strict bool) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = demoShell(jsonpSlug(strict), v).Render(templ.WithChildren(ctx, templ_7745c5c3_Var15), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = demoShell(v).Render(templ.WithChildren(ctx, templ_7745c5c3_Var15), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -433,20 +419,6 @@ func JSONPDemo(v DemoView, strict bool) templ.Component {
 // jsonpURL is the injected script's src. noncekitJsonp is defined by
 // demos.js and marks the panel.
 const jsonpURL = "/demo/jsonp?callback=noncekitJsonp"
-
-func jsonpSlug(strict bool) string {
-	if strict {
-		return SlugJSONPStrict
-	}
-	return SlugJSONPAllowlist
-}
-
-func jsonpExpected(strict bool) string {
-	if strict {
-		return "blocked"
-	}
-	return "ran"
-}
 
 // TrustedTypesDemo is /demo/trusted-types.
 func TrustedTypesDemo(v DemoView) templ.Component {
@@ -501,7 +473,7 @@ func TrustedTypesDemo(v DemoView) templ.Component {
 				var templ_7745c5c3_Var21 string
 				templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(`probe.innerHTML = "<b>from a string</b>"`)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/demo_document.templ`, Line: 159, Col: 59}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo_document.templ`, Line: 133, Col: 59}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var21))
 				if templ_7745c5c3_Err != nil {
@@ -513,7 +485,7 @@ func TrustedTypesDemo(v DemoView) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = demoCase("innerhtml-string", "innerHTML = a string", "blocked").Render(templ.WithChildren(ctx, templ_7745c5c3_Var20), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = demoCase(v, "innerhtml-string", "innerHTML = a string").Render(templ.WithChildren(ctx, templ_7745c5c3_Var20), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -537,7 +509,7 @@ func TrustedTypesDemo(v DemoView) templ.Component {
 				templ_7745c5c3_Var23, templ_7745c5c3_Err = templ.JoinStringErrs(`const p = trustedTypes.createPolicy("noncekit-demo", { createHTML: escape });
 probe.innerHTML = p.createHTML("<b>from a policy</b>")`)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/demo_document.templ`, Line: 167, Col: 55}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo_document.templ`, Line: 141, Col: 55}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var23))
 				if templ_7745c5c3_Err != nil {
@@ -549,7 +521,7 @@ probe.innerHTML = p.createHTML("<b>from a policy</b>")`)
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = demoCase("innerhtml-policy", "innerHTML = policy.createHTML(…)", "ran").Render(templ.WithChildren(ctx, templ_7745c5c3_Var22), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = demoCase(v, "innerhtml-policy", "innerHTML = policy.createHTML(…)").Render(templ.WithChildren(ctx, templ_7745c5c3_Var22), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -559,7 +531,7 @@ probe.innerHTML = p.createHTML("<b>from a policy</b>")`)
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = demoShell(SlugTrustedTypes, v).Render(templ.WithChildren(ctx, templ_7745c5c3_Var19), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = demoShell(v).Render(templ.WithChildren(ctx, templ_7745c5c3_Var19), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -1,4 +1,4 @@
-package server
+package showcase_test
 
 import (
 	"io"
@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/noncekit/noncekit/internal/csp"
-	"github.com/noncekit/noncekit/views/pages"
+	views "github.com/noncekit/noncekit/views/showcase"
 )
 
 // labClient talks to a real test server with a cookie jar, as a browser
@@ -84,7 +84,7 @@ func TestLabFlow(t *testing.T) {
 	l := newLabClient(t)
 
 	// Before any POST: the default policy.
-	assert.Equal(t, pages.DefaultLabPolicy, l.previewPolicy())
+	assert.Equal(t, views.DefaultLabPolicy, l.previewPolicy())
 
 	// A valid policy: 303 to /lab, kept in the session, shown and served.
 	const policy = "default-src 'self'; script-src 'nonce-{nonce}'; frame-ancestors 'self'"
@@ -107,7 +107,7 @@ func TestLabFlow(t *testing.T) {
 	assert.Equal(t, policy, l.previewPolicy())
 
 	// Another browser has its own session.
-	assert.Equal(t, pages.DefaultLabPolicy, newLabClient(t).previewPolicy())
+	assert.Equal(t, views.DefaultLabPolicy, newLabClient(t).previewPolicy())
 }
 
 func TestLabPreviewHeaders(t *testing.T) {
@@ -121,7 +121,7 @@ func TestLabPreviewHeaders(t *testing.T) {
 	res, _ = l.get("/lab/object")
 	assert.Equal(t, "default-src 'none'; frame-ancestors 'self'; report-uri /csp-report?group=lab-object", res.Header.Get(csp.HeaderCSP))
 
-	// The learner's policy never leaks into the kit's own pages.
+	// The learner's policy never leaks into the kit's own views.
 	l.post("default-src * 'unsafe-inline' 'unsafe-eval'")
 	for _, path := range []string{"/lab", "/", "/demo"} {
 		res, _ := l.get(path)
@@ -149,7 +149,7 @@ func TestLabRefusesCrossOriginPosts(t *testing.T) {
 			if tt.status == http.StatusForbidden {
 				assert.Contains(t, body, "it came from another site")
 				assert.NotEmpty(t, res.Header.Get(csp.HeaderCSP), "the refusal is a page under the lab's policy")
-				assert.Equal(t, pages.DefaultLabPolicy, l.previewPolicy(), "nothing saved")
+				assert.Equal(t, views.DefaultLabPolicy, l.previewPolicy(), "nothing saved")
 			}
 		})
 	}
@@ -190,7 +190,7 @@ func TestLabSurvivesHostilePolicies(t *testing.T) {
 		{"no default-src is fine: the linter says why", form("script-src 'nonce-{nonce}'"), 303, ""},
 	}
 	l := newLabClient(t)
-	want := pages.DefaultLabPolicy
+	want := views.DefaultLabPolicy
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res, body := l.postBody(tt.body)

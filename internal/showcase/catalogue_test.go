@@ -1,4 +1,4 @@
-package server
+package showcase_test
 
 import (
 	"html"
@@ -11,7 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/noncekit/noncekit/internal/csp"
-	"github.com/noncekit/noncekit/views/pages"
+	"github.com/noncekit/noncekit/internal/showcase"
+	views "github.com/noncekit/noncekit/views/showcase"
 )
 
 // site is the site policy's header up to report-uri, with {n} for the nonce.
@@ -19,26 +20,26 @@ const site = "default-src 'self'; script-src 'nonce-{n}' 'strict-dynamic'; style
 
 func TestCatalogueGroupsSendTheirPolicies(t *testing.T) {
 	s := newTestServer(t)
-	handler := csp.SHA256(pages.HandlerAllowed)
+	handler := csp.SHA256(views.HandlerAllowed)
 	tests := []struct {
 		path, enforce, reportOnly string // {n} is the response's nonce
 	}{
-		{"/demo/inline-handler", site + "; report-uri /csp-report?group=demo-inline-handler", ""},
-		{"/demo/unsafe-hashes", strings.Replace(site, "'strict-dynamic'", "'strict-dynamic' 'unsafe-hashes' "+string(handler), 1) + "; report-uri /csp-report?group=demo-unsafe-hashes", ""},
-		{"/demo/style-attr", site + "; report-uri /csp-report?group=demo-style-attr", ""},
-		{"/demo/style-attr-allowed", site + "; style-src-attr 'unsafe-inline'; report-uri /csp-report?group=demo-style-attr-allowed", ""},
-		{"/demo/eval", site + "; report-uri /csp-report?group=demo-eval", ""},
-		{"/demo/strict-dynamic", site + "; report-uri /csp-report?group=demo-strict-dynamic", ""},
-		{"/demo/base-uri", site + "; report-uri /csp-report?group=demo-base-uri", ""},
-		{"/demo/jsonp-allowlist", strings.Replace(site, "'nonce-{n}' 'strict-dynamic'", "'self'", 1) + "; report-uri /csp-report?group=demo-jsonp-allowlist", ""},
-		{"/demo/jsonp-strict", site + "; report-uri /csp-report?group=demo-jsonp-strict", ""},
-		{"/demo/trusted-types", site + "; require-trusted-types-for 'script'; trusted-types noncekit-demo; report-uri /csp-report?group=demo-trusted-types", ""},
-		{"/demo/framing", site + "; frame-src 'self'; report-uri /csp-report?group=demo-framing", ""},
-		{"/demo/framing/refused", site + "; report-uri /csp-report?group=demo-framed-refused", ""},
-		{"/demo/framing/allowed", strings.Replace(site, "frame-ancestors 'none'", "frame-ancestors 'self'", 1) + "; report-uri /csp-report?group=demo-framed-allowed", ""},
-		{"/demo/report-only-beside", site + "; report-uri /csp-report?group=demo-report-only-beside",
-			strings.Replace(site, "frame-ancestors 'none'; ", "", 1) + "; require-trusted-types-for 'script'; report-uri /csp-report?group=demo-report-only-beside"},
-		{"/demo/catalogue", site + "; report-uri /csp-report?group=demo", ""},
+		{"/demo/inline-handler", site + "; report-uri /csp-report?group=inline-handler", ""},
+		{"/demo/unsafe-hashes", strings.Replace(site, "'strict-dynamic'", "'strict-dynamic' 'unsafe-hashes' "+string(handler), 1) + "; report-uri /csp-report?group=unsafe-hashes", ""},
+		{"/demo/style-attr", site + "; report-uri /csp-report?group=style-attr", ""},
+		{"/demo/style-attr-allowed", site + "; style-src-attr 'unsafe-inline'; report-uri /csp-report?group=style-attr-allowed", ""},
+		{"/demo/eval", site + "; report-uri /csp-report?group=eval", ""},
+		{"/demo/strict-dynamic", site + "; report-uri /csp-report?group=strict-dynamic", ""},
+		{"/demo/base-uri", site + "; report-uri /csp-report?group=base-uri", ""},
+		{"/demo/jsonp-allowlist", strings.Replace(site, "'nonce-{n}' 'strict-dynamic'", "'self'", 1) + "; report-uri /csp-report?group=jsonp-allowlist", ""},
+		{"/demo/jsonp-strict", site + "; report-uri /csp-report?group=jsonp-strict", ""},
+		{"/demo/trusted-types", site + "; require-trusted-types-for 'script'; trusted-types noncekit-demo; report-uri /csp-report?group=trusted-types", ""},
+		{"/demo/framing", site + "; frame-src 'self'; report-uri /csp-report?group=framing", ""},
+		{"/demo/framing-refused", site + "; report-uri /csp-report?group=framing-refused", ""},
+		{"/demo/framing-allowed", strings.Replace(site, "frame-ancestors 'none'", "frame-ancestors 'self'", 1) + "; report-uri /csp-report?group=framing-allowed", ""},
+		{"/demo/report-only-beside", site + "; report-uri /csp-report?group=report-only-beside",
+			strings.Replace(site, "frame-ancestors 'none'; ", "", 1) + "; require-trusted-types-for 'script'; report-uri /csp-report?group=report-only-beside"},
+		{"/demo/catalogue", site + "; report-uri /csp-report?group=catalogue", ""},
 		{"/lab", site + "; frame-src 'self'; report-uri /csp-report?group=lab", ""},
 	}
 	for _, tt := range tests {
@@ -82,12 +83,12 @@ func TestHashesMatchTheRenderedInlineContent(t *testing.T) {
 	require.Len(t, scripts, 2, "the hashed script and the altered copy, both without a nonce")
 	assert.Contains(t, directive("script-src"), string(csp.SHA256(scripts[0][1])), "hashed script")
 	assert.NotContains(t, header, string(csp.SHA256(scripts[1][1])), "altered script")
-	assert.Equal(t, pages.DemoScript, scripts[0][1])
+	assert.Equal(t, views.DemoScript, scripts[0][1])
 
 	styles := bareStyleRE.FindAllStringSubmatch(body, -1)
 	require.Len(t, styles, 1)
 	assert.Contains(t, directive("style-src"), string(csp.SHA256(styles[0][1])))
-	assert.Equal(t, pages.HashDemo.ScriptHashes(), []csp.Source{csp.SHA256(scripts[0][1])})
+	assert.Equal(t, views.HashDemo.ScriptHashes(), []csp.Source{csp.SHA256(scripts[0][1])})
 }
 
 // TestUnsafeHashesMatchesExactlyOneHandler hashes each onclick value as the
@@ -102,7 +103,7 @@ func TestUnsafeHashesMatchesExactlyOneHandler(t *testing.T) {
 			allowed = append(allowed, v)
 		}
 	}
-	assert.Equal(t, []string{pages.HandlerAllowed}, allowed)
+	assert.Equal(t, []string{views.HandlerAllowed}, allowed)
 	assert.Contains(t, header, "'unsafe-hashes'")
 }
 
@@ -158,21 +159,29 @@ var (
 func TestCatalogueFollowsTheDemoContract(t *testing.T) {
 	s := newTestServer(t)
 	demo, index := get(t, s, "/demo").Body.String(), get(t, s, "/demo/catalogue").Body.String()
-	for _, d := range pages.Catalogue {
+	for _, d := range showcase.Catalogue {
 		t.Run(d.Slug, func(t *testing.T) {
-			assert.Contains(t, demo, `href="`+d.Path()+`"`, "linked from /demo")
-			assert.Contains(t, index, `href="`+d.Path()+`"`, "linked from the catalogue")
+			if !d.Unlisted {
+				assert.Contains(t, demo, `href="`+d.Path()+`"`, "linked from /demo")
+				assert.Contains(t, index, `href="`+d.Path()+`"`, "linked from the catalogue")
+			}
 			rec := get(t, s, d.Path())
 			require.Equal(t, http.StatusOK, rec.Code)
 			body := rec.Body.String()
-			assert.Regexp(t, `<script src="/static/js/demos\.[0-9a-f]+\.js"[^>]* nonce="[^"]+"`, body)
+			assert.Regexp(t, `<script src="/static/showcase/js/demos\.[0-9a-f]+\.js"[^>]* nonce="[^"]+"`, body)
 			cases := demoCaseRE.FindAllStringSubmatch(body, -1)
 			require.NotEmpty(t, cases)
+			rendered := map[string]string{}
 			for _, c := range cases {
-				assert.Regexp(t, expectedRE, c[0], "case %s", c[1])
+				m := expectedRE.FindStringSubmatch(c[0])
+				require.NotNil(t, m, "case %s has no data-expected", c[1])
+				rendered[c[1]] = m[1]
 				assert.NotContains(t, c[0], "data-outcome", "outcomes are the browser's to write")
 			}
-			assert.Contains(t, body, csp.HeaderCSP+": "+html.EscapeString(rec.Header().Get(csp.HeaderCSP)), "the header is shown")
+			assert.Equal(t, d.Expect, rendered, "the page's panels are exactly the entry's Expect")
+			if !d.Unlisted { // a framed page is bare: the page framing it explains
+				assert.Contains(t, body, csp.HeaderCSP+": "+html.EscapeString(rec.Header().Get(csp.HeaderCSP)), "the header is shown")
+			}
 		})
 	}
 }
@@ -187,7 +196,7 @@ func TestLiveDemoFollowsTheDemoContract(t *testing.T) {
 			rec := get(t, s, path)
 			require.Equal(t, http.StatusOK, rec.Code)
 			body := rec.Body.String()
-			script := regexp.MustCompile(`<script src="/static/js/demos\.[0-9a-f]+\.js"[^>]* nonce="[^"]+"`).FindStringIndex(body)
+			script := regexp.MustCompile(`<script src="/static/showcase/js/demos\.[0-9a-f]+\.js"[^>]* nonce="[^"]+"`).FindStringIndex(body)
 			require.NotNil(t, script, "demos.js is loaded, nonced")
 			cases := demoCaseRE.FindAllStringSubmatchIndex(body, -1)
 			require.NotEmpty(t, cases)

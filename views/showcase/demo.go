@@ -1,4 +1,4 @@
-package pages
+package showcase
 
 // DemoScript is the one line every script panel runs. It marks its own
 // panel, so the page can tell afterwards which copies the browser ran. The
@@ -19,6 +19,8 @@ type Demo struct {
 	HeaderValue string
 	// StreamURL is the server-sent event stream of this page's reports.
 	StreamURL string
+	// Catalogue links the catalogue's pages at the foot of the page.
+	Catalogue []Entry
 }
 
 // Demo case names. The browser tests look panels up by these.

@@ -1,0 +1,34 @@
+package showcase_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/noncekit/noncekit/internal/config"
+	"github.com/noncekit/noncekit/internal/server"
+)
+
+// newTestServer is the kit as `make run` serves it in development: the
+// skeleton with the showcase mounted.
+func newTestServer(t *testing.T) *server.Server {
+	t.Helper()
+	s, err := server.New(slog.New(slog.DiscardHandler), config.Config{Addr: "localhost:0", Showcase: true}, server.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close(context.Background()) })
+	return s
+}
+
+func get(t *testing.T, h http.Handler, path string) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	return rec
+}
+
+var headerNonceRE = regexp.MustCompile(`'nonce-([A-Za-z0-9+/=_-]+)'`)

@@ -1,0 +1,69 @@
+// Package showcase is the teaching part of the kit: the live demo and its
+// report-only twin, the catalogue of one page per CSP mechanism, the
+// policy lab, the JSONP endpoint the allowlist demo needs, and a demo
+// account. It is one removable part: the app's router mounts it with one
+// line (internal/server/routes.go), and `make remove-showcase` deletes it
+// together with views/showcase and static/showcase. Nothing in the
+// skeleton imports it but that line.
+package showcase
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/a-h/templ"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/noncekit/noncekit/internal/account"
+	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/internal/session"
+	"github.com/noncekit/noncekit/views/layout"
+)
+
+// App is what the showcase needs from the app that mounts it.
+type App interface {
+	Logger() *slog.Logger
+	// CSP compiles the showcase's route groups with the app's, so they
+	// are validated and linted at start-up like every other group.
+	CSP() *csp.Manager
+	// SitePolicy and APIPolicy are the policies every demo derives from.
+	SitePolicy() csp.Policy
+	APIPolicy() csp.Policy
+	// Render writes a page, buffered, with the app's layout and links.
+	Render(w http.ResponseWriter, r *http.Request, status int, c templ.Component)
+	// Sessions keeps the lab's policy per visitor.
+	Sessions() *session.Sessions
+	// AddLinks puts the showcase in the navigation and on the home page.
+	AddLinks(links ...layout.Link)
+	// AddAccount adds the demo account and its sign-in hint.
+	AddAccount(u account.User, bcryptHash, hint string) error
+}
+
+// Showcase serves the teaching pages.
+type Showcase struct {
+	app       App
+	log       *slog.Logger
+	site, api csp.Policy
+}
+
+// Mount registers every showcase route on r, adds the showcase's links
+// and its demo account to app. Each route group's policy is declared in
+// this package (routes.go, and one entry per page in catalogue.go).
+func Mount(r chi.Router, app App) error {
+	s := &Showcase{app: app, log: app.Logger(), site: app.SitePolicy(), api: app.APIPolicy()}
+	app.AddLinks(
+		layout.Link{Href: "/demo", Label: "Live demo", Nav: true,
+			Blurb: "An inline script without the nonce, beside the same script with it. Your browser decides."},
+		layout.Link{Href: "/demo/report-only", Label: "The report-only twin",
+			Blurb: "The same policy in report-only mode: nothing is blocked, everything is reported."},
+		layout.Link{Href: "/demo/catalogue", Label: "Demos", Nav: true,
+			Blurb: "Inline handlers, hashes, 'strict-dynamic', Trusted Types, framing and more, each checked live."},
+		layout.Link{Href: "/lab", Label: "Policy lab", Nav: true,
+			Blurb: "Type a policy; see what the linter says and what it blocks in a preview."},
+	)
+	if err := app.AddAccount(DemoUser, demoHash, demoHint); err != nil {
+		return err
+	}
+	s.routes(r)
+	return nil
+}

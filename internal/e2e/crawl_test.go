@@ -1,4 +1,4 @@
-package e2e
+package e2e_test
 
 import (
 	"net/url"
@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/noncekit/noncekit/internal/e2e"
 )
 
 // isDemo reports whether a page is one of the demos or the policy lab,
@@ -39,23 +41,23 @@ var layoutAsset = regexp.MustCompile(`/static/(css/app|js/site|js/demos?|js/lab|
 // page outside the demos raises a securitypolicyviolation or logs a console
 // error. A page added to the nav is covered without editing this test.
 func TestCrawlIsClean(t *testing.T) {
-	for _, scheme := range schemes {
+	for _, scheme := range e2e.Schemes() {
 		t.Run(scheme, func(t *testing.T) {
 			k := startKit(t, scheme)
-			tb := newTab(t)
+			tb := e2e.NewTab(t)
 			start := k.URL + "/"
 			seen := map[string]bool{start: true}
 			queue := []string{start}
 			for len(queue) > 0 {
 				u := queue[0]
 				queue = queue[1:]
-				resp := tb.open(t, u)
+				resp := tb.Open(t, u)
 				assert.Less(t, resp.Status, int64(400), "%s answered %d", u, resp.Status)
-				violations := recordedViolations(t, tb)
-				var errs, csp []consoleMsg
-				for _, m := range tb.takeConsole() {
+				violations := e2e.RecordedViolations(t, tb)
+				var errs, csp []e2e.ConsoleMsg
+				for _, m := range tb.TakeConsole() {
 					switch {
-					case m.isCSP():
+					case m.IsCSP():
 						csp = append(csp, m)
 					case m.Level == "error":
 						errs = append(errs, m)
@@ -76,8 +78,8 @@ func TestCrawlIsClean(t *testing.T) {
 				assert.Empty(t, errs, "%s logged console errors", u)
 				t.Logf("%s: %d violations, %d CSP messages, %d other console errors", u, len(violations), len(csp), len(errs))
 
-				for _, l := range links(t, tb) {
-					if l, ok := sameOrigin(k.URL, l); ok && !seen[l] {
+				for _, l := range e2e.Links(t, tb) {
+					if l, ok := e2e.SameOrigin(k.URL, l); ok && !seen[l] {
 						seen[l] = true
 						queue = append(queue, l)
 					}
@@ -86,7 +88,7 @@ func TestCrawlIsClean(t *testing.T) {
 			assert.Greater(t, len(seen), 3, "the crawl found too few pages: %v", seen)
 			// report-uri delivers at once over http; a report from a
 			// non-demo group would mean a violation the page missed.
-			for _, r := range k.reports.all() {
+			for _, r := range k.Reports.All() {
 				assert.True(t, strings.HasPrefix(r.Group, "demo"), "report from group %q: %s", r.Group, r.Body)
 			}
 		})

@@ -1,17 +1,16 @@
-package e2e
+package e2e_test
 
 import (
 	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/noncekit/noncekit/internal/config"
+	"github.com/noncekit/noncekit/internal/e2e"
 	"github.com/noncekit/noncekit/internal/reports/store"
 	"github.com/noncekit/noncekit/internal/server"
 )
@@ -21,28 +20,25 @@ import (
 // report-to over https) is stored, listed by GET /api/reports, and streamed
 // back to the demo page's "Reports the server received" list.
 func TestReportReachesDashboard(t *testing.T) {
-	for _, scheme := range schemes {
+	for _, scheme := range e2e.Schemes() {
 		t.Run(scheme, func(t *testing.T) {
 			st, err := store.Open(context.Background(), t.TempDir(), store.Options{})
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = st.Close() })
 			srv, err := server.New(slog.New(slog.DiscardHandler), config.Config{}, server.WithReportStore(st))
 			require.NoError(t, err)
-			ts := httptest.NewUnstartedServer(srv)
-			if scheme == "https" {
-				ts.StartTLS()
-			} else {
-				ts.Start()
-			}
-			t.Cleanup(func() { ts.Close(); _ = srv.Close(context.Background()) })
+			// Registered before Serve's, so it runs after the listener
+			// closes: cleanups run last first.
+			t.Cleanup(func() { _ = srv.Close(context.Background()) })
+			k := e2e.Serve(t, scheme, srv)
 
-			tb := newTab(t)
-			tb.open(t, ts.URL+"/demo")
-			waitDemoReady(t, tb, ts.URL+"/demo")
+			tb := e2e.NewTab(t)
+			tb.Open(t, k.URL+"/demo")
+			e2e.WaitDemoReady(t, tb, k.URL+"/demo")
 
-			client := ts.Client()
+			client := k.Client()
 			stored := func() bool {
-				resp, err := client.Get(ts.URL + "/api/reports?group=demo&directive=script-src-elem&disposition=enforce")
+				resp, err := client.Get(k.URL + "/api/reports?group=demo&directive=script-src-elem&disposition=enforce")
 				if err != nil {
 					return false
 				}
@@ -60,13 +56,11 @@ func TestReportReachesDashboard(t *testing.T) {
 				}
 				return false
 			}
-			require.Eventually(t, stored, waitTimeout, 20*time.Millisecond,
+			require.Eventually(t, stored, e2e.WaitTimeout, e2e.PollInterval,
 				"Chromium's report for the blocked inline script never showed up in /api/reports")
 
-			require.Eventually(t, func() bool {
-				n, err := evalNoFail[int](tb, `window.noncekitServerReports.length`)
-				return err == nil && n > 0
-			}, waitTimeout, 20*time.Millisecond, "the demo page's live list never received the stored report")
+			e2e.WaitUntil(t, tb, `window.noncekitServerReports.length > 0`,
+				"the demo page's live list never received the stored report")
 		})
 	}
 }

@@ -1,4 +1,4 @@
-package e2e
+package e2e_test
 
 import (
 	"log/slog"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/devreload"
+	"github.com/noncekit/noncekit/internal/e2e"
 	"github.com/noncekit/noncekit/internal/server"
 )
 
@@ -38,14 +39,14 @@ func TestDevReloadUnderStrictPolicy(t *testing.T) {
 	}))
 	t.Cleanup(ts.Close)
 
-	tb := newTab(t)
-	tb.open(t, ts.URL+"/")
+	tb := e2e.NewTab(t)
+	tb.Open(t, ts.URL+"/")
 	select {
 	case <-streams:
-	case <-time.After(10 * time.Second):
+	case <-time.After(e2e.WaitTimeout):
 		t.Fatal("the reload script never opened its stream")
 	}
-	eval[bool](t, tb, `window.__beforeRestart = true`)
+	e2e.Eval[bool](t, tb, `window.__beforeRestart = true`)
 
 	// "Restart": a new process (new boot id) takes over; the old one stops,
 	// ending its stream, and the browser reconnects to the new one.
@@ -53,12 +54,12 @@ func TestDevReloadUnderStrictPolicy(t *testing.T) {
 	old.Stop()
 
 	require.Eventually(t, func() bool {
-		v, err := evalNoFail[bool](tb, `window.__beforeRestart === undefined && document.readyState === "complete"`)
+		v, err := e2e.EvalNoFail[bool](tb, `window.__beforeRestart === undefined && document.readyState === "complete"`)
 		return err == nil && v
 	}, 15*time.Second, 50*time.Millisecond, "the page did not reload after the server restarted")
 
-	for _, m := range tb.takeConsole() {
-		assert.False(t, m.isCSP() || strings.Contains(m.Text, "dev-reload"), "console: %s", m)
+	for _, m := range tb.TakeConsole() {
+		assert.False(t, m.IsCSP() || strings.Contains(m.Text, "dev-reload"), "console: %s", m)
 	}
-	assert.Empty(t, recordedViolations(t, tb), "the reload script must run under the strict policy")
+	assert.Empty(t, e2e.RecordedViolations(t, tb), "the reload script must run under the strict policy")
 }

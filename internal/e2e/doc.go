@@ -1,12 +1,23 @@
 // Package e2e proves the kit's Content-Security-Policy in a real browser.
 //
-// Its tests start the kit's router on httptest servers (plain http and
-// https), drive one headless Chromium through chromedp, and check what only
-// a browser can tell: which demo scripts and styles actually ran, that the
-// blocked ones raise securitypolicyviolation events and send reports to the
-// kit's receiver, that no page outside the demos causes a violation or a
-// console error, and that the browser hides the nonce from the DOM.
+// Only a browser can tell which scripts and styles actually ran, whether a
+// blocked one raised a securitypolicyviolation event and sent a report, and
+// whether the DOM hides the nonce. The package is the harness for such
+// tests, importable by any test package (the skeleton's tests here, the
+// showcase's in internal/showcase):
 //
-// Run them with `make e2e`. Chromium is found through CHROMIUM_PATH or on
-// PATH; when it is missing the suite skips, unless CI is set, where it fails.
+//   - Main, called from TestMain, finds Chromium and starts the one headless
+//     browser the test binary shares.
+//   - Serve puts any handler on an httptest server over http or https and
+//     captures every report POST on its way through (Kit, Reports, Report).
+//   - NewTab opens a tab that records the console and every
+//     securitypolicyviolation; Eval, WaitUntil, RecordedViolations, Links and
+//     the demo helpers read the page.
+//
+// Import it from _test.go files only: it pulls in chromedp and the testing
+// package, which no binary of the kit must carry.
+//
+// Run the tests with `make e2e`. Chromium is found through CHROMIUM_PATH or
+// on PATH; when it is missing the suite skips, unless CI is set, where it
+// fails.
 package e2e

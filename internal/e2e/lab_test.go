@@ -1,12 +1,13 @@
-package e2e
+package e2e_test
 
 import (
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/noncekit/noncekit/internal/e2e"
 )
 
 // TestLabProbes checks the policy lab's claims in the browser: for each
@@ -40,20 +41,17 @@ func TestLabProbes(t *testing.T) {
 			map[string]string{"framing": "refused", "inline-script": "not readable"}},
 	}
 	k := startKit(t, "http")
-	tb := newTab(t)
-	tb.open(t, k.URL+"/lab") // a session cookie for the POSTs below
+	tb := e2e.NewTab(t)
+	tb.Open(t, k.URL+"/lab") // a session cookie for the POSTs below
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// The form's own request: same-origin, with the session cookie.
-			status := eval[int](t, tb, `fetch("/lab", {method: "POST", redirect: "manual",
+			status := e2e.Eval[int](t, tb, `fetch("/lab", {method: "POST", redirect: "manual",
 				body: new URLSearchParams({policy: `+strconv.Quote(tt.policy)+`})}).then((r) => r.status)`)
 			require.Equal(t, 0, status, "an opaque redirect (303) was expected") // redirect: "manual"
-			tb.open(t, k.URL+"/lab")
-			require.Eventually(t, func() bool {
-				ready, err := evalNoFail[bool](tb, `document.body?.dataset.labReady === "true"`)
-				return err == nil && ready
-			}, waitTimeout, 20*time.Millisecond, "the lab never filled its table")
-			got := eval[map[string]string](t, tb, `Object.fromEntries([...document.querySelectorAll("[data-probe-row]")]
+			tb.Open(t, k.URL+"/lab")
+			e2e.WaitUntil(t, tb, `document.body?.dataset.labReady === "true"`, "the lab never filled its table")
+			got := e2e.Eval[map[string]string](t, tb, `Object.fromEntries([...document.querySelectorAll("[data-probe-row]")]
 				.map((r) => [r.dataset.probeRow, r.dataset.outcome]))`)
 			for probe, want := range tt.want {
 				assert.Equal(t, want, got[probe], "%s: probe %s", tt.name, probe)

@@ -1,80 +1,24 @@
-package e2e
+package e2e_test
 
 import (
-	"context"
-	"fmt"
+	"log/slog"
 	"os"
-	"os/exec"
 	"testing"
-	"time"
 
-	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/noncekit/noncekit/internal/config"
+	"github.com/noncekit/noncekit/internal/e2e"
+	"github.com/noncekit/noncekit/internal/server"
 )
 
-// browserCtx is the one browser every test of this binary shares; each test
-// opens its own tab in it with newTab. Starting Chromium costs about a
-// second, a tab a few milliseconds.
-var browserCtx context.Context
+func TestMain(m *testing.M) { os.Exit(e2e.Main(m)) }
 
-// missingChromium is the whole message when no browser is found: it says how
-// to get one, in one line.
-const missingChromium = "chromium not found: install it with 'apt-get install -y chromium' (or set CHROMIUM_PATH)"
-
-func TestMain(m *testing.M) { os.Exit(run(m)) }
-
-func run(m *testing.M) int {
-	path := chromiumPath()
-	if path == "" {
-		// On a developer machine a missing browser is no reason to fail
-		// `make test`; in CI it is, or the suite would silently prove nothing.
-		if os.Getenv("CI") != "" {
-			fmt.Fprintln(os.Stderr, "FAIL: "+missingChromium)
-			return 1
-		}
-		fmt.Println(missingChromium)
-		return 0
-	}
-
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		// httptest.NewTLSServer's certificate is self-signed.
-		chromedp.Flag("ignore-certificate-errors", true),
-		// The Reporting API batches reports for 60 s after the first one of
-		// a session; 100 ms keeps the report-to tests fast.
-		chromedp.Flag("short-reporting-delay", true),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
-
-	start := time.Now()
-	// The browser lives as long as the context of this first call: it must
-	// be ctx itself, not a child with a timeout, or every test after that
-	// timeout would fail with "context canceled". A hung start is caught by
-	// go test's own -timeout.
-	if err := chromedp.Do(ctx); err != nil {
-		fmt.Fprintf(os.Stderr, "FAIL: starting %s: %v\n", path, err)
-		return 1
-	}
-	fmt.Printf("e2e: %s started in %s\n", path, time.Since(start).Round(time.Millisecond))
-	browserCtx = ctx
-	return m.Run()
-}
-
-// chromiumPath returns CHROMIUM_PATH when it names an executable, else the
-// first Chromium or Chrome found on PATH, else "".
-func chromiumPath() string {
-	if p := os.Getenv("CHROMIUM_PATH"); p != "" {
-		if found, err := exec.LookPath(p); err == nil {
-			return found
-		}
-		return ""
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless-shell"} {
-		if found, err := exec.LookPath(name); err == nil {
-			return found
-		}
-	}
-	return ""
+// startKit serves the kit's router, built with its defaults, over http or
+// https for the length of the test.
+func startKit(t *testing.T, scheme string) *e2e.Kit {
+	t.Helper()
+	srv, err := server.New(slog.New(slog.DiscardHandler), config.Config{})
+	require.NoError(t, err)
+	return e2e.Serve(t, scheme, srv)
 }

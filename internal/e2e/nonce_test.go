@@ -1,4 +1,4 @@
-package e2e
+package e2e_test
 
 import (
 	"regexp"
@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/noncekit/noncekit/internal/e2e"
 )
 
 var headerNonce = regexp.MustCompile(`'nonce-([^']+)'`)
@@ -24,19 +26,19 @@ type nonced struct {
 // (so CSS selectors and injected scripts cannot exfiltrate it), while the
 // element's .nonce property still holds the header's nonce.
 func TestNonceHiddenFromDOM(t *testing.T) {
-	for _, scheme := range schemes {
+	for _, scheme := range e2e.Schemes() {
 		for _, path := range []string{"/", "/demo"} {
 			t.Run(scheme+path, func(t *testing.T) {
 				k := startKit(t, scheme)
-				tb := newTab(t)
-				resp := tb.open(t, k.URL+path)
-				m := headerNonce.FindStringSubmatch(header(resp, "Content-Security-Policy"))
+				tb := e2e.NewTab(t)
+				resp := tb.Open(t, k.URL+path)
+				m := headerNonce.FindStringSubmatch(e2e.Header(resp, "Content-Security-Policy"))
 				require.NotNil(t, m, "no nonce in the Content-Security-Policy header")
 				nonce := m[1]
 
 				// The demo's un-nonced panels are left out: they carry no
 				// nonce on purpose.
-				els := eval[[]nonced](t, tb, `Array.from(document.querySelectorAll(
+				els := e2e.Eval[[]nonced](t, tb, `Array.from(document.querySelectorAll(
 					"script, style, link[rel~=stylesheet]"), (e) => ({tag: e.tagName.toLowerCase(),
 					attribute: e.getAttribute("nonce") ?? "(none)", property: e.nonce,
 					where: e.closest("[data-demo]")?.dataset.demo ?? "", src: e.src || e.href || ""}))

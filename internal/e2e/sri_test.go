@@ -1,4 +1,4 @@
-package e2e
+package e2e_test
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/internal/e2e"
 	"github.com/noncekit/noncekit/static"
 	"github.com/noncekit/noncekit/views/components"
 )
@@ -42,16 +43,16 @@ func TestTamperedAssetFailsSRI(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, fetched := sriServer(t, tt.tamper)
-			tb := newTab(t)
-			tb.open(t, srv.URL+"/")
-			ran := eval[string](t, tb, `document.querySelector("[data-demo]").dataset.ran ?? ""`)
+			tb := e2e.NewTab(t)
+			tb.Open(t, srv.URL+"/")
+			ran := e2e.Eval[string](t, tb, `document.querySelector("[data-demo]").dataset.ran ?? ""`)
 
 			// The browser did ask for the file: a refusal below is SRI's,
 			// not a 404 or a CSP block.
 			require.Positive(t, fetched.Load(), "the script was never fetched")
 			assert.Equal(t, tt.wantRan, ran, "data-ran set by the script")
 			var integrity, all []string
-			for _, m := range tb.takeConsole() {
+			for _, m := range tb.TakeConsole() {
 				all = append(all, m.String())
 				assert.False(t, strings.Contains(m.Text, "Content Security Policy"), "the nonce must let the script load: %s", m)
 				if strings.Contains(m.Text, "integrity") {

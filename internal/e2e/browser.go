@@ -1,0 +1,85 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// browser is the one Chromium every test of the binary shares; each test
+// opens its own tab in it with NewTab. Starting Chromium costs about a
+// second, a tab a few milliseconds. Main sets it once, before the tests run.
+var browser context.Context
+
+// missingChromium is the whole message when no browser is found: it says how
+// to get one, in one line.
+const missingChromium = "chromium not found: install it with 'apt-get install -y chromium' (or set CHROMIUM_PATH)"
+
+// Main starts the shared headless Chromium, runs the tests and returns their
+// exit code. A browser test package's TestMain is
+//
+//	func TestMain(m *testing.M) { os.Exit(e2e.Main(m)) }
+//
+// Chromium is CHROMIUM_PATH when set, else the first Chromium or Chrome on
+// PATH. Without one, Main prints a one-line install hint and returns 0 so
+// that `make test` passes on a machine without a browser, unless CI is set:
+// there it fails, or the suite would silently prove nothing.
+func Main(m *testing.M) int {
+	path := chromiumPath()
+	if path == "" {
+		if os.Getenv("CI") != "" {
+			fmt.Fprintln(os.Stderr, "FAIL: "+missingChromium)
+			return 1
+		}
+		fmt.Println(missingChromium)
+		return 0
+	}
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		// httptest.NewTLSServer's certificate is self-signed.
+		chromedp.Flag("ignore-certificate-errors", true),
+		// The Reporting API batches reports for 60 s after the first one of
+		// a session; 100 ms keeps the report-to tests fast.
+		chromedp.Flag("short-reporting-delay", true),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	defer cancel()
+
+	start := time.Now()
+	// The browser lives as long as the context of this first call: it must
+	// be ctx itself, not a child with a timeout, or every test after that
+	// timeout would fail with "context canceled". A hung start is caught by
+	// go test's own -timeout.
+	if err := chromedp.Do(ctx); err != nil {
+		fmt.Fprintf(os.Stderr, "FAIL: starting %s: %v\n", path, err)
+		return 1
+	}
+	fmt.Printf("e2e: %s started in %s\n", path, time.Since(start).Round(time.Millisecond))
+	browser = ctx
+	return m.Run()
+}
+
+// chromiumPath returns CHROMIUM_PATH when it names an executable, else the
+// first Chromium or Chrome found on PATH, else "".
+func chromiumPath() string {
+	if p := os.Getenv("CHROMIUM_PATH"); p != "" {
+		if found, err := exec.LookPath(p); err == nil {
+			return found
+		}
+		return ""
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless-shell"} {
+		if found, err := exec.LookPath(name); err == nil {
+			return found
+		}
+	}
+	return ""
+}

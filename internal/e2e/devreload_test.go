@@ -24,7 +24,7 @@ import (
 // (here, a new server.New behind the same address, as air does).
 func TestDevReloadUnderStrictPolicy(t *testing.T) {
 	newDev := func() *server.Server {
-		s, err := server.New(slog.New(slog.DiscardHandler), config.Config{Dev: true})
+		s, err := server.New(slog.New(slog.DiscardHandler), config.Config{Dev: true}, server.Options{})
 		require.NoError(t, err)
 		return s
 	}

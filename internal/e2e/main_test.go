@@ -18,7 +18,7 @@ func TestMain(m *testing.M) { os.Exit(e2e.Main(m)) }
 // https for the length of the test.
 func startKit(t *testing.T, scheme string) *e2e.Kit {
 	t.Helper()
-	srv, err := server.New(slog.New(slog.DiscardHandler), config.Config{})
+	srv, err := server.New(slog.New(slog.DiscardHandler), config.Config{}, server.Options{})
 	require.NoError(t, err)
 	return e2e.Serve(t, scheme, srv)
 }

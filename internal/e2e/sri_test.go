@@ -21,9 +21,10 @@ import (
 	"github.com/noncekit/noncekit/views/components"
 )
 
-// sriScript is the embedded script the test page loads. When it runs it sets
-// data-ran="true" on the element around it, so the page can tell.
-const sriScript = "js/demo-external.js"
+// sriScript is the embedded script the test page loads: the layout's own
+// site.js. When it runs, a click on [data-theme-toggle] sets the page's
+// data-theme, so the page can tell.
+const sriScript = "js/site.js"
 
 // TestTamperedAssetFailsSRI serves a page through the kit's components,
 // whose <script> carries the SRI value of the embedded file, and then
@@ -45,7 +46,7 @@ func TestTamperedAssetFailsSRI(t *testing.T) {
 			srv, fetched := sriServer(t, tt.tamper)
 			tb := e2e.NewTab(t)
 			tb.Open(t, srv.URL+"/")
-			ran := e2e.Eval[string](t, tb, `document.querySelector("[data-demo]").dataset.ran ?? ""`)
+			ran := e2e.Eval[string](t, tb, `document.querySelector("[data-theme-toggle]").click(), document.documentElement.dataset.theme ? "true" : ""`)
 
 			// The browser did ask for the file: a refusal below is SRI's,
 			// not a 404 or a CSP block.
@@ -90,7 +91,7 @@ func sriServer(t *testing.T, tamper bool) (*httptest.Server, *atomic.Int32) {
 	require.NoError(t, m.Err())
 
 	page := templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
-		if _, err := io.WriteString(w, `<!doctype html><html><head><title>SRI</title></head><body><div data-demo>`); err != nil {
+		if _, err := io.WriteString(w, `<!doctype html><html><head><title>SRI</title></head><body><button data-theme-toggle>theme</button><div>`); err != nil {
 			return err
 		}
 		if err := components.Script(sriScript).Render(ctx, w); err != nil {
@@ -117,7 +118,7 @@ func sriServer(t *testing.T, tamper bool) (*httptest.Server, *atomic.Int32) {
 		r.Header.Del("If-None-Match")
 		rec := httptest.NewRecorder()
 		static.Handler().ServeHTTP(rec, r)
-		body := bytes.Replace(rec.Body.Bytes(), []byte(`"true"`), []byte(`"TRUE"`), 1)
+		body := bytes.Replace(rec.Body.Bytes(), []byte(`"noncekit-theme"`), []byte(`"noncekit-THEME"`), 1)
 		require.NotEqual(t, rec.Body.Bytes(), body, "the tamper must change the file")
 		for k, v := range rec.Header() {
 			w.Header()[k] = v

@@ -134,7 +134,7 @@ func ReportsPage(p Reports) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if len(p.Rows) == 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<p class=\"card muted\" id=\"reports-empty\">No reports match. Open <a href=\"/demo\">the live demo</a> to cause some.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<p class=\"card muted\" id=\"reports-empty\">No reports match. Browsers send one when a page of this site breaks its policy.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

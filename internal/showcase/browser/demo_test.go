@@ -1,63 +1,52 @@
-package e2e_test
+package browser_test
 
 import (
-	"net/url"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/noncekit/noncekit/internal/e2e"
+	"github.com/noncekit/noncekit/internal/showcase"
 )
 
-// demoPages crawls from /demo and returns every same-origin page under
-// /demo, so a demo page added later is covered without editing this test.
-func demoPages(t *testing.T, tb *e2e.Tab, k *e2e.Kit) []string {
-	t.Helper()
-	start := k.URL + "/demo"
-	seen := map[string]bool{start: true}
-	queue, pages := []string{start}, []string(nil)
-	for len(queue) > 0 {
-		u := queue[0]
-		queue = queue[1:]
-		tb.Open(t, u)
-		pages = append(pages, u)
-		for _, l := range e2e.Links(t, tb) {
-			l, ok := e2e.SameOrigin(k.URL, l)
-			if !ok || seen[l] {
-				continue
-			}
-			p, _ := url.Parse(l)
-			if p.Path == "/demo" || strings.HasPrefix(p.Path, "/demo/") {
-				seen[l] = true
-				queue = append(queue, l)
-			}
-		}
-	}
-	return pages
-}
-
-// demoIndexes are the pages under /demo that list demos rather than run
-// any: every other page found there must have cases.
-var demoIndexes = []string{"/demo/catalogue"}
-
-// TestDemoOutcomes checks that every panel of every demo page ends as it
-// says it will: the browser blocked what has no nonce and ran the rest.
-func TestDemoOutcomes(t *testing.T) {
+// TestCatalogueOutcomes opens every catalogue page named in the showcase's
+// table, one subtest per slug, and checks each panel ends as the entry's
+// Expect says: the browser blocked what it must and ran the rest, and the
+// page has exactly the panels the table declares.
+func TestCatalogueOutcomes(t *testing.T) {
 	for _, scheme := range e2e.Schemes() {
 		t.Run(scheme, func(t *testing.T) {
 			k := startKit(t, scheme)
 			tb := e2e.NewTab(t)
-			pages := demoPages(t, tb, k)
-			require.Contains(t, pages, k.URL+"/demo")
-			require.Contains(t, pages, k.URL+"/demo/report-only")
-			for _, u := range pages {
+			for _, d := range showcase.Catalogue {
+				t.Run(d.Slug, func(t *testing.T) {
+					u := k.URL + d.Path()
+					tb.Open(t, u)
+					e2e.WaitDemoReady(t, tb, u)
+					got := map[string]string{}
+					for _, c := range e2e.DemoCases(t, tb) {
+						assert.Equal(t, c.Expected, c.Outcome, "%s: case %s", u, c.Name)
+						got[c.Name] = c.Outcome
+					}
+					assert.Equal(t, d.Expect, got, "%s: outcomes against the table", u)
+				})
+			}
+		})
+	}
+}
+
+// TestLiveDemoOutcomes checks the live demo and its report-only twin the
+// same way: each panel ends as its data-expected says.
+func TestLiveDemoOutcomes(t *testing.T) {
+	for _, scheme := range e2e.Schemes() {
+		t.Run(scheme, func(t *testing.T) {
+			k := startKit(t, scheme)
+			tb := e2e.NewTab(t)
+			for _, path := range []string{"/demo", "/demo/report-only"} {
+				u := k.URL + path
 				tb.Open(t, u)
-				if p, _ := url.Parse(u); slices.Contains(demoIndexes, p.Path) {
-					continue
-				}
 				e2e.WaitDemoReady(t, tb, u)
 				cases := e2e.DemoCases(t, tb)
 				require.NotEmpty(t, cases, "%s has no [data-demo] case", u)
@@ -65,7 +54,6 @@ func TestDemoOutcomes(t *testing.T) {
 					assert.NotEmpty(t, c.Expected, "%s: case %s has no data-expected", u, c.Name)
 					assert.Equal(t, c.Expected, c.Outcome, "%s: case %s", u, c.Name)
 				}
-				t.Logf("%s: %d cases as expected", u, len(cases))
 			}
 		})
 	}

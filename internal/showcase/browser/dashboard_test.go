@@ -1,4 +1,4 @@
-package e2e_test
+package browser_test
 
 import (
 	"context"
@@ -25,7 +25,7 @@ func TestReportReachesDashboard(t *testing.T) {
 			st, err := store.Open(context.Background(), t.TempDir(), store.Options{})
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = st.Close() })
-			srv, err := server.New(slog.New(slog.DiscardHandler), config.Config{}, server.WithReportStore(st))
+			srv, err := server.New(slog.New(slog.DiscardHandler), config.Config{Showcase: true}, server.Options{Reports: st})
 			require.NoError(t, err)
 			// Registered before Serve's, so it runs after the listener
 			// closes: cleanups run last first.

@@ -1,0 +1,28 @@
+// Package browser_test is the showcase's Chromium suite: every demo page's
+// panels end as the catalogue's table says, the policy lab's results match
+// what its preview did, and a real report reaches the dashboard. It lives
+// inside internal/showcase so that removing the showcase removes it too.
+package browser_test
+
+import (
+	"log/slog"
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/noncekit/noncekit/internal/config"
+	"github.com/noncekit/noncekit/internal/e2e"
+	"github.com/noncekit/noncekit/internal/server"
+)
+
+func TestMain(m *testing.M) { os.Exit(e2e.Main(m)) }
+
+// startKit serves the kit with the showcase mounted over http or https for
+// the length of the test.
+func startKit(t *testing.T, scheme string) *e2e.Kit {
+	t.Helper()
+	srv, err := server.New(slog.New(slog.DiscardHandler), config.Config{Showcase: true}, server.Options{})
+	require.NoError(t, err)
+	return e2e.Serve(t, scheme, srv)
+}

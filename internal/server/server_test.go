@@ -241,11 +241,9 @@ func TestFailedStartReleasesWhatItOpened(t *testing.T) {
 	SitePolicy = SitePolicy.Add(csp.ImgSrc, "self")
 
 	ctx := context.Background()
-	st, err := store.Open(ctx, t.TempDir(), store.Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
+	st := store.New(openTestDB(t), store.Options{})
 	var half *Server // the server New gave up on, caught by an Option
-	_, err = New(slog.New(slog.DiscardHandler), config.Config{DataDir: t.TempDir()},
+	_, err := New(slog.New(slog.DiscardHandler), config.Config{DataDir: t.TempDir()},
 		WithReportStore(st), func(s *Server) { half = s })
 	require.Error(t, err)
 	require.NotNil(t, half)

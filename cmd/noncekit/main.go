@@ -56,7 +56,7 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer) (err
 			err = errors.Join(err, fmt.Errorf("closing the database: %w", cerr))
 		}
 	}()
-	srv, err := server.New(log, cfg, server.WithReportStore(store.New(db, store.Options{})))
+	srv, err := server.New(log, cfg, server.WithDatabase(db), server.WithReportStore(store.New(db, store.Options{})))
 	if err != nil {
 		return err
 	}

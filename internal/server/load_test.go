@@ -53,7 +53,7 @@ func TestLoadReports(t *testing.T) {
 		rate = v
 	}
 	ctx := context.Background()
-	st := store.New(openTestDB(t), store.Options{})
+	st := store.New(openTestDB(t, t.TempDir()), store.Options{})
 	s, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "127.0.0.1:0", ReportRate: 1e9, ReportBurst: 1 << 30}, WithReportStore(st))
 	require.NoError(t, err)
 	hs := s.HTTPServer()

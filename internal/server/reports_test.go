@@ -24,12 +24,12 @@ import (
 	"github.com/noncekit/noncekit/internal/reports/store"
 )
 
-// openTestDB opens the kit's database in a temporary DATA_DIR and closes
-// it when the test ends, after every cleanup registered later (so after the
-// server that uses it has closed).
-func openTestDB(t *testing.T) *sql.DB {
+// openTestDB opens the kit's database in dir and closes it when the test
+// ends, after every cleanup registered later (so after the server that
+// uses it has closed).
+func openTestDB(t *testing.T, dir string) *sql.DB {
 	t.Helper()
-	db, err := database.Open(context.Background(), t.TempDir())
+	db, err := database.Open(context.Background(), dir)
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, db.Close()) })
 	return db
@@ -40,7 +40,7 @@ func openTestDB(t *testing.T) *sql.DB {
 func newStoreServer(t *testing.T, cfg config.Config) (s *Server, st *store.SQLite, flush func()) {
 	t.Helper()
 	ctx := context.Background()
-	st = store.New(openTestDB(t), store.Options{})
+	st = store.New(openTestDB(t, t.TempDir()), store.Options{})
 	var err error
 	if cfg.Addr == "" {
 		cfg.Addr = "localhost:0"

@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -40,6 +41,7 @@ type Server struct {
 	// must not wrap streaming routes.
 	sessions *session.Sessions
 	accounts *account.Directory
+	db       *sql.DB // the kit's database, for sessions; nil without one (WithDatabase)
 
 	store      reportReader   // queueStore, or noReports{} without one
 	queue      *reports.Queue // between the receiver and the store; nil without one
@@ -69,9 +71,18 @@ func WithReportSink(sink reports.Sink) Option {
 	return func(s *Server) { s.sink = sink }
 }
 
+// WithDatabase keeps sessions in db, the kit's database from
+// database.Open, unless cfg.RedisURL sends them to Redis. Without it they
+// live in memory. The caller still owns db: close the server first
+// (Close), then db.
+func WithDatabase(db *sql.DB) Option {
+	return func(s *Server) { s.db = db }
+}
+
 // WithReportStore stores violation reports in st, through a bounded queue,
 // and serves them on /reports, /api/reports and the live stream. The
-// caller still owns st: close the server first (Close), then st.
+// caller still owns st's database: close the server first (Close), which
+// writes the reports still queued, then the database.
 func WithReportStore(st store.Store) Option {
 	return func(s *Server) { s.store, s.queueStore = st, st }
 }
@@ -83,10 +94,10 @@ func WithQueueOptions(o reports.QueueOptions) Option {
 }
 
 // New builds the server and opens its session store (see session.Open:
-// SQLite in cfg.DataDir, Redis with cfg.RedisURL). It fails when any route
-// group's policy is invalid, naming the group, directive and value, so a
-// bad policy never serves, or when the session store cannot be opened.
-// Close releases the store.
+// Redis with cfg.RedisURL, else the WithDatabase handle, else memory). It
+// fails when any route group's policy is invalid, naming the group,
+// directive and value, so a bad policy never serves, or when the session
+// store cannot be opened. Close releases the store.
 func New(log *slog.Logger, cfg config.Config, opts ...Option) (*Server, error) {
 	s := &Server{log: log, cfg: cfg, csp: csp.NewManager(log), store: noReports{},
 		hub: reports.NewHub(0, 0), stopping: make(chan struct{}), accounts: account.Demo()}
@@ -101,7 +112,7 @@ func New(log *slog.Logger, cfg config.Config, opts ...Option) (*Server, error) {
 	s.limiter = ratelimit.New(rate, burst, 0)
 	// Open the session store before starting anything that runs: its
 	// failure then has nothing to release.
-	sessions, err := session.Open(cfg)
+	sessions, err := session.Open(cfg, s.db)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +219,7 @@ func (s *Server) HTTPServer() *http.Server {
 
 // Close ends the live streams, writes the reports still queued and closes
 // the session store. Call it after the HTTP server has shut down and before
-// closing the report store.
+// closing the database.
 func (s *Server) Close(ctx context.Context) error {
 	s.Stop()
 	var errs []error

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/noncekit/noncekit/internal/config"
+	"github.com/noncekit/noncekit/internal/database"
 	"github.com/noncekit/noncekit/internal/devcert"
 	"github.com/noncekit/noncekit/internal/reports/store"
 	"github.com/noncekit/noncekit/internal/server"
@@ -37,22 +38,35 @@ func main() {
 // written.
 const shutdownGrace = 10 * time.Second
 
-func run(ctx context.Context, getenv func(string) string, logOut io.Writer) error {
+func run(ctx context.Context, getenv func(string) string, logOut io.Writer) (err error) {
 	cfg, err := config.FromEnv(getenv)
 	if err != nil {
 		return err
 	}
 	log := cfg.Logger(logOut)
 	config.TuneGC(getenv)
-	st, err := store.Open(ctx, cfg.DataDir, store.Options{})
+	// One handle for every table in the database, closed once and last
+	// (defers run in reverse): after the server's Close below.
+	db, err := database.Open(ctx, cfg.DataDir)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	srv, err := server.New(log, cfg, server.Options{Reports: st})
+	defer func() {
+		if cerr := db.Close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("closing the database: %w", cerr))
+		}
+	}()
+	srv, err := server.New(log, cfg, server.Options{DB: db, Reports: store.New(db, store.Options{})})
 	if err != nil {
 		return err
 	}
+	// On every way out, the server writes the reports still queued and
+	// stops the session cleanup while the database is still open.
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		err = errors.Join(err, srv.Close(cctx))
+	}()
 	hs := srv.HTTPServer()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -62,19 +76,12 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer) erro
 		return err
 	}
 	log.Info("serving", slog.String("url", cfg.Scheme()+"://"+ln.Addr().String()),
-		slog.String("database", filepath.Join(cfg.DataDir, store.FileName)), slog.String("sessions", srv.SessionBackend()))
+		slog.String("database", filepath.Join(cfg.DataDir, database.FileName)), slog.String("sessions", srv.SessionBackend()))
 	if cfg.TLS == config.TLSSelfSigned {
 		log.Info("self-signed certificate: the browser will warn once; proceed to localhost",
 			slog.String("cert", filepath.Join(cfg.DataDir, devcert.CertFile)))
 	}
-	if err := serve(ctx, log, hs, ln, shutdownGrace); err != nil {
-		return err
-	}
-	// Write the reports still queued before the report store closes, and
-	// close the session store.
-	cctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
-	return srv.Close(cctx)
+	return serve(ctx, log, hs, ln, shutdownGrace)
 }
 
 // withTLS wraps ln in TLS when the configuration asks for it: the

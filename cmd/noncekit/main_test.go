@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/internal/database"
 	"github.com/noncekit/noncekit/internal/devcert"
 	"github.com/noncekit/noncekit/internal/reports/store"
 )
@@ -131,10 +132,10 @@ func TestServesSelfSignedTLSAndKeepsReports(t *testing.T) {
 
 	cancel()
 	require.NoError(t, <-done)
-	st, err := store.Open(context.Background(), dataDir, store.Options{})
+	db, err := database.Open(context.Background(), dataDir)
 	require.NoError(t, err)
-	defer st.Close()
-	list, err := st.List(context.Background(), store.Filter{})
+	defer db.Close()
+	list, err := store.New(db, store.Options{}).List(context.Background(), store.Filter{})
 	require.NoError(t, err)
 	require.Len(t, list, 1, "the queued report was written on shutdown")
 	assert.Equal(t, "/demo", list[0].DocumentPath)

@@ -12,9 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/noncekit/noncekit/internal/config"
-	"github.com/noncekit/noncekit/internal/server/servertest"
 	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/internal/csp/csptest"
+	"github.com/noncekit/noncekit/internal/server/servertest"
 )
 
 // TestErrorsAreKitPages: every status the kit answers itself is a nonced

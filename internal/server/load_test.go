@@ -53,9 +53,7 @@ func TestLoadReports(t *testing.T) {
 		rate = v
 	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, t.TempDir(), store.Options{})
-	require.NoError(t, err)
-	defer st.Close()
+	st := store.New(openTestDB(t, t.TempDir()), store.Options{})
 	s, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "127.0.0.1:0", ReportRate: 1e9, ReportBurst: 1 << 30}, Options{Reports: st})
 	require.NoError(t, err)
 	hs := s.HTTPServer()

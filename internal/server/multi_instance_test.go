@@ -19,8 +19,8 @@ import (
 // unless CI is set).
 func TestInstancesShareSessionsThroughRedis(t *testing.T) {
 	cfg := config.Config{RedisURL: redistest.Start(t), DataDir: t.TempDir()}
-	a := startInstance(t, cfg, false)
-	b := startInstance(t, cfg, false)
+	a := startInstance(t, cfg, false, Options{})
+	b := startInstance(t, cfg, false, Options{})
 	require.Equal(t, "redis "+cfg.RedisURL, a.srv.SessionBackend())
 
 	// Both listen on 127.0.0.1; the jar keys cookies by host, so the

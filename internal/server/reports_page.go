@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/noncekit/noncekit/internal/reports"
+	"github.com/noncekit/noncekit/internal/reports/store"
 	"github.com/noncekit/noncekit/views/pages"
 )
 
@@ -29,12 +30,26 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) {
 		s.Render(w, r, http.StatusBadRequest, pages.ReportsPage(p))
 		return
 	}
-	p.Filter = f
-	p.Rows, p.Noise, err = s.readReports(r.Context(), f)
+	p.Filter = pages.ReportFilter{Group: f.Group, Directive: f.Directive, Disposition: f.Disposition}
+	list, noise, err := s.readReports(r.Context(), f)
 	if err != nil {
 		p.Error = "the report store could not be read; see the server log"
 		s.Render(w, r, http.StatusServiceUnavailable, pages.ReportsPage(p))
 		return
 	}
+	p.Rows, p.Noise = reportRows(list), noise
 	s.Render(w, r, http.StatusOK, pages.ReportsPage(p))
+}
+
+// reportRows is the dashboard's view of the store's aggregates.
+func reportRows(list []store.Aggregate) []pages.ReportRow {
+	rows := make([]pages.ReportRow, len(list))
+	for i, a := range list {
+		rows[i] = pages.ReportRow{
+			Group: a.Group, Directive: a.Directive, BlockedURL: a.BlockedURL, DocumentPath: a.DocumentPath,
+			Disposition: a.Disposition, Count: a.Count, FirstSeen: a.FirstSeen, LastSeen: a.LastSeen,
+			Sample: a.Sample, SourceFile: a.SourceFile, Line: a.Line,
+		}
+	}
+	return rows
 }

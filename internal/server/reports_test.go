@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,17 +19,29 @@ import (
 
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/internal/database"
 	"github.com/noncekit/noncekit/internal/reports"
 	"github.com/noncekit/noncekit/internal/reports/store"
 )
+
+// openTestDB opens the kit's database in dir and closes it when the test
+// ends, after every cleanup registered later (so after the server that
+// uses it has closed).
+func openTestDB(t *testing.T, dir string) *sql.DB {
+	t.Helper()
+	db, err := database.Open(context.Background(), dir)
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, db.Close()) })
+	return db
+}
 
 // newStoreServer is the real server with a SQLite store in a temporary
 // DATA_DIR. flush writes everything queued so far.
 func newStoreServer(t *testing.T, cfg config.Config) (s *Server, st *store.SQLite, flush func()) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, t.TempDir(), store.Options{})
-	require.NoError(t, err)
+	st = store.New(openTestDB(t, t.TempDir()), store.Options{})
+	var err error
 	if cfg.Addr == "" {
 		cfg.Addr = "localhost:0"
 	}
@@ -42,7 +55,7 @@ func newStoreServer(t *testing.T, cfg config.Config) (s *Server, st *store.SQLit
 			closed = true
 		}
 	}
-	t.Cleanup(func() { flush(); _ = st.Close() })
+	t.Cleanup(flush)
 	return s, st, flush
 }
 

@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -94,10 +95,15 @@ type Options struct {
 	// Accounts are the people who can sign in. Nil: an empty directory
 	// (the showcase adds its demo account when it is mounted).
 	Accounts *account.Directory
+
+	// DB is the kit's database (database.Open): sessions live in it unless
+	// cfg.RedisURL sends them to Redis; nil keeps them in memory. The
+	// caller still owns it: close the server first (Close), then DB.
+	DB *sql.DB
 }
 
 // New builds the server and opens its session store (see session.Open:
-// SQLite in cfg.DataDir, Redis with cfg.RedisURL). It fails when any route
+// Redis with cfg.RedisURL, else Options.DB, else memory). It fails when any route
 // group's policy is invalid, naming the group, directive and value, so a
 // bad policy never serves, or when the session store cannot be opened.
 // Close releases the store.
@@ -119,7 +125,7 @@ func New(log *slog.Logger, cfg config.Config, o Options) (*Server, error) {
 	s.limiter = ratelimit.New(rate, burst, 0)
 	// Open the session store before starting anything that runs: its
 	// failure then has nothing to release.
-	sessions, err := session.Open(cfg)
+	sessions, err := session.Open(cfg, o.DB)
 	if err != nil {
 		return nil, err
 	}
@@ -230,7 +236,7 @@ func (s *Server) HTTPServer() *http.Server {
 
 // Close ends the live streams, writes the reports still queued and closes
 // the session store. Call it after the HTTP server has shut down and before
-// closing the report store.
+// closing the database.
 func (s *Server) Close(ctx context.Context) error {
 	s.Stop()
 	var errs []error

@@ -259,13 +259,12 @@ func queueWriters(t *testing.T) int {
 // it counts goroutines.)
 func TestFailedStartReleasesWhatItOpened(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, t.TempDir(), store.Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
+	db := openTestDB(t, t.TempDir())
 	before := queueWriters(t)
 	bad := Policies{Site: DefaultPolicies().Site.Add(csp.ImgSrc, "self")}
-	_, err = New(slog.New(slog.DiscardHandler), config.Config{DataDir: t.TempDir()}, Options{Policies: bad, Reports: st})
+	_, err := New(slog.New(slog.DiscardHandler), config.Config{}, Options{Policies: bad, DB: db, Reports: store.New(db, store.Options{})})
 	require.Error(t, err)
+	assert.NoError(t, db.PingContext(ctx), "the database is its owner's to close, after the server")
 	require.Eventually(t, func() bool { return queueWriters(t) == before }, 5*time.Second, 5*time.Millisecond,
 		"the queue's writer outlived the failed start")
 }

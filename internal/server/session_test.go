@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -20,6 +21,7 @@ import (
 	"github.com/noncekit/noncekit/internal/account"
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/csp/csptest"
+	"github.com/noncekit/noncekit/internal/database"
 )
 
 // instance is the kit on a real listener, as a browser would reach it.
@@ -28,11 +30,14 @@ type instance struct {
 	ts  *httptest.Server
 }
 
-// startInstance serves New(cfg) over http, or https when tls; the server
-// and listener close when the test ends (or earlier with stop).
-func startInstance(t *testing.T, cfg config.Config, tls bool) *instance {
+// startInstance serves New(cfg, o), with the test account, over http, or https when tls; the
+// server and listener close when the test ends (or earlier with stop).
+func startInstance(t *testing.T, cfg config.Config, tls bool, o Options) *instance {
 	t.Helper()
-	s, err := New(slog.New(slog.DiscardHandler), cfg, Options{Accounts: testAccounts(t)})
+	if o.Accounts == nil {
+		o.Accounts = testAccounts(t)
+	}
+	s, err := New(slog.New(slog.DiscardHandler), cfg, o)
 	require.NoError(t, err)
 	in := &instance{srv: s}
 	if tls {
@@ -148,7 +153,7 @@ func TestSessionCookieAttributes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in := startInstance(t, tt.cfg, tt.tls)
+			in := startInstance(t, tt.cfg, tt.tls, Options{})
 			b := newBrowser(t, in.ts.Client().Transport)
 			p := b.signIn(in.ts.URL, testEmail, testPassword)
 			assertRedirect(t, p, "/account")
@@ -167,7 +172,7 @@ func TestSessionCookieAttributes(t *testing.T) {
 }
 
 func TestSignInFlow(t *testing.T) {
-	in := startInstance(t, config.Config{DataDir: t.TempDir()}, false)
+	in := startInstance(t, config.Config{}, false, Options{DB: openTestDB(t, t.TempDir())})
 	base := in.ts.URL
 	b := newBrowser(t, nil)
 
@@ -225,15 +230,18 @@ func TestSignInFlow(t *testing.T) {
 // TestRestartKeepsUsersSignedIn: sessions live in $DATA_DIR/noncekit.db,
 // so a new process on the same directory knows the same sessions.
 func TestRestartKeepsUsersSignedIn(t *testing.T) {
-	cfg := config.Config{DataDir: t.TempDir()}
+	dir := t.TempDir()
 	b := newBrowser(t, nil)
 
-	first := startInstance(t, cfg, false)
+	db, err := database.Open(context.Background(), dir)
+	require.NoError(t, err)
+	first := startInstance(t, config.Config{}, false, Options{DB: db})
 	assertRedirect(t, b.signIn(first.ts.URL, testEmail, testPassword), "/account")
 	first.stop()
-	assert.FileExists(t, cfg.DataDir+"/noncekit.db")
+	require.NoError(t, db.Close())
+	assert.FileExists(t, filepath.Join(dir, database.FileName))
 
-	second := startInstance(t, cfg, false)
+	second := startInstance(t, config.Config{}, false, Options{DB: openTestDB(t, dir)})
 	// The jar keys cookies by host, not port: the new listener gets the cookie.
 	p := b.get(second.ts.URL + "/account")
 	require.Equal(t, http.StatusOK, p.StatusCode, "still signed in after a restart")

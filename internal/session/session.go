@@ -1,7 +1,8 @@
 // Package session keeps per-visitor state on the server: who is signed in
 // and one-shot flash messages. It builds the scs session manager with the
 // kit's cookie defaults and opens the store the configuration asks for:
-// the embedded SQLite database by default, Redis when REDIS_URL is set.
+// a table in the kit's SQLite database by default (the caller passes the
+// handle), Redis when REDIS_URL is set.
 //
 // Handlers use the package functions (SignIn, SignOut, UserID, Flash,
 // PopFlash) with the request's context; they work on routes wrapped in
@@ -70,7 +71,8 @@ func NewManager(store scs.Store, https bool) *scs.SessionManager {
 type Sessions struct {
 	Manager *scs.SessionManager
 	// Backend says where sessions live, for the start-up log line:
-	// "sqlite <path>", "redis <url without password>" or "memory".
+	// "sqlite" (the kit's database), "redis <url without password>" or
+	// "memory".
 	Backend string
 
 	close     func() error
@@ -78,8 +80,9 @@ type Sessions struct {
 	closeErr  error
 }
 
-// Close stops the store's background work and closes its connections.
-// Calls after the first do nothing.
+// Close stops the store's background work and closes the connections it
+// opened (Redis's pool; never the SQLite handle Open was given). Calls
+// after the first do nothing.
 func (s *Sessions) Close() error {
 	s.closeOnce.Do(func() {
 		if s.close != nil {

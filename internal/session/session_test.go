@@ -2,12 +2,9 @@ package session
 
 import (
 	"context"
-	"database/sql"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/noncekit/noncekit/internal/config"
+	"github.com/noncekit/noncekit/internal/database"
 	"github.com/noncekit/noncekit/internal/session/redistest"
 )
 
@@ -157,16 +155,17 @@ func storeContract(t *testing.T, s *Sessions) {
 }
 
 // TestSQLiteStoreWithModernc checks that scs's sqlite3store, written for
-// mattn/go-sqlite3, works on the pure-Go driver: its $1 placeholders and
-// julianday() expiry.
+// mattn/go-sqlite3, works on the pure-Go driver and the table database
+// creates: its $1 placeholders and julianday() expiry.
 func TestSQLiteStoreWithModernc(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "not", "yet")
-	s, err := Open(config.Config{DataDir: dir})
+	db, err := database.Open(context.Background(), t.TempDir())
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, db.Close()) })
+	s, err := Open(config.Config{}, db)
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, s.Close()) })
 	t.Cleanup(func() { assert.NoError(t, s.Close()) }) // a second Close must not block
-	assert.Equal(t, "sqlite "+filepath.Join(dir, DBFile), s.Backend)
-	assert.FileExists(t, filepath.Join(dir, DBFile), "DATA_DIR is created when first needed")
+	assert.Equal(t, "sqlite", s.Backend)
 	storeContract(t, s)
 
 	all, err := s.Manager.Store.(interface {
@@ -176,66 +175,58 @@ func TestSQLiteStoreWithModernc(t *testing.T) {
 	assert.Empty(t, all, "All skips expired sessions")
 }
 
-func TestSQLiteLeavesUserVersionAlone(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, DBFile)
-	db, err := sql.Open("sqlite", path)
-	require.NoError(t, err)
-	_, err = db.Exec("PRAGMA user_version = 7")
-	require.NoError(t, err)
-	require.NoError(t, db.Close())
-
-	for range 2 { // creating the table, then finding it there
-		s, err := Open(config.Config{DataDir: dir})
-		require.NoError(t, err)
-		require.NoError(t, s.Close())
-	}
-
-	db, err = sql.Open("sqlite", path)
+// TestCloseLeavesTheDatabaseToItsOwner: the handle is shared with the
+// report store, which may still be writing its last queued reports when
+// the sessions close; and sessions written before the close are there
+// for the next start.
+func TestCloseLeavesTheDatabaseToItsOwner(t *testing.T) {
+	db, err := database.Open(context.Background(), t.TempDir())
 	require.NoError(t, err)
 	defer db.Close()
-	var version int
-	var mode string
-	require.NoError(t, db.QueryRow("PRAGMA user_version").Scan(&version))
-	require.NoError(t, db.QueryRow("PRAGMA journal_mode").Scan(&mode))
-	assert.Equal(t, 7, version, "another store's schema version must survive")
-	assert.Equal(t, "wal", mode)
-}
+	s, err := Open(config.Config{}, db)
+	require.NoError(t, err)
+	require.NoError(t, s.Manager.Store.Commit("tok", []byte("data"), time.Now().Add(time.Hour)))
+	require.NoError(t, s.Close())
 
-func TestSQLiteUnwritableDataDir(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "file")
-	require.NoError(t, os.WriteFile(file, nil, 0o600))
-	_, err := Open(config.Config{DataDir: filepath.Join(file, "sub")})
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "DATA_DIR")
+	require.NoError(t, db.Ping(), "the database is still open")
+	again, err := Open(config.Config{}, db)
+	require.NoError(t, err)
+	defer again.Close()
+	b, ok, err := again.Manager.Store.Find("tok")
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, []byte("data"), b)
 }
 
 func TestRedisStore(t *testing.T) {
 	url := redistest.Start(t)
-	s, err := Open(config.Config{RedisURL: url, DataDir: t.TempDir()})
+	db, err := database.Open(context.Background(), t.TempDir())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	s, err := Open(config.Config{RedisURL: url}, db)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
-	assert.Equal(t, "redis "+url, s.Backend)
+	assert.Equal(t, "redis "+url, s.Backend, "REDIS_URL wins over the database")
 	storeContract(t, s)
 }
 
 func TestRedisUnreachableFailsAtStart(t *testing.T) {
 	// Port 1 on loopback: nothing listens there.
-	_, err := Open(config.Config{RedisURL: "redis://:s3cret@127.0.0.1:1/0"})
+	_, err := Open(config.Config{RedisURL: "redis://:s3cret@127.0.0.1:1/0"}, nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "REDIS_URL=redis://:xxxxx@127.0.0.1:1/0")
 	assert.NotContains(t, err.Error(), "s3cret")
 }
 
-func TestZeroConfigKeepsSessionsInMemory(t *testing.T) {
-	s, err := Open(config.Config{})
+func TestNoDatabaseKeepsSessionsInMemory(t *testing.T) {
+	s, err := Open(config.Config{DataDir: t.TempDir()}, nil)
 	require.NoError(t, err)
-	assert.Equal(t, "memory", s.Backend)
+	assert.Equal(t, "memory", s.Backend, "no database handle: memory, whatever DATA_DIR says")
 	assert.NoError(t, s.Close())
 }
 
 func TestHTTPSConfigSecuresTheCookie(t *testing.T) {
-	s, err := Open(config.Config{BehindTLSProxy: true})
+	s, err := Open(config.Config{BehindTLSProxy: true}, nil)
 	require.NoError(t, err)
 	assert.True(t, s.Manager.Cookie.Secure)
 	assert.Equal(t, "__Host-session", s.Manager.Cookie.Name)

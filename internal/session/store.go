@@ -3,79 +3,50 @@ package session
 import (
 	"database/sql"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/alexedwards/scs/redisstore"
 	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/gomodule/redigo/redis"
-	_ "modernc.org/sqlite" // pure-Go SQLite: `make run` needs nothing but Go
 
 	"github.com/noncekit/noncekit/internal/config"
 )
-
-// DBFile is the embedded database's file name inside DATA_DIR. Other
-// stores keep their own tables in the same file.
-const DBFile = "noncekit.db"
 
 // cleanupInterval is how often expired sessions are deleted from SQLite.
 // Redis expires its keys by itself.
 const cleanupInterval = 5 * time.Minute
 
 // Open opens the session store the configuration asks for and returns a
-// manager using it: Redis when cfg.RedisURL is set, else SQLite in
-// cfg.DataDir. A zero Config (no DataDir: tests) keeps sessions in memory.
-func Open(cfg config.Config) (*Sessions, error) {
+// manager using it: Redis when cfg.RedisURL is set; else the table
+// "sessions" in db, the kit's database from database.Open (which creates
+// and migrates that table); with neither (tests), memory.
+//
+// Open does not take db over: Sessions.Close stops the cleanup of expired
+// sessions and leaves db open for its owner to close, after that.
+func Open(cfg config.Config, db *sql.DB) (*Sessions, error) {
 	switch {
 	case cfg.RedisURL != "":
 		return openRedis(cfg)
-	case cfg.DataDir != "":
-		return openSQLite(cfg)
+	case db != nil:
+		return openSQLite(cfg, db), nil
 	default:
 		return &Sessions{Manager: NewManager(memstore.NewWithCleanupInterval(0), cfg.HTTPS()), Backend: "memory"}, nil
 	}
 }
 
-// sqliteSchema creates the sessions table scs's sqlite3store reads, if it
-// is not there yet. It never touches PRAGMA user_version: other stores in
-// the same file version their own schema with it.
-var sqliteSchema = []string{
-	`CREATE TABLE IF NOT EXISTS sessions (
-		token  TEXT PRIMARY KEY,
-		data   BLOB NOT NULL,
-		expiry REAL NOT NULL
-	)`,
-	`CREATE INDEX IF NOT EXISTS sessions_expiry_idx ON sessions(expiry)`,
-}
-
-func openSQLite(cfg config.Config) (*Sessions, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("sessions: creating DATA_DIR: %w", err)
-	}
-	path := filepath.Join(cfg.DataDir, DBFile)
-	// WAL lets readers and one writer work at once; busy_timeout makes a
-	// writer wait for the lock instead of failing at once.
-	db, err := sql.Open("sqlite", path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)")
-	if err != nil {
-		return nil, fmt.Errorf("sessions: opening %s: %w", path, err)
-	}
-	for _, stmt := range sqliteSchema {
-		if _, err := db.Exec(stmt); err != nil {
-			_ = db.Close()
-			return nil, fmt.Errorf("sessions: preparing %s: %w", path, err)
-		}
-	}
+// openSQLite keeps sessions with scs's sqlite3store, which the pure-Go
+// driver runs as it is (its $1 placeholders and julianday() included).
+func openSQLite(cfg config.Config, db *sql.DB) *Sessions {
 	store := sqlite3store.NewWithCleanupInterval(db, cleanupInterval)
 	return &Sessions{
 		Manager: NewManager(store, cfg.HTTPS()),
-		Backend: "sqlite " + path,
+		Backend: "sqlite",
 		close: func() error {
 			store.StopCleanup()
-			return db.Close()
+			return nil
 		},
-	}, nil
+	}
 }
 
 // redisTimeout bounds connecting to Redis and each command.

@@ -95,4 +95,3 @@ func (s *Showcase) demoPage(d Demo, g csp.Group) http.HandlerFunc {
 		s.app.Render(w, r, http.StatusOK, d.View(v))
 	}
 }
-

@@ -3,15 +3,14 @@ package pages
 import (
 	"strconv"
 	"time"
-
-	"github.com/noncekit/noncekit/internal/reports/store"
 )
 
-// Reports is what the /reports dashboard shows.
+// Reports is what the /reports dashboard shows. The handler fills it from
+// the report store; the page knows nothing of the store's types.
 type Reports struct {
-	Rows   []store.Aggregate
+	Rows   []ReportRow
 	Noise  int64
-	Filter store.Filter
+	Filter ReportFilter
 	// The choices of the filter form.
 	Groups, Directives, Dispositions []string
 	// Error explains a rejected filter; the page is then served with 400.
@@ -20,13 +19,29 @@ type Reports struct {
 	Stored bool
 }
 
+// ReportRow is one kind of violation: every report with the same route
+// group, directive, blocked resource, page and disposition. The example
+// fields (Sample, SourceFile, Line) are the most recent report's.
+type ReportRow struct {
+	Group, Directive, BlockedURL, DocumentPath, Disposition string
+	Count                                                   int64
+	FirstSeen, LastSeen                                     time.Time
+	Sample, SourceFile                                      string
+	Line                                                    int // 0 when the browser sent none
+}
+
+// ReportFilter is the filter form's current choice; "" is "any".
+type ReportFilter struct {
+	Group, Directive, Disposition string
+}
+
 func when(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") + " UTC" }
 
 // where is "source:line" for a row, or "" when the browser sent neither.
-func where(a store.Aggregate) string {
-	s := a.SourceFile
-	if a.Line > 0 {
-		s += ":" + strconv.Itoa(a.Line)
+func where(r ReportRow) string {
+	s := r.SourceFile
+	if r.Line > 0 {
+		s += ":" + strconv.Itoa(r.Line)
 	}
 	return s
 }

@@ -11,7 +11,9 @@
 // counted.
 //
 // [Store] is the interface the rest of the kit uses; [SQLite] implements it
-// on an embedded, pure-Go SQLite database (no cgo, so `CGO_ENABLED=0 go
-// build` still gives one static binary). A team that runs PostgreSQL can
-// implement the same four methods.
+// on the kit's embedded, pure-Go SQLite database (no cgo, so
+// `CGO_ENABLED=0 go build` still gives one static binary). Package store
+// neither opens nor migrates that database: package database does, for
+// every table in it, and its owner passes the handle to [New]. A team that runs
+// PostgreSQL can implement the same three methods.
 package store

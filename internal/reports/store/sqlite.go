@@ -5,27 +5,19 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver; pure Go, no cgo
-
 	"github.com/noncekit/noncekit/internal/reports"
 )
-
-// FileName is the database file inside the data directory.
-const FileName = "noncekit.db"
 
 // DefaultMaxRows is the retention cap: past it, the least recently seen
 // aggregates are deleted. Each row holds at most a few KiB (the receiver
 // caps every field), so 10,000 rows stay within tens of MiB on disk.
 const DefaultMaxRows = 10_000
 
-// SQLite is the Store on an embedded SQLite database in WAL mode, so the
-// dashboard reads while the writer writes.
+// SQLite is the Store on the kit's SQLite database (package database opens
+// it in WAL mode, so the dashboard reads while the writer writes).
 type SQLite struct {
 	db      *sql.DB
 	maxRows int
@@ -36,62 +28,21 @@ type SQLite struct {
 
 var _ Store = (*SQLite)(nil)
 
-// Options tunes OpenSQLite. The zero value is the default.
+// Options tunes New. The zero value is the default.
 type Options struct {
-	// MaxRows is the retention cap; 0 means DefaultMaxRows.
+	// MaxRows is the retention cap, in aggregates; 0 or less means
+	// DefaultMaxRows.
 	MaxRows int
 }
 
-// Open opens (creating it and dataDir when needed) the database
-// dataDir/noncekit.db and brings its schema up to date.
-func Open(ctx context.Context, dataDir string, o Options) (*SQLite, error) {
-	if err := os.MkdirAll(dataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("store: creating data directory: %w", err)
+// New returns the Store on db, which must come from database.Open (that
+// is where the violations and noise tables are created and migrated). It
+// does not close db: its owner does, once nothing writes reports any more.
+func New(db *sql.DB, o Options) *SQLite {
+	if o.MaxRows <= 0 {
+		o.MaxRows = DefaultMaxRows
 	}
-	return OpenFile(ctx, filepath.Join(dataDir, FileName), o)
-}
-
-// OpenFile opens the database at path; see Open.
-func OpenFile(ctx context.Context, path string, o Options) (*SQLite, error) {
-	q := url.Values{}
-	// Applied by the driver on every new connection of the pool.
-	q.Add("_pragma", "busy_timeout(5000)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	// NORMAL is durable across application crashes in WAL mode; only a
-	// power loss can cost the last transactions, which for reports is fine.
-	q.Add("_pragma", "synchronous(NORMAL)")
-	// Take the write lock at BEGIN, so two writers queue on busy_timeout
-	// instead of one failing with SQLITE_BUSY when it upgrades a read lock.
-	q.Set("_txlock", "immediate")
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("store: opening %s: %w", path, err)
-	}
-	db.SetMaxOpenConns(4)
-	db.SetMaxIdleConns(4)
-	db.SetConnMaxIdleTime(5 * time.Minute)
-	ms, err := loadMigrations(migrationFS)
-	if err == nil {
-		err = migrate(ctx, db, ms)
-	}
-	if err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("store: %s: %w", path, err)
-	}
-	max := o.MaxRows
-	if max <= 0 {
-		max = DefaultMaxRows
-	}
-	return &SQLite{db: db, maxRows: max}, nil
-}
-
-// Close closes the database.
-func (s *SQLite) Close() error {
-	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("store: closing: %w", err)
-	}
-	return nil
+	return &SQLite{db: db, maxRows: o.MaxRows}
 }
 
 const upsertSQL = `

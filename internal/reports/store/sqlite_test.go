@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/noncekit/noncekit/internal/database"
 	"github.com/noncekit/noncekit/internal/reports"
 )
 
@@ -24,17 +24,18 @@ func violation(group, dir, blocked, doc, disp string, at time.Duration) reports.
 	}
 }
 
+// open returns a store on a database in dir, closed when the test ends.
 func open(t *testing.T, dir string, o Options) *SQLite {
 	t.Helper()
-	s, err := Open(context.Background(), dir, o)
+	db, err := database.Open(context.Background(), dir)
 	require.NoError(t, err)
-	return s
+	t.Cleanup(func() { assert.NoError(t, db.Close()) })
+	return New(db, o)
 }
 
 func TestAggregatesByKindWithLatestSample(t *testing.T) {
 	ctx := context.Background()
-	s := open(t, t.TempDir()+"/new/dir", Options{})
-	defer s.Close()
+	s := open(t, t.TempDir(), Options{})
 	require.NoError(t, s.Record(ctx, []reports.Violation{
 		violation("demo", "script-src-elem", "inline", "http://x/demo?token=1", "enforce", 2*time.Second),
 		violation("demo", "script-src-elem", "inline", "http://x/demo#frag", "enforce", 1*time.Second),
@@ -62,7 +63,6 @@ func TestAggregatesByKindWithLatestSample(t *testing.T) {
 func TestNoiseIsCountedNotStored(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, t.TempDir(), Options{})
-	defer s.Close()
 	n := violation("site", "script-src-elem", "chrome-extension", "http://x/", "enforce", 0)
 	n.Noise = true
 	require.NoError(t, s.Record(ctx, []reports.Violation{n}, 3))
@@ -77,7 +77,6 @@ func TestNoiseIsCountedNotStored(t *testing.T) {
 func TestFilters(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, t.TempDir(), Options{})
-	defer s.Close()
 	require.NoError(t, s.Record(ctx, []reports.Violation{
 		violation("site", "script-src-elem", "inline", "http://x/", "enforce", 1*time.Second),
 		violation("demo", "script-src-elem", "inline", "http://x/demo", "enforce", 2*time.Second),
@@ -101,7 +100,6 @@ func TestFilters(t *testing.T) {
 func TestRetentionCapDeletesLeastRecentlySeen(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, t.TempDir(), Options{MaxRows: 5})
-	defer s.Close()
 	for i := range 8 {
 		doc := fmt.Sprintf("http://x/page%d", i)
 		require.NoError(t, s.Record(ctx, []reports.Violation{violation("site", "script-src-elem", "inline", doc, "enforce", time.Duration(i)*time.Second)}, 0))
@@ -120,18 +118,12 @@ func TestRetentionCapDeletesLeastRecentlySeen(t *testing.T) {
 func TestSurvivesRestart(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	s := open(t, dir, Options{})
-	require.NoError(t, s.Record(ctx, []reports.Violation{violation("demo", "script-src-elem", "inline", "http://x/demo", "enforce", 0)}, 2))
-	require.NoError(t, s.Close())
+	db, err := database.Open(ctx, dir)
+	require.NoError(t, err)
+	require.NoError(t, New(db, Options{}).Record(ctx, []reports.Violation{violation("demo", "script-src-elem", "inline", "http://x/demo", "enforce", 0)}, 2))
+	require.NoError(t, db.Close())
 
-	s = open(t, dir, Options{}) // migrations must not run twice
-	defer s.Close()
-	var mode string
-	var busy int
-	require.NoError(t, s.db.QueryRow("PRAGMA journal_mode").Scan(&mode))
-	require.NoError(t, s.db.QueryRow("PRAGMA busy_timeout").Scan(&busy))
-	assert.Equal(t, "wal", mode)
-	assert.Equal(t, 5000, busy)
+	s := open(t, dir, Options{})
 	got, err := s.List(ctx, Filter{})
 	require.NoError(t, err)
 	require.Len(t, got, 1)
@@ -144,7 +136,6 @@ func TestSurvivesRestart(t *testing.T) {
 func TestConcurrentWrites(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, t.TempDir(), Options{})
-	defer s.Close()
 	const writers, each = 8, 25
 	var wg sync.WaitGroup
 	for w := range writers {
@@ -167,29 +158,6 @@ func TestConcurrentWrites(t *testing.T) {
 	n, err := s.NoiseCount(ctx)
 	require.NoError(t, err)
 	assert.EqualValues(t, writers*each, n)
-}
-
-func TestMigrationNames(t *testing.T) {
-	ms, err := loadMigrations(migrationFS)
-	require.NoError(t, err)
-	require.NotEmpty(t, ms)
-	for _, bad := range []fstest.MapFS{
-		{"migrations/x_init.sql": {}},
-		{"migrations/001_a.sql": {}, "migrations/003_b.sql": {}},
-	} {
-		_, err := loadMigrations(bad)
-		assert.Error(t, err)
-	}
-}
-
-func TestRefusesNewerSchema(t *testing.T) {
-	dir := t.TempDir()
-	s := open(t, dir, Options{})
-	_, err := s.db.Exec("PRAGMA user_version = 99")
-	require.NoError(t, err)
-	require.NoError(t, s.Close())
-	_, err = Open(context.Background(), dir, Options{})
-	assert.ErrorContains(t, err, "newer than this program")
 }
 
 func TestDocumentPath(t *testing.T) {

@@ -18,7 +18,6 @@ type Store interface {
 	List(ctx context.Context, f Filter) ([]Aggregate, error)
 	// NoiseCount returns how many noise violations were counted in all.
 	NoiseCount(ctx context.Context) (int64, error)
-	Close() error
 }
 
 // Filter selects aggregates. Empty fields match everything.

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/noncekit/noncekit/internal/config"
+	"github.com/noncekit/noncekit/internal/database"
 	"github.com/noncekit/noncekit/internal/e2e"
 	"github.com/noncekit/noncekit/internal/reports/store"
 	"github.com/noncekit/noncekit/internal/server"
@@ -22,10 +23,10 @@ import (
 func TestReportReachesDashboard(t *testing.T) {
 	for _, scheme := range e2e.Schemes() {
 		t.Run(scheme, func(t *testing.T) {
-			st, err := store.Open(context.Background(), t.TempDir(), store.Options{})
+			db, err := database.Open(context.Background(), t.TempDir())
 			require.NoError(t, err)
-			t.Cleanup(func() { _ = st.Close() })
-			srv, err := server.New(slog.New(slog.DiscardHandler), config.Config{Showcase: true}, server.Options{Reports: st})
+			t.Cleanup(func() { _ = db.Close() }) // last: after the server's Close below
+			srv, err := server.New(slog.New(slog.DiscardHandler), config.Config{Showcase: true}, server.Options{Reports: store.New(db, store.Options{})})
 			require.NoError(t, err)
 			// Registered before Serve's, so it runs after the listener
 			// closes: cleanups run last first.

@@ -1,4 +1,4 @@
--- One row per kind of violation; see package store's documentation.
+-- One row per kind of violation; see package store (internal/reports/store).
 CREATE TABLE violations (
     id            INTEGER PRIMARY KEY,
     route_group   TEXT    NOT NULL,

@@ -1,0 +1,115 @@
+package database
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Migrations are numbered files, NNN_name.sql, in one folder per SQL
+// dialect, applied in order. The database records the number of the last
+// one applied (how is the dialect's business: see versioner), so each runs
+// exactly once, and inside the same transaction as the version bump: a
+// crash mid-migration leaves the previous version intact.
+//
+//go:embed migrations
+var migrationFS embed.FS
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// loadMigrations reads dir's NNN_name.sql files, which must be numbered
+// 1, 2, 3… without gaps.
+func loadMigrations(fsys fs.FS, dir string) ([]migration, error) {
+	names, err := fs.Glob(fsys, path.Join(dir, "*.sql"))
+	if err != nil {
+		return nil, fmt.Errorf("listing migrations: %w", err)
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("no migrations in %s", dir)
+	}
+	var ms []migration
+	for _, n := range names {
+		base := path.Base(n)
+		num, _, ok := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("migration %s: name must start with a positive number and '_'", base)
+		}
+		b, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			return nil, fmt.Errorf("reading migration %s: %w", base, err)
+		}
+		ms = append(ms, migration{version: v, name: base, sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migration %s: want version %d, versions must be 1, 2, 3… without gaps", m.name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// versioner reads and writes a database's schema version, inside the
+// migration's transaction. It is the one part of the runner that differs
+// between SQL dialects (SQLite keeps it in PRAGMA user_version).
+type versioner interface {
+	version(ctx context.Context, tx *sql.Tx) (int, error)
+	setVersion(ctx context.Context, tx *sql.Tx, v int) error
+}
+
+// migrate applies, one transaction each, the migrations newer than the
+// database's version. The version is read inside the transaction that
+// applies the next migration, so two processes starting on one new
+// database at once do not both run it: the second waits for the first's
+// write lock, then sees the new version. A database newer than this
+// binary is refused rather than written to.
+func migrate(ctx context.Context, db *sql.DB, vr versioner, ms []migration) error {
+	for {
+		done, err := migrateOne(ctx, db, vr, ms)
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+// migrateOne applies the next pending migration; done is true when there
+// was none.
+func migrateOne(ctx context.Context, db *sql.DB, vr versioner, ms []migration) (done bool, err error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("migrating: begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }() // a no-op after Commit
+	current, err := vr.version(ctx, tx)
+	if err != nil {
+		return false, fmt.Errorf("reading schema version: %w", err)
+	}
+	if current > len(ms) {
+		return false, fmt.Errorf("database schema version %d is newer than this program's %d", current, len(ms))
+	}
+	if current == len(ms) {
+		return true, nil
+	}
+	m := ms[current]
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return false, fmt.Errorf("migration %s: %w", m.name, err)
+	}
+	if err := vr.setVersion(ctx, tx, m.version); err != nil {
+		return false, fmt.Errorf("migration %s: setting version: %w", m.name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("migration %s: commit: %w", m.name, err)
+	}
+	return false, nil
+}

@@ -27,7 +27,8 @@ const ReportEndpointName = "csp"
 // accident; derive the child's policy from the parent's with [Policy.Add]
 // to extend it. Exempt removes the parent's policy altogether.
 type Group struct {
-	// Name identifies the group in violation reports and logs.
+	// Name identifies the group in violation reports and logs. It must
+	// pass [ValidGroupName]; the Manager refuses the group otherwise.
 	Name string
 	// Enforce is the policy sent as Content-Security-Policy.
 	Enforce Policy
@@ -39,9 +40,19 @@ type Group struct {
 	// Accept says why this group's lint findings are deliberate (a demo of
 	// a weak policy, say). Accepted findings are logged at debug level and
 	// never stop a production start; without Accept, a High finding does.
-	// See [Manager.Lint].
+	// See package lint.
 	Accept string
 }
+
+// MaxGroupNameLen caps a [Group]'s Name. Reports carry the name back in
+// ?group=, where anything longer is taken for a forged value.
+const MaxGroupNameLen = 64
+
+// ValidGroupName reports whether s can name a [Group]: 1 to
+// [MaxGroupNameLen] letters, digits, '-', '_', '.' or '+'. The name travels
+// in the group's report URL and comes back with each report, so the report
+// receiver and the dashboard accept exactly these names and no others.
+func ValidGroupName(s string) bool { return len(s) <= MaxGroupNameLen && isToken(s) }
 
 // Manager compiles route groups' policies into middleware. Its fields are
 // options with safe defaults; set them before the first call to Middleware.
@@ -87,44 +98,23 @@ func (m *Manager) reportPath() string {
 // not nil.
 func (m *Manager) Err() error { return errors.Join(m.errs...) }
 
-// GroupInfo describes a compiled group: what the headers look like with the
-// nonce shown as [NoncePlaceholder]. Snapshot tests and the linter read it.
+// GroupInfo describes a compiled group: its policies as declared and as
+// the headers deliver them, the nonce shown as [NoncePlaceholder].
+// Snapshot tests, the policies API and package lint read it.
 type GroupInfo struct {
-	Name       string
-	Enforce    Policy
-	ReportOnly Policy
-	Exempt     bool
-}
-
-// GroupFindings are the lint findings of one group's policies.
-type GroupFindings struct {
-	Group    string
-	Delivery Delivery
-	Accepted string // the group's Accept
-	Findings []Finding
-}
-
-// Lint lints every compiled group's policies as they are delivered.
-func (m *Manager) Lint() []GroupFindings {
-	var out []GroupFindings
-	for _, g := range m.groups {
-		for i, del := range [...]Delivery{AsHeader, AsReportOnly} {
-			if g.delivered[i].IsZero() {
-				continue
-			}
-			if fs := Lint(g.delivered[i], del); len(fs) > 0 {
-				out = append(out, GroupFindings{Group: g.name, Delivery: del, Accepted: g.src.Accept, Findings: fs})
-			}
-		}
-	}
-	return out
+	Group // as declared
+	// SentEnforce and SentReportOnly are the policies as the headers carry
+	// them over plain http, with the report-uri the Manager adds; each is
+	// zero when its header is not sent. Over https they also carry
+	// report-to, which changes nothing a review of the policy looks at.
+	SentEnforce, SentReportOnly Policy
 }
 
 // Groups lists the groups compiled so far, in the order they were declared.
 func (m *Manager) Groups() []GroupInfo {
 	out := make([]GroupInfo, len(m.groups))
 	for i, g := range m.groups {
-		out[i] = GroupInfo{Name: g.name, Enforce: g.src.Enforce, ReportOnly: g.src.ReportOnly, Exempt: g.src.Exempt}
+		out[i] = GroupInfo{Group: g.src, SentEnforce: g.sent[0], SentReportOnly: g.sent[1]}
 	}
 	return out
 }
@@ -157,11 +147,9 @@ type compiledGroup struct {
 	src        Group
 	enforce    [2]template // [0] http, [1] https
 	reportOnly [2]template
-	// delivered is what [Manager.Lint] reads: the enforced [0] and
-	// report-only [1] policies as sent over plain http, zero when not sent.
-	// The https variant only adds report-to, which no lint check tells
-	// apart from report-uri.
-	delivered  [2]Policy
+	// sent is the enforced [0] and report-only [1] policy as sent over
+	// plain http, zero when not sent; see [GroupInfo].
+	sent       [2]Policy
 	hasEnforce bool
 	hasRO      bool
 	usesNonce  bool
@@ -177,8 +165,8 @@ type compiledGroup struct {
 }
 
 func (m *Manager) compile(g Group) (*compiledGroup, error) {
-	if !isToken(g.Name) {
-		return nil, errors.New("a group needs a name of letters, digits, '-' or '_'")
+	if !ValidGroupName(g.Name) {
+		return nil, fmt.Errorf("group name: want 1 to %d letters, digits, '-', '_', '.' or '+'", MaxGroupNameLen)
 	}
 	if g.Exempt {
 		if !g.Enforce.IsZero() || !g.ReportOnly.IsZero() {
@@ -196,15 +184,15 @@ func (m *Manager) compile(g Group) (*compiledGroup, error) {
 	}
 	reportURL := m.reportPath() + "?group=" + url.QueryEscape(g.Name)
 	for _, p := range []struct {
-		policy    Policy
-		set       bool
-		out       *[2]template
-		static    *[2][]string
-		delivered *Policy
-		label     string
+		policy Policy
+		set    bool
+		out    *[2]template
+		static *[2][]string
+		sent   *Policy
+		label  string
 	}{
-		{g.Enforce, cg.hasEnforce, &cg.enforce, &cg.staticEnforce, &cg.delivered[0], "enforce"},
-		{g.ReportOnly, cg.hasRO, &cg.reportOnly, &cg.staticRO, &cg.delivered[1], "report-only"},
+		{g.Enforce, cg.hasEnforce, &cg.enforce, &cg.staticEnforce, &cg.sent[0], "enforce"},
+		{g.ReportOnly, cg.hasRO, &cg.reportOnly, &cg.staticRO, &cg.sent[1], "report-only"},
 	} {
 		if !p.set {
 			continue
@@ -214,7 +202,7 @@ func (m *Manager) compile(g Group) (*compiledGroup, error) {
 		}
 		cg.usesNonce = cg.usesNonce || p.policy.UsesNonce()
 		plain, secure := p.policy, p.policy
-		if !p.policy.sendsReports() {
+		if !p.policy.SendsReports() {
 			// Chromium uses only report-to when both are present, and ignores
 			// Reporting-Endpoints over plain http: there it would send nothing.
 			plain = plain.Set(ReportURI, Source(reportURL))
@@ -223,7 +211,7 @@ func (m *Manager) compile(g Group) (*compiledGroup, error) {
 		}
 		p.out[0], p.out[1] = newTemplate(plain.String()), newTemplate(secure.String())
 		p.static[0], p.static[1] = []string{plain.String()}, []string{secure.String()}
-		*p.delivered = plain
+		*p.sent = plain
 	}
 	return cg, nil
 }

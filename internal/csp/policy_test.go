@@ -207,3 +207,29 @@ func TestSHA256MatchesBrowsers(t *testing.T) {
 	// The value Chrome's console prints for an empty inline script.
 	assert.Equal(t, Source("'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"), SHA256(""))
 }
+
+func TestParseLenient(t *testing.T) {
+	_, err := Parse("script-src 'unsafe-inline'")
+	require.ErrorContains(t, err, "default-src: missing")
+
+	p, err := ParseLenient("script-src 'unsafe-inline'")
+	require.NoError(t, err)
+	assert.Equal(t, []Source{UnsafeInline}, p.Sources(ScriptSrc))
+
+	// Everything but the default-src rule still applies, with the same errors as Parse.
+	for _, bad := range []string{
+		"script-src self",
+		"script-src 'nonce-{nonce}' 'unsafe-inline'; script-src 'self'",
+		"scirpt-src 'self'",
+		"script-src 'self', img-src *",
+		"",
+	} {
+		_, lenientErr := ParseLenient(bad)
+		require.Error(t, lenientErr, bad)
+		_, strictErr := Parse("default-src 'none'; " + bad)
+		if bad != "" {
+			require.Error(t, strictErr, bad)
+			assert.Contains(t, strictErr.Error(), lenientErr.Error(), bad)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/internal/csp/lint"
 	"github.com/noncekit/noncekit/views/pages"
 )
 
@@ -15,9 +16,9 @@ import (
 // (with the nonce slot, not this response's nonce), so findings read the
 // same on every reload.
 func (s *Server) demoPage(g csp.Group, page func(pages.DemoView) templ.Component) http.HandlerFunc {
-	var findings []csp.Finding
+	var findings []lint.Finding
 	if !g.Enforce.IsZero() {
-		findings = csp.Lint(g.Enforce, csp.AsHeader)
+		findings = lint.Policy(g.Enforce, lint.AsHeader)
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		v := pages.DemoView{

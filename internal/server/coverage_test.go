@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/noncekit/noncekit/internal/csp/csptest"
+	"github.com/noncekit/noncekit/static"
 	"github.com/noncekit/noncekit/views/pages"
 )
 
@@ -32,6 +33,13 @@ func inProbe(tag, name string) csptest.Option {
 		"the lab preview probes whether the learner's policy lets this run")
 }
 
+// byURL exempts the site's own script files on a page whose script-src is
+// 'self' alone: there the URL lets them load and their nonce plays no part.
+func byURL(file string) csptest.Option {
+	return csptest.Allow(csptest.All(csptest.Tag("script"), csptest.HasAttr("src", static.Path(file))),
+		"script-src 'self' loads the site's own script files by URL, not by nonce")
+}
+
 // exceptions lists, by route pattern, the problems a page has on purpose.
 // What the browser would allow (a listed hash, 'unsafe-hashes',
 // style-src-attr) is not a problem, so only deliberately blocked elements
@@ -43,7 +51,7 @@ var exceptions = map[string][]csptest.Option{
 	"/demo/inline-handler":     {inPanel("button", "onclick-attribute", "the demo shows onclick= being blocked")},
 	"/demo/unsafe-hashes":      {inPanel("button", "other-handler", "a handler whose hash is not listed stays blocked")},
 	"/demo/style-attr":         {inPanel("div", "style-attribute", "the demo shows style= being blocked")},
-	"/demo/jsonp-allowlist":    {inPanel("script", "jsonp-injected", "the injected JSONP call that an allowlist lets run")},
+	"/demo/jsonp-allowlist":    {inPanel("script", "jsonp-injected", "the injected JSONP call that an allowlist lets run"), byURL("js/site.js"), byURL("js/demos.js")},
 	"/demo/jsonp-strict":       {inPanel("script", "jsonp-injected", "the same injected call, blocked by the nonce policy")},
 	"/demo/report-only-beside": {inPanel("script", "inline-script", "an un-nonced script the enforced policy blocks")},
 	"/demo/strict-dynamic":     {inPanel("script", "parser-inserted", "a parser-inserted script without a nonce is blocked")},

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/internal/reports/store"
 )
 
@@ -13,7 +14,8 @@ type Reports struct {
 	Noise  int64
 	Filter store.Filter
 	// The choices of the filter form.
-	Groups, Directives, Dispositions []string
+	Groups, Dispositions []string
+	Directives           []csp.Directive
 	// Error explains a rejected filter; the page is then served with 400.
 	Error string
 	// Stored is false when the server runs without a report store.

@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/noncekit/noncekit/internal/csp"
 )
 
 var headerNonce = regexp.MustCompile(`'nonce-([^']+)'`)
@@ -30,7 +32,7 @@ func TestNonceHiddenFromDOM(t *testing.T) {
 				k := startKit(t, scheme)
 				tb := newTab(t)
 				resp := tb.open(t, k.URL+path)
-				m := headerNonce.FindStringSubmatch(header(resp, "Content-Security-Policy"))
+				m := headerNonce.FindStringSubmatch(header(resp, csp.HeaderCSP))
 				require.NotNil(t, m, "no nonce in the Content-Security-Policy header")
 				nonce := m[1]
 

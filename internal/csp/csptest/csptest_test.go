@@ -93,8 +93,8 @@ func TestCheck(t *testing.T) {
 		{"stylesheet link without nonce", nonced(), page(`<link rel="preload stylesheet" href="/a.css">`), nil,
 			[]got{{MissingNonce, 3}}},
 		{"report-only nonce counts", http.Header{
-			"Content-Security-Policy-Report-Only": {"script-src 'nonce-" + nonce + "'"},
-			"Cache-Control":                       {"private, no-store"}},
+			csp.HeaderCSPReportOnly: {"script-src 'nonce-" + nonce + "'"},
+			"Cache-Control":         {"private, no-store"}},
 			page(`<script ` + n + `></script>`), nil, []got{}},
 		{"inline handler", nonced(), page(`<button onclick="go()">go</button>`), nil,
 			[]got{{InlineHandler, 3}}},
@@ -109,13 +109,13 @@ func TestCheck(t *testing.T) {
 			[]got{{JavaScriptURL, 3}, {JavaScriptURL, 4}, {JavaScriptURL, 5}, {JavaScriptURL, 5}, {JavaScriptURL, 6}}},
 		{"meta policy", nonced(), page(`<meta http-equiv="content-security-policy" content="script-src 'none'">`), nil,
 			[]got{{MetaPolicy, 3}}},
-		{"nonce without no-store", http.Header{"Content-Security-Policy": {"script-src 'nonce-" + nonce + "'"}},
+		{"nonce without no-store", http.Header{csp.HeaderCSP: {"script-src 'nonce-" + nonce + "'"}},
 			page(`<p>x</p>`), nil, []got{{Cacheable, 0}}},
-		{"no nonce in the header", http.Header{"Content-Security-Policy": {"default-src 'self'"}},
+		{"no nonce in the header", http.Header{csp.HeaderCSP: {"default-src 'self'"}},
 			page(`<script src="/a.js"></script>`), nil, []got{{NoHeaderNonce, 3}}},
-		{"no nonce in the header, nothing needs one", http.Header{"Content-Security-Policy": {"default-src 'none'"}},
+		{"no nonce in the header, nothing needs one", http.Header{csp.HeaderCSP: {"default-src 'none'"}},
 			page(`<p>an object's document</p>`), nil, []got{}},
-		{"hash-only page: listed hash runs, another is reported", http.Header{"Content-Security-Policy": {
+		{"hash-only page: listed hash runs, another is reported", http.Header{csp.HeaderCSP: {
 			"default-src 'self'; script-src '" + sha("ok()") + "'; style-src '" + sha("p{}") + "'"}},
 			page(`<script>ok()</script>`, `<style>p{}</style>`, `<script>ok() </script>`), nil, []got{{NoHeaderNonce, 5}}},
 		{"listed hash next to a nonce", hashed("ok()"),
@@ -163,14 +163,14 @@ func TestCheck(t *testing.T) {
 		{"style-src 'unsafe-inline' alone allows style=", enforce("default-src 'self'; script-src 'nonce-" + nonce + "'; style-src 'unsafe-inline'"),
 			page(`<p style="color: red">`), nil, []got{}},
 		{"every enforced policy must allow: a hash in one of two", http.Header{
-			"Content-Security-Policy": {site + "; script-src-elem 'nonce-" + nonce + "' '" + sha("ok()") + "'", "script-src 'nonce-" + nonce + "'"},
-			"Cache-Control":           {"no-store"}},
+			csp.HeaderCSP:   {site + "; script-src-elem 'nonce-" + nonce + "' '" + sha("ok()") + "'", "script-src 'nonce-" + nonce + "'"},
+			"Cache-Control": {"no-store"}},
 			page(`<script>ok()</script>`, `<script `+n+`>ok()</script>`), nil, []got{{MissingNonce, 3}}},
 		{"policies joined by a comma are each enforced", enforce(site + ", script-src 'nonce-other'"),
 			page(`<script ` + n + `></script>`), nil, []got{{NoHeaderNonce, 3}}},
 		{"a response that only reports is checked against its policy on trial", http.Header{
-			"Content-Security-Policy-Report-Only": {"script-src 'nonce-" + nonce + "' '" + sha("ok()") + "'"},
-			"Cache-Control":                       {"no-store"}},
+			csp.HeaderCSPReportOnly: {"script-src 'nonce-" + nonce + "' '" + sha("ok()") + "'"},
+			"Cache-Control":         {"no-store"}},
 			page(`<script>ok()</script>`, `<script>other()</script>`), nil, []got{{MissingNonce, 4}}},
 		{"a listed hash runs a script whose nonce is wrong", hashed("ok()"),
 			page(`<script nonce="stale">ok()</script>`), nil, []got{}},
@@ -214,8 +214,8 @@ func TestProblemNamesElementAndLine(t *testing.T) {
 
 func TestHeaderNonces(t *testing.T) {
 	h := http.Header{}
-	h.Add("Content-Security-Policy", "script-src 'nonce-a1' 'strict-dynamic'; style-src 'nonce-a1'")
-	h.Add("Content-Security-Policy-Report-Only", "script-src 'nonce-b2'")
+	h.Add(csp.HeaderCSP, "script-src 'nonce-a1' 'strict-dynamic'; style-src 'nonce-a1'")
+	h.Add(csp.HeaderCSPReportOnly, "script-src 'nonce-b2'")
 	assert.Equal(t, []string{"a1", "a1", "b2"}, HeaderNonces(h))
 	assert.Empty(t, HeaderNonces(http.Header{}))
 }

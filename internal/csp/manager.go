@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+
+	"github.com/a-h/templ"
 )
 
 // Header names this package writes.
@@ -124,9 +126,6 @@ func (m *Manager) Groups() []GroupInfo {
 // that ignores Err still never serves a page under a broken policy.
 func (m *Manager) Middleware(g Group) func(http.Handler) http.Handler {
 	cg, err := m.compile(g)
-	if err == nil {
-		err = checkTemplBridge()
-	}
 	if err != nil {
 		m.errs = append(m.errs, fmt.Errorf("csp group %q: %w", g.Name, err))
 		return func(http.Handler) http.Handler {
@@ -237,12 +236,11 @@ func frameOptions(ancestors []Source) []string {
 var noStore = slices.Clip([]string{"no-store"})
 
 // noncedRequest is the request passed on with the nonce in its context,
-// allocated together with that context and the backing arrays of the two
-// header values it may set. Each array has capacity one, so a later
-// Header().Add copies instead of writing into it.
+// allocated together with the backing arrays of the two header values it
+// may set. Each array has capacity one, so a later Header().Add copies
+// instead of writing into it.
 type noncedRequest struct {
 	req                 http.Request
-	ctx                 nonceContext
 	enforce, reportOnly [1]string
 }
 
@@ -301,11 +299,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			nr := new(noncedRequest)
 			// WithContext is inlined and its copy of the request does not
-			// escape, so the only heap copy is the one inside nr, which also
-			// holds the context and the header slices: one allocation
-			// instead of four.
-			nr.ctx.Context, nr.ctx.nonce = r.Context(), nonce
-			nr.req = *r.WithContext(&nr.ctx)
+			// escape, so the only heap copy of the request is the one inside
+			// nr, which also holds the header slices. templ.WithNonce adds
+			// templ's render state, which a page would make anyway.
+			nr.req = *r.WithContext(templ.WithNonce(r.Context(), nonce))
 			nr.enforce[0], nr.reportOnly[0] = enforce, reportOnly
 			r, enforceVal, reportOnlyVal = &nr.req, nr.enforce[:], nr.reportOnly[:]
 		} else {

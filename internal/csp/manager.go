@@ -17,11 +17,14 @@ const (
 	HeaderCSP                = "Content-Security-Policy"
 	HeaderCSPReportOnly      = "Content-Security-Policy-Report-Only"
 	HeaderReportingEndpoints = "Reporting-Endpoints"
-	HeaderFrameOptions       = "X-Frame-Options"
 )
 
-// ReportEndpointName is the Reporting API endpoint name that report-to names.
-const ReportEndpointName = "csp"
+// headerFrameOptions is written from the enforced frame-ancestors, for
+// browsers that predate it.
+const headerFrameOptions = "X-Frame-Options"
+
+// reportEndpointName is the Reporting API endpoint name that report-to names.
+const reportEndpointName = "csp"
 
 // Group is the policy of one route group: enforced, report-only, or both at
 // once sharing one nonce. A group inside another replaces its parent's
@@ -57,11 +60,16 @@ const MaxGroupNameLen = 64
 func ValidGroupName(s string) bool { return len(s) <= MaxGroupNameLen && isToken(s) }
 
 // Manager compiles route groups' policies into middleware. Its fields are
-// options with safe defaults; set them before the first call to Middleware.
+// options whose zero values are safe defaults, so a zero Manager works;
+// [NewManager] fills them in explicitly. Set them before the first call to
+// Middleware and leave them alone while the server runs: Middleware reads
+// ReportPath when it compiles a group, and every request reads the others.
 type Manager struct {
-	// ReportPath is where browsers send violation reports. Every policy
-	// reports there with ?group=<name>, unless it sets report-uri itself.
-	// Default "/csp-report".
+	// ReportPath is where browsers send violation reports: a path or an
+	// absolute URL. Every policy reports there with ?group=<name>, unless it
+	// sets report-uri or report-to itself. A value that is not a valid
+	// report-uri (a space, a quote) makes every group that uses it a
+	// start-up error. Default "/csp-report".
 	ReportPath string
 
 	// BehindTLSProxy says a proxy terminates TLS in front of the server, so
@@ -73,7 +81,7 @@ type Manager struct {
 	// it to prove that a failing source answers 500 and serves no page.
 	Rand io.Reader
 
-	// Logger receives nonce failures. Default slog.Default().
+	// Logger receives nonce failures. Nil means slog.Default().
 	Logger *slog.Logger
 
 	groups []*compiledGroup
@@ -83,7 +91,8 @@ type Manager struct {
 // defaultReportPath is [Manager.ReportPath] when it is left empty.
 const defaultReportPath = "/csp-report"
 
-// NewManager returns a Manager with the default options.
+// NewManager returns a Manager with the default options, logging to log
+// (nil for slog.Default()).
 func NewManager(log *slog.Logger) *Manager {
 	return &Manager{ReportPath: defaultReportPath, Logger: log}
 }
@@ -199,14 +208,18 @@ func (m *Manager) compile(g Group) (*compiledGroup, error) {
 		if err := p.policy.Validate(); err != nil {
 			return nil, fmt.Errorf("%s policy: %w", p.label, err)
 		}
-		cg.usesNonce = cg.usesNonce || p.policy.UsesNonce()
+		cg.usesNonce = cg.usesNonce || p.policy.usesNonce()
 		plain, secure := p.policy, p.policy
 		if !p.policy.SendsReports() {
 			// Chromium uses only report-to when both are present, and ignores
 			// Reporting-Endpoints over plain http: there it would send nothing.
 			plain = plain.Set(ReportURI, Source(reportURL))
-			secure = secure.Set(ReportURI, Source(reportURL)).Set(ReportTo, ReportEndpointName)
-			cg.endpoints = []string{ReportEndpointName + `="` + reportURL + `"`}
+			secure = secure.Set(ReportURI, Source(reportURL)).Set(ReportTo, reportEndpointName)
+			cg.endpoints = []string{reportEndpointName + `="` + reportURL + `"`}
+		}
+		if err := secure.Validate(); err != nil {
+			// The policy itself passed above: only what ReportPath added can fail.
+			return nil, fmt.Errorf("ReportPath %q: %w", m.reportPath(), err)
 		}
 		p.out[0], p.out[1] = newTemplate(plain.String()), newTemplate(secure.String())
 		p.static[0], p.static[1] = []string{plain.String()}, []string{secure.String()}
@@ -321,9 +334,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	setOrDelete(hdr, HeaderCSPReportOnly, g.hasRO, reportOnlyVal, parent)
 	switch {
 	case g.frameOptions != nil:
-		hdr[HeaderFrameOptions] = g.frameOptions
+		hdr[headerFrameOptions] = g.frameOptions
 	case g.dropFrameOptions:
-		delete(hdr, HeaderFrameOptions)
+		delete(hdr, headerFrameOptions)
 	}
 	if secure == 1 && g.endpoints != nil {
 		hdr[HeaderReportingEndpoints] = g.endpoints

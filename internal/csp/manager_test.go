@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -245,7 +246,7 @@ func TestFrameOptionsFollowFrameAncestors(t *testing.T) {
 		m := NewManager(nil)
 		var s served
 		rec := serve(t, m.Middleware(Group{Name: "g", Enforce: p})(s.handler()), false)
-		assert.Equal(t, tt.want, rec.Header().Get(HeaderFrameOptions), "%v", tt.ancestors)
+		assert.Equal(t, tt.want, rec.Header().Get(headerFrameOptions), "%v", tt.ancestors)
 	}
 	// Over a site-wide default DENY: a partner list removes it, no
 	// frame-ancestors leaves it.
@@ -255,9 +256,9 @@ func TestFrameOptionsFollowFrameAncestors(t *testing.T) {
 		h := m.Middleware(Group{Name: "g", Enforce: p})(s.handler())
 		req := httptest.NewRequest(http.MethodGet, "/", nil)
 		rec := httptest.NewRecorder()
-		rec.Header().Set(HeaderFrameOptions, "DENY")
+		rec.Header().Set(headerFrameOptions, "DENY")
 		h.ServeHTTP(rec, req)
-		return rec.Header().Get(HeaderFrameOptions)
+		return rec.Header().Get(headerFrameOptions)
 	}
 	assert.Empty(t, withDefault(New().Set(DefaultSrc, Self).Set(FrameAncestors, "https://partner.example")))
 	assert.Equal(t, "DENY", withDefault(New().Set(DefaultSrc, Self)))
@@ -266,7 +267,7 @@ func TestFrameOptionsFollowFrameAncestors(t *testing.T) {
 	m := NewManager(nil)
 	var s served
 	rec := serve(t, m.Middleware(Group{Name: "g", ReportOnly: strict.Set(FrameAncestors, None)})(s.handler()), false)
-	assert.Empty(t, rec.Header().Get(HeaderFrameOptions))
+	assert.Empty(t, rec.Header().Get(headerFrameOptions))
 }
 
 func TestBehindTLSProxy(t *testing.T) {
@@ -303,6 +304,30 @@ func TestInvalidGroupsStopStartUp(t *testing.T) {
 			assert.False(t, s.called)
 		})
 	}
+}
+
+// TestBadReportPathStopsStartUp: ReportPath goes into every header, so a
+// value that would add a directive (";") or break the Reporting-Endpoints
+// quoting is a start-up error naming the setting, and no page is served.
+func TestBadReportPathStopsStartUp(t *testing.T) {
+	for _, path := range []string{"/r; script-src *", "/r x", `/r"x`, `/r\x`} {
+		t.Run(path, func(t *testing.T) {
+			m := NewManager(nil)
+			m.ReportPath = path
+			var s served
+			h := m.Middleware(Group{Name: "site", Enforce: strict})(s.handler())
+			require.ErrorContains(t, m.Err(), fmt.Sprintf(`csp group "site": ReportPath %q: report-uri`, path))
+			rec := serve(t, h, false)
+			assert.Equal(t, http.StatusInternalServerError, rec.Code)
+			assert.Empty(t, rec.Header().Get(HeaderCSP))
+			assert.False(t, s.called)
+		})
+	}
+	// A group with its own report-uri never uses ReportPath.
+	m := NewManager(nil)
+	m.ReportPath = "/r x"
+	m.Middleware(Group{Name: "own", Enforce: strict.Set(ReportURI, "/own")})
+	assert.NoError(t, m.Err())
 }
 
 // TestValidGroupName: the names a group may have are exactly the names the

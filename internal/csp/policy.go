@@ -128,8 +128,8 @@ func (p Policy) Directives() []Directive {
 // IsZero reports whether the policy has no directives and no errors.
 func (p Policy) IsZero() bool { return len(p.directives) == 0 && len(p.errs) == 0 }
 
-// UsesNonce reports whether any directive holds the [Nonce] slot.
-func (p Policy) UsesNonce() bool {
+// usesNonce reports whether any directive holds the [Nonce] slot.
+func (p Policy) usesNonce() bool {
 	for _, d := range p.directives {
 		if slices.Contains(d.sources, Nonce) {
 			return true

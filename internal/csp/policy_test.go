@@ -185,7 +185,7 @@ func TestParse(t *testing.T) {
 	p, err := Parse("default-src 'self';  SCRIPT-SRC 'nonce-{nonce}' 'strict-dynamic' ; object-src 'none';")
 	require.NoError(t, err)
 	assert.Equal(t, "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic'; object-src 'none'", p.String())
-	assert.True(t, p.UsesNonce())
+	assert.True(t, p.usesNonce())
 
 	bad := map[string]string{
 		"default-src 'self', script-src 'none'": "two policies",

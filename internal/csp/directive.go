@@ -38,7 +38,7 @@ const (
 	WebRTC                  Directive = "webrtc"
 )
 
-// Deprecated directives are still accepted so that the linter can explain
+// Deprecated directives are still accepted so that package lint can explain
 // them, but nothing in the kit uses them.
 const (
 	BlockAllMixedContent Directive = "block-all-mixed-content"

@@ -308,7 +308,7 @@ func Parse(s string) (Policy, error) {
 // ParseLenient reads a policy like [Parse] and checks the same grammar, but
 // does not require default-src. It is for reading policies written
 // elsewhere (a header copied from another site, a policy under review) so
-// that [Lint] can explain what is missing instead of refusing the policy.
+// that package lint can explain what is missing instead of refusing the policy.
 func ParseLenient(s string) (Policy, error) {
 	p, err := tokenize(s)
 	if err != nil {

@@ -119,7 +119,7 @@ func TestSameHeader(t *testing.T) {
 		t.Run(rc.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
 			rc.r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
-			hdr := rec.Header().Get("Content-Security-Policy")
+			hdr := rec.Header().Get(csp.HeaderCSP)
 			m := nonceRE.FindAllStringSubmatch(hdr, -1)
 			require.Len(t, m, 2, hdr)
 			assert.Equal(t, m[0][1], m[1][1])

@@ -35,7 +35,11 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	u, err := s.accounts.Authenticate(r.PostFormValue("email"), r.PostFormValue("password"))
+	u, err := s.accounts.Authenticate(ctx, r.PostFormValue("email"), r.PostFormValue("password"))
+	if err != nil && !errors.Is(err, account.ErrInvalidCredentials) {
+		s.serverError(w, r, "sign-in", err)
+		return
+	}
 	if err != nil {
 		s.log.InfoContext(ctx, "sign-in refused", slog.String("id", middleware.GetReqID(ctx)))
 		session.Flash(ctx, account.InvalidMessage)
@@ -75,15 +79,21 @@ func (s *Server) signOutWith(w http.ResponseWriter, r *http.Request, flash strin
 // account is behind session.RequireSignIn in routes.go.
 func (s *Server) account(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	u, ok := s.accounts.Lookup(session.UserID(ctx))
-	if !ok { // the account went away while its session lived on
+	u, err := s.accounts.Lookup(ctx, session.UserID(ctx))
+	if errors.Is(err, account.ErrNotFound) { // the account went away while its session lived on
 		s.signOutWith(w, r, "Please sign in again.")
 		return
 	}
+	if err != nil {
+		s.serverError(w, r, "account lookup", err)
+		return
+	}
 	s.Render(w, r, http.StatusOK, pages.AccountPage(pages.Account{
-		Flash: session.PopFlash(ctx),
-		Name:  u.Name,
-		Email: u.Email,
+		Flash:    session.PopFlash(ctx),
+		Name:     u.Name,
+		Email:    u.Email,
+		Role:     string(u.Role),
+		Operator: u.IsOperator(),
 	}))
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"io"
 	"log/slog"
@@ -17,7 +18,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/noncekit/noncekit/internal/account"
 	"github.com/noncekit/noncekit/internal/config"
@@ -39,27 +39,33 @@ func (s *recordingSink) Add(_ context.Context, b reports.Batch) {
 	s.batches = append(s.batches, b)
 }
 
-// The test account every sign-in test uses; its hash is made once per test
-// binary, at the cost every stored hash must have.
+// The test accounts: Ada is a user, Olive an operator.
 const (
-	testEmail    = "ada@example.com"
-	testPassword = "correct horse battery"
+	testEmail        = "ada@example.com"
+	testPassword     = "correct horse battery"
+	operatorEmail    = "olive@example.com"
+	operatorPassword = "operator staple battery"
 )
 
-var testHash = sync.OnceValue(func() string {
-	h, err := bcrypt.GenerateFromPassword([]byte(testPassword), account.MinCost)
-	if err != nil {
-		panic(err)
-	}
-	return string(h)
-})
-
-// testAccounts is a directory holding the test account.
-func testAccounts(t *testing.T) *account.Directory {
+// testAccounts is the accounts of db (a new database when nil), holding
+// the two test accounts. On a database that has them already (a restart)
+// it adds nothing: the first account of a new database always gets id 1,
+// so two databases set up alike agree on ids.
+func testAccounts(t *testing.T, db *sql.DB) *account.Directory {
 	t.Helper()
-	d := account.New()
-	require.NoError(t, d.Add(account.User{ID: "ada", Email: testEmail, Name: "Ada"}, testHash()))
-	return d
+	if db == nil {
+		db = openTestDB(t, t.TempDir())
+	}
+	st := account.NewStore(db)
+	for _, a := range []account.NewAccount{
+		{Email: testEmail, Name: "Ada", Role: account.RoleUser, Password: testPassword},
+		{Email: operatorEmail, Name: "Olive", Role: account.RoleOperator, Password: operatorPassword},
+	} {
+		if _, err := st.Create(context.Background(), a); err != nil && !errors.Is(err, account.ErrEmailTaken) {
+			require.NoError(t, err)
+		}
+	}
+	return account.NewDirectory(st)
 }
 
 // newTestServer is the skeleton alone: config.Config's zero value leaves

@@ -35,8 +35,9 @@ type App interface {
 	Sessions() *session.Sessions
 	// AddLinks puts the showcase in the navigation and on the home page.
 	AddLinks(links ...layout.Link)
-	// AddAccount adds the demo account and its sign-in hint.
-	AddAccount(u account.User, bcryptHash, hint string) error
+	// AddAccount adds the demo account, a guest (never an operator), and
+	// its sign-in hint.
+	AddAccount(g account.Guest, bcryptHash, hint string) error
 }
 
 // Showcase serves the teaching pages.

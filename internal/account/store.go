@@ -146,6 +146,12 @@ func (s *Store) byID(ctx context.Context, id string) (User, error) {
 	return u, err
 }
 
+// Get returns the account with this email (ErrNotFound when none).
+func (s *Store) Get(ctx context.Context, email string) (User, error) {
+	u, _, err := s.byEmail(ctx, NormalizeEmail(email))
+	return u, err
+}
+
 // byEmail returns the account with this (normalised) email and its hash.
 func (s *Store) byEmail(ctx context.Context, email string) (User, []byte, error) {
 	row := s.db.QueryRowContext(ctx, "SELECT id, email, name, role, created, password_hash FROM users WHERE email = $1", email)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"runtime/pprof"
 	"strings"
@@ -24,6 +25,7 @@ import (
 	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/internal/reports"
 	"github.com/noncekit/noncekit/internal/reports/store"
+	"github.com/noncekit/noncekit/internal/session"
 	"github.com/noncekit/noncekit/static"
 )
 
@@ -80,9 +82,46 @@ func newTestServer(t *testing.T, o Options) *Server {
 
 func get(t *testing.T, h http.Handler, path string) *httptest.ResponseRecorder {
 	t.Helper()
+	return getAs(t, h, path, nil)
+}
+
+// getAs is get with a session cookie (nil: none).
+func getAs(t *testing.T, h http.Handler, path string, c *http.Cookie) *httptest.ResponseRecorder {
+	t.Helper()
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	if c != nil {
+		req.AddCookie(c)
+	}
+	h.ServeHTTP(rec, req)
 	return rec
+}
+
+// signInCookie signs in through the real form and returns the session
+// cookie that proves it.
+func signInCookie(t *testing.T, h http.Handler, email, password string) *http.Cookie {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/signin", strings.NewReader(url.Values{"email": {email}, "password": {password}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusSeeOther, rec.Code)
+	require.Equal(t, "/account", rec.Header().Get("Location"), "signed in as %s", email)
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == session.CookieName {
+			return c
+		}
+	}
+	t.Fatal("sign-in set no session cookie")
+	return nil
+}
+
+// newOperatorServer is the skeleton with the test accounts, and the
+// session cookie of the operator signed in.
+func newOperatorServer(t *testing.T) (*Server, *http.Cookie) {
+	t.Helper()
+	s := newTestServer(t, Options{Accounts: testAccounts(t, nil)})
+	return s, signInCookie(t, s, operatorEmail, operatorPassword)
 }
 
 var (
@@ -103,7 +142,7 @@ func TestEachGroupSendsItsOwnPolicy(t *testing.T) {
 		noStore    bool
 	}{
 		{"/", 200, sitePolicyHeader + "site", "", true},
-		{"/reports", 200, sitePolicyHeader + "site", "", true},
+		{"/reports", 303, sitePolicyHeader + "site", "", true}, // anonymous: sent to sign in
 		{"/no-such-page", 404, sitePolicyHeader + "site", "", true},
 		{"/api/policies", 200, "default-src 'none'; frame-ancestors 'none'; report-uri /csp-report?group=api", "", false},
 		{"/healthz", 200, "default-src 'none'; frame-ancestors 'none'; report-uri /csp-report?group=api", "", false},
@@ -136,10 +175,14 @@ func TestEachGroupSendsItsOwnPolicy(t *testing.T) {
 // TestEveryTagCarriesTheHeaderNonce is the kit's first promise: the nonce in
 // the header is on every script, style and stylesheet link the kit renders.
 func TestEveryTagCarriesTheHeaderNonce(t *testing.T) {
-	s := newTestServer(t, Options{})
-	for _, path := range []string{"/", "/missing", "/reports", "/signin"} {
+	s, op := newOperatorServer(t)
+	for _, path := range []string{"/", "/missing", "/reports", "/signin", "/account"} {
 		t.Run(path, func(t *testing.T) {
-			rec := get(t, s, path)
+			c := op
+			if path == "/signin" {
+				c = nil // signed in, it redirects
+			}
+			rec := getAs(t, s, path, c)
 			h := rec.Header()
 			m := headerNonceRE.FindStringSubmatch(h.Get(csp.HeaderCSP) + h.Get(csp.HeaderCSPReportOnly))
 			require.NotNil(t, m, "a page without a nonce in its header")

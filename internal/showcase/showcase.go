@@ -35,6 +35,10 @@ type App interface {
 	Sessions() *session.Sessions
 	// AddLinks puts the showcase in the navigation and on the home page.
 	AddLinks(links ...layout.Link)
+	// ServeViewReports streams the reports of one page view (the id the
+	// page put in its report URL with CSP().AddReportParam), to anyone who
+	// has the id: the live demo's visitor sees its own reports only.
+	ServeViewReports(w http.ResponseWriter, r *http.Request, view string)
 	// AddAccount adds the demo account, a guest (never an operator), and
 	// its sign-in hint.
 	AddAccount(g account.Guest, bcryptHash, hint string) error

@@ -8,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/noncekit/noncekit/internal/account"
+	"github.com/noncekit/noncekit/internal/ratelimit"
 	"github.com/noncekit/noncekit/internal/session"
 	"github.com/noncekit/noncekit/views/pages"
 )
@@ -28,14 +29,21 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) {
 
 // signIn checks the credentials and answers 303 either way: to the account
 // page when they are right, back to the form with a flash when not. The
-// flash is the same whether the email or the password was wrong.
-// Cross-origin POSTs never get here: routes.go refuses them with a 403.
+// flash is the same whether the email or the password was wrong. A client
+// or account past its attempts gets a 429 page instead, before any bcrypt
+// work (see signInThrottle). Cross-origin POSTs never get here: routes.go
+// refuses them with a 403.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
 	ctx := r.Context()
-	u, err := s.accounts.Authenticate(ctx, r.PostFormValue("email"), r.PostFormValue("password"))
+	address, email := ratelimit.ClientKey(r), account.NormalizeEmail(r.PostFormValue("email"))
+	if wait := s.signIns.try(address, email); wait > 0 {
+		s.tooManyAttempts(w, r, wait)
+		return
+	}
+	u, err := s.accounts.Authenticate(ctx, email, r.PostFormValue("password"))
 	if err != nil && !errors.Is(err, account.ErrInvalidCredentials) {
 		s.serverError(w, r, "sign-in", err)
 		return
@@ -46,6 +54,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
 		return
 	}
+	s.signIns.succeeded(address, email)
 	// SignIn renews the session token: privilege changes, so must the token.
 	if err := session.SignIn(ctx, u.ID); err != nil {
 		s.serverError(w, r, "sign-in", err)

@@ -53,6 +53,7 @@ type Server struct {
 	// must not wrap streaming routes.
 	sessions *session.Sessions
 	accounts Accounts
+	signIns  signInThrottle
 
 	store      reportReader   // queueStore, or noReports{} without one
 	queue      *reports.Queue // between the receiver and the store; nil without one
@@ -119,7 +120,8 @@ type Accounts interface {
 // Close releases the store.
 func New(log *slog.Logger, cfg config.Config, o Options) (*Server, error) {
 	s := &Server{log: log, cfg: cfg, policies: o.Policies.orDefault(), csp: csp.NewManager(log), store: noReports{},
-		hub: reports.NewHub(0, 0), stopping: make(chan struct{}), accounts: o.Accounts, sink: o.Sink}
+		hub: reports.NewHub(0, 0), stopping: make(chan struct{}), accounts: o.Accounts, sink: o.Sink,
+		signIns: newSignInThrottle(nil)}
 	if s.accounts == nil {
 		var st *account.Store
 		if o.DB != nil {

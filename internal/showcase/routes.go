@@ -35,17 +35,15 @@ func (s *Showcase) routes(r chi.Router) {
 	})
 
 	// The policy lab: its page may frame the preview (frame-src 'self'),
-	// and its form is refused cross-origin by the router's guard. Sessions
-	// wrap these routes only.
-	r.Group(func(r chi.Router) {
-		r.Use(s.app.Sessions().Middleware)
-		lab := m.Middleware(csp.Group{Name: "lab", Enforce: s.site.Set(csp.FrameSrc, csp.Self)})
-		r.With(lab).Get("/lab", s.lab)
-		r.With(lab).Post("/lab", s.labSubmit)
-		// The preview is in no route group: its handler writes the
-		// learner's policy as its only header.
-		r.Get("/lab/preview", s.labPreview)
-	})
+	// and its form is refused cross-origin by the router's guard. The
+	// learner's policy is in a signed cookie, not a session: no route
+	// here writes server-side state.
+	lab := m.Middleware(csp.Group{Name: "lab", Enforce: s.site.Set(csp.FrameSrc, csp.Self)})
+	r.With(lab).Get("/lab", s.lab)
+	r.With(lab).Post("/lab", s.labSubmit)
+	// The preview is in no route group: its handler writes the learner's
+	// policy as its only header.
+	r.Get("/lab/preview", s.labPreview)
 	// The preview's <object> probe: nothing in it may run, and only this
 	// site may embed it.
 	r.With(m.Middleware(csp.Group{Name: "lab-object", Enforce: s.api.Replace(csp.FrameAncestors, csp.Self)})).

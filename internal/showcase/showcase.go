@@ -31,7 +31,8 @@ type App interface {
 	APIPolicy() csp.Policy
 	// Render writes a page, buffered, with the app's layout and links.
 	Render(w http.ResponseWriter, r *http.Request, status int, c templ.Component)
-	// Sessions keeps the lab's policy per visitor.
+	// Sessions is the app's session manager; the lab's cookie is Secure
+	// exactly when the session cookie is.
 	Sessions() *session.Sessions
 	// AddLinks puts the showcase in the navigation and on the home page.
 	AddLinks(links ...layout.Link)
@@ -49,13 +50,15 @@ type Showcase struct {
 	app       App
 	log       *slog.Logger
 	site, api csp.Policy
+	labCookie *labCookie
 }
 
 // Mount registers every showcase route on r, adds the showcase's links
 // and its demo account to app. Each route group's policy is declared in
 // this package (routes.go, and one entry per page in catalogue.go).
 func Mount(r chi.Router, app App) error {
-	s := &Showcase{app: app, log: app.Logger(), site: app.SitePolicy(), api: app.APIPolicy()}
+	s := &Showcase{app: app, log: app.Logger(), site: app.SitePolicy(), api: app.APIPolicy(),
+		labCookie: newLabCookie(app.Sessions().Manager.Cookie.Secure)}
 	app.AddLinks(
 		layout.Link{Href: "/demo", Label: "Live demo", Nav: true,
 			Blurb: "An inline script without the nonce, beside the same script with it. Your browser decides."},

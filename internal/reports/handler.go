@@ -96,8 +96,10 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rc.Now != nil {
 		now = rc.Now
 	}
+	q := r.URL.Query()
 	b, err := Parse(ct, body, Meta{
-		Group:      r.URL.Query().Get("group"),
+		Group:      q.Get("group"),
+		View:       q.Get("view"),
 		UserAgent:  r.UserAgent(),
 		ReceivedAt: now(),
 	})

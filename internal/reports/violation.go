@@ -62,7 +62,13 @@ type Violation struct {
 	UserAgent  string
 	// Group is the route group whose policy was violated, from the report
 	// URL's ?group= parameter.
-	Group      string
+	Group string
+	// View is the page view that caused the violation, from the report
+	// URL's ?view= parameter, which a page adds to its own policy
+	// (csp.Manager.AddReportParam); "" when absent or not a valid id
+	// (ValidView). It is not stored: the live stream uses it to send a
+	// page view its own reports and nobody else's.
+	View       string
 	ReceivedAt time.Time
 	// Noise says the violation was caused by a browser extension or the
 	// browser itself, not by the page: see IsNoise.
@@ -122,6 +128,7 @@ func normalise(r raw, m Meta) Violation {
 		StatusCode:         r.status,
 		UserAgent:          clean(ua, MaxUserAgentLen),
 		Group:              group(m.Group),
+		View:               view(m.View),
 		ReceivedAt:         m.ReceivedAt,
 	}
 	v.Noise = IsNoise(v.BlockedURL) || IsNoise(v.SourceFile)
@@ -171,6 +178,32 @@ func group(s string) string {
 		return UnknownGroup
 	}
 	return s
+}
+
+// MaxViewLen caps View; a longer ?view= value is dropped.
+const MaxViewLen = 64
+
+// view validates the ?view= value; anything else becomes "".
+func view(s string) string {
+	if !ValidView(s) {
+		return ""
+	}
+	return s
+}
+
+// ValidView reports whether s is a page view id as reports carry it: 1 to
+// MaxViewLen letters, digits, '-' or '_'.
+func ValidView(s string) bool {
+	if s == "" || len(s) > MaxViewLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 const ellipsis = "…"

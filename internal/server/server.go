@@ -53,7 +53,8 @@ type Server struct {
 	// policy). Only the routes that need it load and save it: LoadAndSave
 	// must not wrap streaming routes.
 	sessions *session.Sessions
-	accounts *account.Directory
+	accounts Accounts
+	signIns  signInThrottle
 
 	store      reportReader   // queueStore, or noReports{} without one
 	queue      *reports.Queue // between the receiver and the store; nil without one
@@ -93,14 +94,24 @@ type Options struct {
 	// it to prove that a failing source serves a 500, never a page.
 	NonceSource io.Reader
 
-	// Accounts are the people who can sign in. Nil: an empty directory
-	// (the showcase adds its demo account when it is mounted).
-	Accounts *account.Directory
+	// Accounts are the people who can sign in. Nil: the users table of DB
+	// (none without DB), to which a mounted part may add guests (the
+	// showcase's demo account).
+	Accounts Accounts
 
 	// DB is the kit's database (database.Open): sessions live in it unless
 	// cfg.RedisURL sends them to Redis; nil keeps them in memory. The
 	// caller still owns it: close the server first (Close), then DB.
 	DB *sql.DB
+}
+
+// Accounts is what the server needs of the accounts: sign-in, the
+// signed-in session's account (its role decides who reads the reports), and
+// guests a mounted part adds. *account.Directory is the implementation.
+type Accounts interface {
+	Authenticate(ctx context.Context, email, password string) (account.User, error)
+	Lookup(ctx context.Context, id string) (account.User, error)
+	AddGuest(g account.Guest, bcryptHash string) error
 }
 
 // New builds the server and opens its session store (see session.Open:
@@ -110,9 +121,14 @@ type Options struct {
 // Close releases the store.
 func New(log *slog.Logger, cfg config.Config, o Options) (*Server, error) {
 	s := &Server{log: log, cfg: cfg, policies: o.Policies.orDefault(), csp: csp.NewManager(log), store: noReports{},
-		hub: reports.NewHub(0, 0), stopping: make(chan struct{}), accounts: o.Accounts, sink: o.Sink}
+		hub: reports.NewHub(0, 0), stopping: make(chan struct{}), accounts: o.Accounts, sink: o.Sink,
+		signIns: newSignInThrottle(nil)}
 	if s.accounts == nil {
-		s.accounts = account.New()
+		var st *account.Store
+		if o.DB != nil {
+			st = account.NewStore(o.DB)
+		}
+		s.accounts = account.NewDirectory(st)
 	}
 	s.csp.BehindTLSProxy = cfg.BehindTLSProxy
 	s.csp.Rand = o.NonceSource

@@ -53,3 +53,10 @@ func (c *ClientSlots) Clients() int {
 	defer c.mu.Unlock()
 	return len(c.n)
 }
+
+// InUse returns how many requests key has in flight.
+func (c *ClientSlots) InUse(key string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[key]
+}

@@ -124,6 +124,8 @@ func TestClientSlots(t *testing.T) {
 	assert.False(t, c.TryAcquire("a"), "a is at its cap")
 	assert.True(t, c.TryAcquire("b"), "b is not held up by a")
 	assert.Equal(t, 2, c.Clients())
+	assert.Equal(t, 2, c.InUse("a"))
+	assert.Equal(t, 0, c.InUse("z"))
 	c.Release("a")
 	assert.True(t, c.TryAcquire("a"))
 	c.Release("a")

@@ -38,7 +38,7 @@ const DefaultSinkTimeout = time.Second
 // and report-to at it), so it answers no CORS preflight. It does no rate
 // limiting: put it behind the kit's limiter if one is configured.
 type Receiver struct {
-	// Sink receives each parsed batch. Default: LogSink with Logger.
+	// Sink receives each parsed batch. Default: a LogSink on Logger.
 	Sink Sink
 	// Logger receives rejected requests, at debug level only, because any
 	// client can cause them. Default slog.Default().
@@ -116,7 +116,7 @@ func (rc *Receiver) add(ctx context.Context, b Batch) {
 	defer cancel()
 	sink := rc.Sink
 	if sink == nil {
-		sink = LogSink{Logger: rc.logger()}
+		sink = NewLogSink(rc.logger())
 	}
 	sink.Add(ctx, b)
 }

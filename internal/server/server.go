@@ -108,7 +108,7 @@ func New(log *slog.Logger, cfg config.Config, opts ...Option) (*Server, error) {
 	s.sessions = sessions
 	s.sessions.Manager.ErrorFunc = s.sessionError
 	if s.sink == nil { // no WithReportSink
-		s.sink = reports.LogSink{Logger: log}
+		s.sink = reports.NewLogSink(log)
 		if s.queueStore != nil {
 			qo := s.queueO
 			qo.Publisher, qo.Logger = s.hub, log

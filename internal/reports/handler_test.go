@@ -38,11 +38,12 @@ func (s *recordSink) all() []Batch {
 var fixedNow = time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
 
 func newTestReceiver(sink Sink) *Receiver {
-	return &Receiver{
-		Sink:   sink,
-		Logger: slog.New(slog.DiscardHandler),
-		Now:    func() time.Time { return fixedNow },
-	}
+	return newTestReceiverWith(sink, HandlerOptions{})
+}
+
+func newTestReceiverWith(sink Sink, o HandlerOptions) *Receiver {
+	o.Now = func() time.Time { return fixedNow }
+	return NewHandler(slog.New(slog.DiscardHandler), sink, o)
 }
 
 // unsized hides the length of a body, as a chunked request does, so the
@@ -143,8 +144,7 @@ func TestReceiverBatch(t *testing.T) {
 		// 5,000 real entries exceed 64 KiB; raise the cap to prove the
 		// entry cap on its own.
 		sink := &recordSink{}
-		rc := newTestReceiver(sink)
-		rc.MaxBodyBytes = 1 << 20
+		rc := newTestReceiverWith(sink, HandlerOptions{MaxBodyBytes: 1 << 20})
 		req := httptest.NewRequest("POST", "/csp-report?group=app", strings.NewReader(body.String()))
 		req.Header.Set("Content-Type", "application/reports+json")
 		rec := httptest.NewRecorder()
@@ -187,7 +187,7 @@ func TestReceiverBatch(t *testing.T) {
 func TestNewHandlerDefaults(t *testing.T) {
 	var buf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h := NewHandler(log, nil)
+	h := NewHandler(log, nil, HandlerOptions{})
 
 	req := httptest.NewRequest("POST", "/csp-report?group=app", bytes.NewReader(readTestdata(t, "chromium-report-uri.json")))
 	req.Header.Set("Content-Type", "application/csp-report")

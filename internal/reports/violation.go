@@ -96,6 +96,21 @@ func (b *Batch) add(v Violation) {
 	}
 }
 
+// truncate keeps the first n violations and recounts Noise.
+func (b *Batch) truncate(n int) {
+	if n >= len(b.Violations) {
+		return
+	}
+	clear(b.Violations[n:]) // let the strings go
+	b.Violations = b.Violations[:n]
+	b.Noise = 0
+	for i := range b.Violations {
+		if b.Violations[i].Noise {
+			b.Noise++
+		}
+	}
+}
+
 // raw is a violation as decoded, before normalisation.
 type raw struct {
 	documentURL, blockedURL, effective, violated, disposition string

@@ -93,8 +93,7 @@ func (s *Server) routes() http.Handler {
 		// site-wide ones, with only that value changed.
 		rep := sec
 		rep.CrossOriginResourcePolicy = "cross-origin"
-		r.With(rep.Middleware(), s.limiter.Middleware, ratelimit.Concurrency(maxReportsInFlight)).
-			Post("/csp-report", reports.NewHandler(s.log, s.sink).ServeHTTP)
+		r.With(rep.Middleware()).Post("/csp-report", reports.NewHandler(s.log, s.sink, reports.HandlerOptions{Limiter: s.limiter, Key: ratelimit.ClientKey, MaxInFlight: maxReportsInFlight}).ServeHTTP)
 		if s.cfg.Dev {
 			r.Get(devreload.Path, devreload.Handler(s.stopping).ServeHTTP)
 		}

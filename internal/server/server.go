@@ -31,7 +31,8 @@ type Server struct {
 	cfg      config.Config
 	policies Policies
 	csp      *csp.Manager
-	sink     reports.Sink // where the receiver sends reports
+	sink     reports.Sink     // where the receiver sends reports
+	logs     *reports.LogSink // the violation log, flushed on Close; nil with Options.Sink
 	handler  http.Handler
 	site     func(http.Handler) http.Handler // the site group's CSP middleware, for error pages
 
@@ -64,8 +65,9 @@ type Server struct {
 	groupNames []string // every route group's name, for the dashboard's filter
 }
 
-// maxReportsInFlight caps the report requests served at once; past it the
-// receiver answers 429 instead of queueing more goroutines.
+// maxReportsInFlight caps the report requests parsed and handed over at
+// once (bodies are read before a slot is taken); past it the receiver
+// answers 429 instead of queueing more goroutines.
 const maxReportsInFlight = 64
 
 // Options are what New needs besides the settings in config.Config: the
@@ -149,10 +151,11 @@ func New(log *slog.Logger, cfg config.Config, o Options) (*Server, error) {
 	s.sessions = sessions
 	s.sessions.Manager.ErrorFunc = s.sessionError
 	if s.sink == nil { // no Options.Sink
-		s.sink = reports.LogSink{Logger: log}
+		s.logs = reports.NewLogSink(log)
+		s.sink = s.logs
 		if s.queueStore != nil {
 			qo := o.Queue
-			qo.Publisher, qo.Logger = s.hub, log
+			qo.Publisher, qo.Logger, qo.Drops = s.hub, log, s.logs
 			s.queue = reports.NewQueue(s.queueStore, qo)
 			// Each violation is logged once and stored: the log is where an
 			// operator looks first, the store is what the dashboard shows.
@@ -260,6 +263,12 @@ func (s *Server) Close(ctx context.Context) error {
 	if s.queue != nil {
 		if err := s.queue.Close(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("server: flushing queued reports: %w", err))
+		}
+	}
+	// After the queue: its drops join the log's last summary line.
+	if s.logs != nil {
+		if err := s.logs.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("server: flushing the violation log: %w", err))
 		}
 	}
 	if err := s.sessions.Close(); err != nil {

@@ -77,6 +77,9 @@ func (s *Server) reportStream(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // tell nginx not to buffer the stream
 	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead { // the headers are the whole answer
+		return
+	}
 
 	write := func(p []byte) bool {
 		// ErrNotSupported (a test recorder) leaves the server's deadline.

@@ -55,6 +55,7 @@ func (s *Server) routes() http.Handler {
 	sec.BehindTLSProxy = s.cfg.BehindTLSProxy
 	r.Use(sec.Middleware())
 	r.Use(cop.Handler)
+	r.Use(headAsGet)
 	if s.cfg.Dev {
 		r.Use(devreload.Middleware)
 	}
@@ -109,8 +110,7 @@ func (s *Server) routes() http.Handler {
 	r.Group(func(r chi.Router) {
 		r.Use(s.csp.Middleware(csp.Group{Name: "static", Enforce: api}))
 		files := static.HandlerWith(s.errorPage(http.StatusNotFound))
-		r.Get(static.Prefix+"*", files.ServeHTTP)
-		r.Head(static.Prefix+"*", files.ServeHTTP)
+		r.Get(static.Prefix+"*", files.ServeHTTP) // and HEAD, through headAsGet
 	})
 
 	if s.cfg.BenchRoutes {

@@ -83,6 +83,7 @@ func (s *Server) routes() http.Handler {
 	r.Group(func(r chi.Router) {
 		r.Use(apiGroup)
 		r.Get("/healthz", s.healthz)
+		r.Get("/readyz", s.readyz)
 		r.Get("/api/policies", s.apiPolicies)
 		r.Get("/api/reports", s.apiReports)
 		// Anyone may POST here: limit each client, then how many are served

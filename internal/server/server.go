@@ -59,7 +59,8 @@ type Server struct {
 	queueStore store.Store    // nil without one (Options.Reports)
 	hub        *reports.Hub   // live report streams
 	limiter    *ratelimit.Limiter
-	groupNames []string // every route group's name, for the dashboard's filter
+	deps       []dependency // what /readyz checks
+	groupNames []string     // every route group's name, for the dashboard's filter
 }
 
 // maxReportsInFlight caps the report requests served at once; past it the
@@ -130,7 +131,13 @@ func New(log *slog.Logger, cfg config.Config, o Options) (*Server, error) {
 		return nil, err
 	}
 	s.sessions = sessions
-	s.sessions.Manager.ErrorFunc = s.sessionError
+	s.sessions.OnError = s.sessionError
+	if o.DB != nil {
+		s.deps = append(s.deps, dependency{"database", o.DB.PingContext})
+	}
+	if cfg.RedisURL != "" {
+		s.deps = append(s.deps, dependency{"redis", s.sessions.Ping})
+	}
 	if s.sink == nil { // no Options.Sink
 		s.sink = reports.LogSink{Logger: log}
 		if s.queueStore != nil {

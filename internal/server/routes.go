@@ -79,9 +79,10 @@ func (s *Server) routes() http.Handler {
 
 	})
 
-	// JSON, health and the report receiver: nothing may render or frame them.
+	// JSON, health and the report receiver: nothing may render or frame
+	// them, nor cache them.
 	r.Group(func(r chi.Router) {
-		r.Use(apiGroup)
+		r.Use(apiGroup, noStore)
 		r.Get("/healthz", s.healthz)
 		r.Get("/readyz", s.readyz)
 		r.Get("/api/policies", s.apiPolicies)
@@ -104,7 +105,7 @@ func (s *Server) routes() http.Handler {
 
 	// The live stream of stored reports, for the demo pages. Its own group
 	// for the same policy: it is a long response, not a page.
-	r.With(s.csp.Middleware(csp.Group{Name: "stream", Enforce: api})).
+	r.With(s.csp.Middleware(csp.Group{Name: "stream", Enforce: api}), noStore).
 		Get("/api/reports/stream", s.reportStream)
 
 	// Static files: content-hashed names cached for a year, no nonce.

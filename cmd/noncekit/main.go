@@ -1,5 +1,9 @@
 // Command noncekit serves the kit. Configuration comes from the environment
 // (see the README); it stops gracefully on SIGINT and SIGTERM.
+//
+// Subcommands, one file each:
+//
+//	noncekit check   list deployment problems (check.go)
 package main
 
 import (
@@ -27,6 +31,15 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "check":
+			os.Exit(check(ctx, os.Getenv, os.Stdout, os.Stderr))
+		default:
+			fmt.Fprintf(os.Stderr, "noncekit: unknown command %q (want check, or none to serve)\n", os.Args[1])
+			os.Exit(2)
+		}
+	}
 	if err := run(ctx, os.Getenv, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "noncekit:", err)
 		os.Exit(1)
@@ -67,6 +80,9 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer) (err
 		defer cancel()
 		err = errors.Join(err, srv.Close(cctx))
 	}()
+	if err := refuseUnsafeProduction(ctx, log, cfg, srv); err != nil {
+		return err
+	}
 	hs := srv.HTTPServer()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -25,8 +25,10 @@ type Config struct {
 	LogFormat string
 	// Dev turns on live reload for `make dev` (DEV=true). Default false.
 	Dev bool
-	// Production (APP_ENV=production) makes a High policy lint finding a
-	// start-up error instead of a warning. Default APP_ENV=development.
+	// Production (APP_ENV=production) runs the deploy checks at start
+	// (package deploycheck, `noncekit check`): an error among them, such as
+	// a High policy lint finding or session cookies without Secure, stops
+	// the start. Default APP_ENV=development.
 	Production bool
 	// TLS is how the server serves HTTPS (TLS): TLSOff (plain http),
 	// TLSSelfSigned (a localhost certificate generated into DataDir, for

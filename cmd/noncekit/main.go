@@ -69,7 +69,7 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer) (err
 			err = errors.Join(err, fmt.Errorf("closing the database: %w", cerr))
 		}
 	}()
-	srv, err := server.New(log, cfg, server.Options{DB: db, Reports: store.New(db, store.Options{})})
+	srv, err := server.New(log, cfg, server.Options{DB: db, Reports: store.New(db, store.Options{Retention: cfg.ReportRetention})})
 	if err != nil {
 		return err
 	}

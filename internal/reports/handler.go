@@ -49,6 +49,10 @@ type Receiver struct {
 	SinkTimeout time.Duration
 	// Now stamps ReceivedAt. Default time.Now; tests fix it.
 	Now func() time.Time
+	// Client names the sender of a request for Violation.Client: an
+	// opaque id, never the address itself (ClientHasher.ID of
+	// ratelimit.ClientKey, in the server). Default: no client ("").
+	Client func(r *http.Request) string
 }
 
 // NewHandler returns a Receiver that logs to log (nil: slog.Default()) and
@@ -96,11 +100,15 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rc.Now != nil {
 		now = rc.Now
 	}
-	b, err := Parse(ct, body, Meta{
+	meta := Meta{
 		Group:      r.URL.Query().Get("group"),
 		UserAgent:  r.UserAgent(),
 		ReceivedAt: now(),
-	})
+	}
+	if rc.Client != nil {
+		meta.Client = rc.Client(r)
+	}
+	b, err := Parse(ct, body, meta)
 	if err != nil {
 		rc.reject(w, r, http.StatusBadRequest, "malformed report", err)
 		return

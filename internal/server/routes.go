@@ -96,8 +96,14 @@ func (s *Server) routes() http.Handler {
 		// site-wide ones, with only that value changed.
 		rep := sec
 		rep.CrossOriginResourcePolicy = "cross-origin"
+		// Each violation names its client, as the limiter keys it but
+		// hashed: the store's fairness needs to tell clients apart, never
+		// to know their addresses.
+		clients := reports.NewClientHasher()
+		receiver := &reports.Receiver{Logger: s.log, Sink: s.sink,
+			Client: func(r *http.Request) string { return clients.ID(ratelimit.ClientKey(r)) }}
 		r.With(rep.Middleware(), s.limiter.Middleware, ratelimit.Concurrency(maxReportsInFlight)).
-			Post("/csp-report", reports.NewHandler(s.log, s.sink).ServeHTTP)
+			Post("/csp-report", receiver.ServeHTTP)
 		if s.cfg.Dev {
 			r.Get(devreload.Path, devreload.Handler(s.stopping).ServeHTTP)
 		}

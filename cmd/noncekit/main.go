@@ -1,9 +1,12 @@
 // Command noncekit serves the kit. Configuration comes from the environment
 // (see the README); it stops gracefully on SIGINT and SIGTERM.
 //
-// `noncekit user ...` manages the accounts in the same database instead
-// (see user.go): `noncekit user add --operator you@example.com` makes an
-// operator, who may read the violation reports.
+// Subcommands, one file each:
+//
+//	noncekit user ...   manage the accounts in the same database (user.go):
+//	                    `noncekit user add --operator you@example.com` makes an
+//	                    operator, who may read the violation reports
+//	noncekit check      list deployment problems (check.go)
 package main
 
 import (
@@ -35,8 +38,10 @@ func main() {
 	switch {
 	case len(os.Args) > 1 && os.Args[1] == "user":
 		err = runUser(ctx, os.Args[2:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	case len(os.Args) > 1 && os.Args[1] == "check":
+		os.Exit(check(ctx, os.Getenv, os.Stdout, os.Stderr))
 	case len(os.Args) > 1:
-		err = fmt.Errorf("unknown command %q: run noncekit with no arguments to serve, or `noncekit user` to manage accounts", os.Args[1])
+		err = fmt.Errorf("unknown command %q: run noncekit with no arguments to serve, `noncekit user` to manage accounts or `noncekit check` to list deployment problems", os.Args[1])
 	default:
 		err = run(ctx, os.Getenv, os.Stderr)
 	}
@@ -69,7 +74,7 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer) (err
 			err = errors.Join(err, fmt.Errorf("closing the database: %w", cerr))
 		}
 	}()
-	srv, err := server.New(log, cfg, server.Options{DB: db, Reports: store.New(db, store.Options{})})
+	srv, err := server.New(log, cfg, server.Options{DB: db, Reports: store.New(db, store.Options{Retention: cfg.ReportRetention})})
 	if err != nil {
 		return err
 	}
@@ -80,6 +85,9 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer) (err
 		defer cancel()
 		err = errors.Join(err, srv.Close(cctx))
 	}()
+	if err := refuseUnsafeProduction(ctx, log, cfg, srv, db); err != nil {
+		return err
+	}
 	hs := srv.HTTPServer()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config holds the settings. The README lists them with their defaults.
@@ -25,8 +26,10 @@ type Config struct {
 	LogFormat string
 	// Dev turns on live reload for `make dev` (DEV=true). Default false.
 	Dev bool
-	// Production (APP_ENV=production) makes a High policy lint finding a
-	// start-up error instead of a warning. Default APP_ENV=development.
+	// Production (APP_ENV=production) runs the deploy checks at start
+	// (package deploycheck, `noncekit check`): an error among them, such as
+	// a High policy lint finding or session cookies without Secure, stops
+	// the start. Default APP_ENV=development.
 	Production bool
 	// TLS is how the server serves HTTPS (TLS): TLSOff (plain http),
 	// TLSSelfSigned (a localhost certificate generated into DataDir, for
@@ -41,6 +44,10 @@ type Config struct {
 	// Defaults DefaultReportRate and DefaultReportBurst.
 	ReportRate  float64
 	ReportBurst int
+	// ReportRetention is how long a kind of violation nobody reports again
+	// stays in the store (REPORT_RETENTION, a Go duration of at least 1h,
+	// such as 720h). Default DefaultReportRetention.
+	ReportRetention time.Duration
 	// BehindTLSProxy says visitors reach the kit over https through a
 	// proxy that terminates TLS (BEHIND_TLS_PROXY=true), so cookies are
 	// marked Secure and take the __Host- prefix. Default false.
@@ -70,6 +77,9 @@ const (
 	DefaultReportRate  = 20  // reports per second per client
 	DefaultReportBurst = 100 // reports at once per client
 )
+
+// DefaultReportRetention is REPORT_RETENTION's default: 30 days.
+const DefaultReportRetention = 720 * time.Hour
 
 // TLSMode says whether and how the server serves HTTPS.
 type TLSMode string
@@ -198,6 +208,16 @@ func (c *Config) readReportLimits(getenv func(string) string) error {
 			return fmt.Errorf("REPORT_BURST=%q: want a whole number of reports, 1 or more", v)
 		}
 		c.ReportBurst = n
+	}
+	c.ReportRetention = DefaultReportRetention
+	if v := getenv("REPORT_RETENTION"); v != "" {
+		// At least an hour: "30s" or "30m" for "30 days" would empty the
+		// dashboard on the next report.
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Hour {
+			return fmt.Errorf("REPORT_RETENTION=%q: want a duration of at least 1h, in hours: 720h is 30 days", v)
+		}
+		c.ReportRetention = d
 	}
 	return nil
 }

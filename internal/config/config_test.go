@@ -3,6 +3,7 @@ package config
 import (
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -13,17 +14,18 @@ func env(m map[string]string) func(string) string { return func(k string) string
 func TestDefaults(t *testing.T) {
 	c, err := FromEnv(env(nil))
 	require.NoError(t, err)
-	assert.Equal(t, Config{Addr: "localhost:8080", DataDir: "./data", LogLevel: slog.LevelInfo, LogFormat: "text", ReportRate: 20, ReportBurst: 100, Showcase: true}, c)
+	assert.Equal(t, Config{Addr: "localhost:8080", DataDir: "./data", LogLevel: slog.LevelInfo, LogFormat: "text", ReportRate: 20, ReportBurst: 100,
+		ReportRetention: 30 * 24 * time.Hour, Showcase: true}, c)
 	assert.Equal(t, "http", c.Scheme())
 }
 
 func TestFromEnv(t *testing.T) {
 	c, err := FromEnv(env(map[string]string{"ADDR": ":9000", "DATA_DIR": "/var/lib/app", "LOG_LEVEL": "debug", "LOG_FORMAT": "JSON", "DEV": "true",
-		"APP_ENV": "development", "TLS": "self-signed", "REPORT_RATE": "0.5", "REPORT_BURST": "7",
+		"APP_ENV": "development", "TLS": "self-signed", "REPORT_RATE": "0.5", "REPORT_BURST": "7", "REPORT_RETENTION": "168h",
 		"BEHIND_TLS_PROXY": "true", "REDIS_URL": "redis://127.0.0.1:6379/0", "NONCEKIT_BENCH_ROUTES": "1"}))
 	require.NoError(t, err)
 	assert.Equal(t, Config{Addr: ":9000", DataDir: "/var/lib/app", LogLevel: slog.LevelDebug, LogFormat: "json", Dev: true,
-		TLS: TLSSelfSigned, ReportRate: 0.5, ReportBurst: 7,
+		TLS: TLSSelfSigned, ReportRate: 0.5, ReportBurst: 7, ReportRetention: 7 * 24 * time.Hour,
 		BehindTLSProxy: true, RedisURL: "redis://127.0.0.1:6379/0", BenchRoutes: true, Showcase: true}, c)
 	assert.Equal(t, "https", c.Scheme())
 }
@@ -81,10 +83,27 @@ func TestBadRedisURLHidesItsPassword(t *testing.T) {
 	assert.NotContains(t, err.Error(), "s3cret")
 }
 
+// TestReportRetention: a Go duration of at least an hour; anything else,
+// a unitless number or a unit slip that would empty the dashboard, is a
+// start-up error naming the setting.
+func TestReportRetention(t *testing.T) {
+	for v, want := range map[string]time.Duration{"720h": 720 * time.Hour, "1h": time.Hour, "2160h30m": 2160*time.Hour + 30*time.Minute} {
+		c, err := FromEnv(env(map[string]string{"REPORT_RETENTION": v}))
+		require.NoError(t, err, v)
+		assert.Equal(t, want, c.ReportRetention, v)
+	}
+	for _, v := range []string{"30", "30d", "30m", "-720h", "0", "soon"} {
+		_, err := FromEnv(env(map[string]string{"REPORT_RETENTION": v}))
+		require.Error(t, err, v)
+		assert.Contains(t, err.Error(), `REPORT_RETENTION="`+v+`"`)
+		assert.Contains(t, err.Error(), "720h")
+	}
+}
+
 func TestBadValuesNameTheVariable(t *testing.T) {
 	for k, v := range map[string]string{"LOG_LEVEL": "loud", "LOG_FORMAT": "xml", "DEV": "maybe", "APP_ENV": "staging", "TLS": "yes",
 		"REPORT_RATE": "-1", "REPORT_BURST": "0", "BEHIND_TLS_PROXY": "yes please", "REDIS_URL": "localhost:6379",
-		"NONCEKIT_BENCH_ROUTES": "yes please"} {
+		"NONCEKIT_BENCH_ROUTES": "yes please", "REPORT_RETENTION": "30 days"} {
 		_, err := FromEnv(env(map[string]string{k: v}))
 		require.Error(t, err, k)
 		assert.Contains(t, err.Error(), k+`="`+v+`"`)

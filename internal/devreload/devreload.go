@@ -43,6 +43,10 @@ func Handler(stop <-chan struct{}) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		w.Header().Set("Cache-Control", "no-store")
+		if r.Method == http.MethodHead { // the headers are the whole answer
+			w.WriteHeader(http.StatusOK)
+			return
+		}
 		// retry: reconnect quickly while air rebuilds the server.
 		rc := http.NewResponseController(w)
 		// The server's WriteTimeout is for ordinary responses, not streams.

@@ -61,6 +61,10 @@ type HandlerOptions struct {
 	// Now stamps ReceivedAt, and times the body read when the connection
 	// takes no read deadline. Default time.Now; tests fix it.
 	Now func() time.Time
+	// Client names the sender of a request for Violation.Client: an
+	// opaque id, never the address itself (ClientHasher.ID of
+	// ratelimit.ClientKey, in the server). Default: no client ("").
+	Client func(r *http.Request) string
 }
 
 // Receiver is the http.Handler of the report endpoint; NewHandler makes
@@ -193,12 +197,16 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer rc.inFlight.Release()
 	q := r.URL.Query()
-	b, err := Parse(ct, body, Meta{
+	meta := Meta{
 		Group:      q.Get("group"),
 		View:       q.Get("view"),
 		UserAgent:  r.UserAgent(),
 		ReceivedAt: rc.o.Now(),
-	})
+	}
+	if rc.o.Client != nil {
+		meta.Client = rc.o.Client(r)
+	}
+	b, err := Parse(ct, body, meta)
 	if err != nil {
 		rc.reject(w, r, http.StatusBadRequest, "malformed report", err)
 		return

@@ -41,6 +41,9 @@ type Meta struct {
 	UserAgent string
 	// ReceivedAt is stamped on every violation.
 	ReceivedAt time.Time
+	// Client is stamped on every violation as Violation.Client: an opaque
+	// id (ClientHasher), never an address.
+	Client string
 }
 
 // Content types the receiver accepts, without parameters.

@@ -82,6 +82,10 @@ type Violation struct {
 	// Noise says the violation was caused by a browser extension or the
 	// browser itself, not by the page: see IsNoise.
 	Noise bool
+	// Client is an opaque id of the client that sent the report (see
+	// ClientHasher), never its address; "" when the receiver names no
+	// clients. The store budgets new aggregates per client with it.
+	Client string
 }
 
 // Batch is what one request carried.
@@ -155,6 +159,7 @@ func normalise(r raw, m Meta) Violation {
 		Group:              group(m.Group),
 		View:               view(m.View),
 		ReceivedAt:         m.ReceivedAt,
+		Client:             m.Client,
 	}
 	v.Noise = IsNoise(v.BlockedURL) || IsNoise(v.SourceFile)
 	return v

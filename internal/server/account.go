@@ -129,8 +129,11 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, what string
 	s.errorPage(http.StatusInternalServerError).ServeHTTP(w, r)
 }
 
-// sessionError is the session manager's ErrorFunc: a store that fails to
-// load or save a session gets the kit's 500 page and a log line.
+// sessionError answers a request whose session could not be loaded or
+// saved (session.Sessions.OnError): the store is down or too slow, which
+// is no fault of this request, so the kit's 503 page, and a log line.
 func (s *Server) sessionError(w http.ResponseWriter, r *http.Request, err error) {
-	s.serverError(w, r, "session store", err)
+	s.log.ErrorContext(r.Context(), "session store failed",
+		slog.String("id", middleware.GetReqID(r.Context())), slog.Any("error", err))
+	s.errorPage(http.StatusServiceUnavailable).ServeHTTP(w, r)
 }

@@ -22,6 +22,7 @@ var errorPages = map[int]struct{ title, message string }{
 	http.StatusRequestEntityTooLarge:       {"Too large", "What you sent is larger than this page accepts."},
 	http.StatusRequestHeaderFieldsTooLarge: {"Headers too large", "The request's headers are larger than this server accepts."},
 	http.StatusInternalServerError:         {"Something went wrong", "The server failed to answer this request. It has been logged."},
+	http.StatusServiceUnavailable:          {"Temporarily unavailable", "The server cannot reach a service this page needs. Please try again in a moment."},
 }
 
 // errorPage renders the kit's page for status. It goes through the site

@@ -11,11 +11,6 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	s.Render(w, r, http.StatusOK, pages.Home(s.links))
 }
 
-func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	_, _ = w.Write([]byte("ok\n"))
-}
-
 // policyJSON is one route group in GET /api/policies.
 type policyJSON struct {
 	Group      string `json:"group"`

@@ -94,9 +94,11 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, subscribe func()
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // tell nginx not to buffer the stream
 	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead { // the headers are the whole answer
+		return
+	}
 
 	write := func(p []byte) bool {
 		// ErrNotSupported (a test recorder) leaves the server's deadline.

@@ -55,6 +55,7 @@ func (s *Server) routes() http.Handler {
 	sec.BehindTLSProxy = s.cfg.BehindTLSProxy
 	r.Use(sec.Middleware())
 	r.Use(cop.Handler)
+	r.Use(headAsGet)
 	if s.cfg.Dev {
 		r.Use(devreload.Middleware)
 	}
@@ -78,10 +79,12 @@ func (s *Server) routes() http.Handler {
 
 	})
 
-	// JSON, health and the report receiver: nothing may render or frame them.
+	// JSON, health and the report receiver: nothing may render or frame
+	// them, nor cache them.
 	r.Group(func(r chi.Router) {
-		r.Use(apiGroup)
+		r.Use(apiGroup, noStore)
 		r.Get("/healthz", s.healthz)
+		r.Get("/readyz", s.readyz)
 		r.Get("/api/policies", s.apiPolicies)
 		r.With(s.requireOperatorAPI).Get("/api/reports", s.apiReports)
 		// Anyone may POST here: limit each client, then how many are served
@@ -93,7 +96,13 @@ func (s *Server) routes() http.Handler {
 		// site-wide ones, with only that value changed.
 		rep := sec
 		rep.CrossOriginResourcePolicy = "cross-origin"
-		r.With(rep.Middleware()).Post("/csp-report", reports.NewHandler(s.log, s.sink, reports.HandlerOptions{Limiter: s.limiter, Key: ratelimit.ClientKey, MaxInFlight: maxReportsInFlight}).ServeHTTP)
+		// Each violation names its client, as the limiter keys it but
+		// hashed: the store's fairness needs to tell clients apart, never
+		// to know their addresses.
+		clients := reports.NewClientHasher()
+		receiver := reports.NewHandler(s.log, s.sink, reports.HandlerOptions{Limiter: s.limiter, Key: ratelimit.ClientKey,
+			MaxInFlight: maxReportsInFlight, Client: func(r *http.Request) string { return clients.ID(ratelimit.ClientKey(r)) }})
+		r.With(rep.Middleware()).Post("/csp-report", receiver.ServeHTTP)
 		if s.cfg.Dev {
 			r.Get(devreload.Path, devreload.Handler(s.stopping).ServeHTTP)
 		}
@@ -103,15 +112,14 @@ func (s *Server) routes() http.Handler {
 	// the same policy: it is a long response, not a page. Outside the
 	// session middleware (its writer cannot flush): requireOperatorAPI
 	// reads the session without it.
-	r.With(s.csp.Middleware(csp.Group{Name: "stream", Enforce: api}), s.requireOperatorAPI).
+	r.With(s.csp.Middleware(csp.Group{Name: "stream", Enforce: api}), s.requireOperatorAPI, noStore).
 		Get("/api/reports/stream", s.reportStream)
 
 	// Static files: content-hashed names cached for a year, no nonce.
 	r.Group(func(r chi.Router) {
 		r.Use(s.csp.Middleware(csp.Group{Name: "static", Enforce: api}))
 		files := static.HandlerWith(s.errorPage(http.StatusNotFound))
-		r.Get(static.Prefix+"*", files.ServeHTTP)
-		r.Head(static.Prefix+"*", files.ServeHTTP)
+		r.Get(static.Prefix+"*", files.ServeHTTP) // and HEAD, through headAsGet
 	})
 
 	if s.cfg.BenchRoutes {

@@ -10,7 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
+	"slices"
 	"sync"
 	"time"
 
@@ -62,7 +62,10 @@ type Server struct {
 	queueStore store.Store    // nil without one (Options.Reports)
 	hub        *reports.Hub   // live report streams
 	limiter    *ratelimit.Limiter
-	groupNames []string // every route group's name, for the dashboard's filter
+	deps       []dependency // what /readyz checks
+	// policyRisks are the High lint findings nothing accepts (PolicyRisks).
+	policyRisks []string
+	groupNames  []string // every route group's name, for the dashboard's filter
 }
 
 // maxReportsInFlight caps the report requests parsed and handed over at
@@ -149,7 +152,13 @@ func New(log *slog.Logger, cfg config.Config, o Options) (*Server, error) {
 		return nil, err
 	}
 	s.sessions = sessions
-	s.sessions.Manager.ErrorFunc = s.sessionError
+	s.sessions.OnError = s.sessionError
+	if o.DB != nil {
+		s.deps = append(s.deps, dependency{"database", o.DB.PingContext})
+	}
+	if cfg.RedisURL != "" {
+		s.deps = append(s.deps, dependency{"redis", s.sessions.Ping})
+	}
 	if s.sink == nil { // no Options.Sink
 		s.logs = reports.NewLogSink(log)
 		s.sink = s.logs
@@ -180,21 +189,21 @@ func New(log *slog.Logger, cfg config.Config, o Options) (*Server, error) {
 	return s, nil
 }
 
-// checkPolicies fails when a route group's policy did not compile, or, in
-// production, when lintPolicies finds a High risk.
+// checkPolicies fails when a route group's policy did not compile, and
+// lints the others (lintPolicies).
 func (s *Server) checkPolicies() error {
 	if err := s.csp.Err(); err != nil {
 		return fmt.Errorf("server: invalid content security policy: %w", err)
 	}
-	return s.lintPolicies()
+	s.lintPolicies()
+	return nil
 }
 
-// lintPolicies logs every route group's lint findings. In production a High
-// finding (a policy an injected script can get around) stops the start,
+// lintPolicies logs every route group's lint findings and keeps the High
+// ones (a policy an injected script can get around) for PolicyRisks,
 // unless the group says why it is deliberate with csp.Group.Accept (then
 // its findings are logged at debug level only).
-func (s *Server) lintPolicies() error {
-	var blocking []string
+func (s *Server) lintPolicies() {
 	for _, g := range lint.Groups(s.csp.Groups()) {
 		for _, f := range g.Findings {
 			level := slog.LevelDebug
@@ -209,15 +218,17 @@ func (s *Server) lintPolicies() error {
 				slog.String("delivery", g.Delivery.String()), slog.String("finding", f.String()),
 				slog.String("accepted", g.Accepted))
 			if f.Severity == lint.High && g.Accepted == "" && g.Delivery == lint.AsHeader {
-				blocking = append(blocking, fmt.Sprintf("group %q: %s", g.Group, f))
+				s.policyRisks = append(s.policyRisks, fmt.Sprintf("group %q: %s", g.Group, f))
 			}
 		}
 	}
-	if len(blocking) > 0 && s.cfg.Production {
-		return fmt.Errorf("server: policy lint found High risks (fix them, or set csp.Group.Accept with the reason):\n  %s", strings.Join(blocking, "\n  "))
-	}
-	return nil
 }
+
+// PolicyRisks lists the High lint findings of route groups whose policy is
+// sent as a header and has no csp.Group.Accept, one line each naming the
+// group. The deploy checks (package deploycheck) make each an error: with
+// APP_ENV=production they stop the start.
+func (s *Server) PolicyRisks() []string { return slices.Clone(s.policyRisks) }
 
 // SessionBackend says where sessions live, for the start-up log line.
 func (s *Server) SessionBackend() string { return s.sessions.Backend }

@@ -74,10 +74,78 @@ type Sessions struct {
 	// "sqlite" (the kit's database), "redis <url without password>" or
 	// "memory".
 	Backend string
+	// OnError answers a request whose session could not be loaded or
+	// saved: the store is down or too slow (see openRedis's timeouts).
+	// Whatever the route's handler writes after it is discarded, so the
+	// visitor sees this answer alone. Default: a plain 503. Set it before
+	// serving.
+	OnError func(w http.ResponseWriter, r *http.Request, err error)
 
+	ping      func(ctx context.Context) error
 	close     func() error
 	closeOnce sync.Once
 	closeErr  error
+}
+
+// newSessions wires m's store failures to s.OnError.
+func newSessions(m *scs.SessionManager, backend string) *Sessions {
+	s := &Sessions{Manager: m, Backend: backend}
+	m.ErrorFunc = s.storeError
+	return s
+}
+
+// storeError is the manager's ErrorFunc. scs calls it when loading the
+// session fails, before the handler runs, and when saving it fails, as
+// the handler starts its response; in that second case scs then lets the
+// handler's own status and body through. The guard installed by
+// Middleware drops those, so a failed save never reads as a 303 to a page
+// that relies on the lost session, nor as an error page followed by the
+// page it replaced.
+func (s *Sessions) storeError(w http.ResponseWriter, r *http.Request, err error) {
+	// A redirect set its Location before its status: not ours to keep.
+	w.Header().Del("Location")
+	if s.OnError != nil {
+		s.OnError(w, r, err)
+	} else {
+		http.Error(w, "the session store is unavailable, try again shortly", http.StatusServiceUnavailable)
+	}
+	if g, ok := w.(*guardWriter); ok {
+		g.closed = true
+	}
+}
+
+// guardWriter discards what is written after the response was answered
+// by storeError.
+type guardWriter struct {
+	http.ResponseWriter
+	closed bool
+}
+
+func (g *guardWriter) WriteHeader(code int) {
+	if !g.closed {
+		g.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (g *guardWriter) Write(p []byte) (int, error) {
+	if g.closed {
+		return len(p), nil // the handler's page, replaced by the error page
+	}
+	return g.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (g *guardWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }
+
+// Ping checks that the session store answers, for the readiness check:
+// a PING through Redis's pool; nil for the SQLite and memory stores,
+// whose state is the database handle's (checked on its own) or the
+// process's.
+func (s *Sessions) Ping(ctx context.Context) error {
+	if s.ping == nil {
+		return nil
+	}
+	return s.ping(ctx)
 }
 
 // Close stops the store's background work and closes the connections it
@@ -98,9 +166,12 @@ type managerKey struct{}
 // the cookie) when the response starts. The package functions find the
 // manager through the request's context.
 func (s *Sessions) Middleware(next http.Handler) http.Handler {
-	return s.Manager.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := s.Manager.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), managerKey{}, s.Manager)))
 	}))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(&guardWriter{ResponseWriter: w}, r)
+	})
 }
 
 func managerFrom(ctx context.Context) *scs.SessionManager {

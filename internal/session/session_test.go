@@ -208,6 +208,7 @@ func TestRedisStore(t *testing.T) {
 	t.Cleanup(func() { _ = s.Close() })
 	assert.Equal(t, "redis "+url, s.Backend, "REDIS_URL wins over the database")
 	storeContract(t, s)
+	assert.NoError(t, s.Ping(context.Background()))
 }
 
 func TestRedisUnreachableFailsAtStart(t *testing.T) {

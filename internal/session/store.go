@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"time"
@@ -31,7 +32,7 @@ func Open(cfg config.Config, db *sql.DB) (*Sessions, error) {
 	case db != nil:
 		return openSQLite(cfg, db), nil
 	default:
-		return &Sessions{Manager: NewManager(memstore.NewWithCleanupInterval(0), cfg.HTTPS()), Backend: "memory"}, nil
+		return newSessions(NewManager(memstore.NewWithCleanupInterval(0), cfg.HTTPS()), "memory"), nil
 	}
 }
 
@@ -39,18 +40,25 @@ func Open(cfg config.Config, db *sql.DB) (*Sessions, error) {
 // driver runs as it is (its $1 placeholders and julianday() included).
 func openSQLite(cfg config.Config, db *sql.DB) *Sessions {
 	store := sqlite3store.NewWithCleanupInterval(db, cleanupInterval)
-	return &Sessions{
-		Manager: NewManager(store, cfg.HTTPS()),
-		Backend: "sqlite",
-		close: func() error {
-			store.StopCleanup()
-			return nil
-		},
+	s := newSessions(NewManager(store, cfg.HTTPS()), "sqlite")
+	s.close = func() error {
+		store.StopCleanup()
+		return nil
 	}
+	return s
 }
 
-// redisTimeout bounds connecting to Redis and each command.
-const redisTimeout = 5 * time.Second
+// Redis timeouts. Every page with a session waits on Redis, so a Redis
+// that is down or hung must fail the request fast (Sessions.OnError: a
+// 503 page) rather than hold the visitor and a goroutine: a request waits
+// at most redisDialTimeout to connect and redisIOTimeout per command,
+// well under a second in all. Redis answers in well under a millisecond
+// on a healthy network; these leave room for a TLS handshake and a busy
+// moment, not for a dead server.
+const (
+	redisDialTimeout = 250 * time.Millisecond
+	redisIOTimeout   = 400 * time.Millisecond
+)
 
 func openRedis(cfg config.Config) (*Sessions, error) {
 	shown := config.Redact(cfg.RedisURL)
@@ -59,9 +67,9 @@ func openRedis(cfg config.Config) (*Sessions, error) {
 		IdleTimeout: 4 * time.Minute,
 		Dial: func() (redis.Conn, error) {
 			return redis.DialURL(cfg.RedisURL,
-				redis.DialConnectTimeout(redisTimeout),
-				redis.DialReadTimeout(redisTimeout),
-				redis.DialWriteTimeout(redisTimeout))
+				redis.DialConnectTimeout(redisDialTimeout),
+				redis.DialReadTimeout(redisIOTimeout),
+				redis.DialWriteTimeout(redisIOTimeout))
 		},
 		// A connection idle for a while may have been dropped by Redis or
 		// a proxy: check it before use.
@@ -81,9 +89,16 @@ func openRedis(cfg config.Config) (*Sessions, error) {
 		_ = pool.Close()
 		return nil, fmt.Errorf("sessions: REDIS_URL=%s: %w", shown, err)
 	}
-	return &Sessions{
-		Manager: NewManager(redisstore.New(pool), cfg.HTTPS()),
-		Backend: "redis " + shown,
-		close:   pool.Close,
-	}, nil
+	s := newSessions(NewManager(redisstore.New(pool), cfg.HTTPS()), "redis "+shown)
+	s.close = pool.Close
+	s.ping = func(ctx context.Context) error {
+		c, err := pool.GetContext(ctx)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		_, err = redis.DoContext(c, ctx, "PING")
+		return err
+	}
+	return s, nil
 }

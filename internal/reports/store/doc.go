@@ -6,9 +6,10 @@
 // row per report: one row per (route group, effective directive, blocked
 // URL, document path, disposition), with a count, first and last seen, and
 // the latest report's sample. A flood of identical forged reports grows one
-// counter; a flood of distinct ones is capped by the retention limit, which
-// deletes the least recently seen rows. Extension and browser noise is only
-// counted.
+// counter; a flood of distinct ones meets its client's budget of new
+// aggregates and the row cap, which evicts the flood's own newest rows
+// first, never long-standing ones (see Options). Extension and browser
+// noise is only counted.
 //
 // [Store] is the interface the rest of the kit uses; [SQLite] implements it
 // on the kit's embedded, pure-Go SQLite database (no cgo, so

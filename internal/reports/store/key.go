@@ -38,6 +38,7 @@ type pending struct {
 	count       int64
 	first, last int64 // unix milliseconds
 	latest      *reports.Violation
+	client      string // of the first violation: the one that would create the row
 }
 
 // aggregate folds vs into one pending row per key, so a batch of many
@@ -57,7 +58,7 @@ func aggregate(vs []reports.Violation) ([]key, map[key]*pending, int) {
 		k := keyOf(v)
 		p := rows[k]
 		if p == nil {
-			p = &pending{first: ms, last: ms, latest: v}
+			p = &pending{first: ms, last: ms, latest: v, client: v.Client}
 			rows[k] = p
 			keys = append(keys, k)
 		}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,6 +25,48 @@ const Install = "apt-get install -y redis-server"
 // variable is set: then a missing redis-server fails, so CI cannot pass by
 // skipping what it was meant to run.
 func Start(t testing.TB) string {
+	t.Helper()
+	return StartServer(t).URL
+}
+
+// Server is a redis-server started by StartServer, for tests of what the
+// kit does when Redis goes away.
+type Server struct {
+	// URL is redis://127.0.0.1:PORT/0.
+	URL    string
+	cmd    *exec.Cmd
+	exited chan struct{}
+}
+
+// Stop kills the server and waits for it to exit: from then on a
+// connection to its port is refused, as when Redis crashed or was stopped.
+func (s *Server) Stop() {
+	_ = s.cmd.Process.Kill()
+	<-s.exited
+}
+
+// Pause freezes the server (SIGSTOP): the kernel still accepts connections
+// on its port, but nothing answers, as with a hung Redis or a lost
+// network. Resume undoes it; the test's cleanup kills the server either
+// way.
+func (s *Server) Pause(t testing.TB) {
+	t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatalf("pausing redis-server: %v", err)
+	}
+}
+
+// Resume lets a paused server run again (SIGCONT).
+func (s *Server) Resume(t testing.TB) {
+	t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatalf("resuming redis-server: %v", err)
+	}
+}
+
+// StartServer is Start, returning the server itself so the test can stop
+// or pause it.
+func StartServer(t testing.TB) *Server {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -51,7 +94,7 @@ func Start(t testing.TB) string {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if ping(url) == nil {
-			return url
+			return &Server{URL: url, cmd: cmd, exited: exited}
 		}
 		select {
 		case <-exited:

@@ -1,0 +1,109 @@
+package deploycheck
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+)
+
+// insecureCookies: over plain http, with no https proxy in front, the
+// session cookie has no Secure attribute and no __Host- prefix, so it
+// travels in clear text and a network attacker can read or plant it.
+func insecureCookies(_ context.Context, in Input) []Problem {
+	if in.Config.HTTPS() {
+		return nil
+	}
+	return []Problem{{
+		ID: "insecure-cookies", Severity: Error,
+		Message: "session cookies are sent without Secure over plain http: TLS is off and BEHIND_TLS_PROXY is not set",
+		Fix:     "serve https (set TLS_CERT and TLS_KEY), or set BEHIND_TLS_PROXY=true when an https proxy terminates TLS in front of the kit",
+	}}
+}
+
+// policyRisks: a High lint finding is a policy an injected script can get
+// around; one that is deliberate says so with csp.Group.Accept.
+func policyRisks(_ context.Context, in Input) []Problem {
+	var ps []Problem
+	for _, r := range in.PolicyRisks {
+		ps = append(ps, Problem{
+			ID: "policy-high-risk", Severity: Error,
+			Message: "policy lint: " + r,
+			Fix:     "fix the route group's policy, or set csp.Group.Accept with the reason the risk is deliberate",
+		})
+	}
+	return ps
+}
+
+// benchRoutes: /bench/plain serves the home page with no policy at all.
+// (config.FromEnv already refuses it with APP_ENV=production.)
+func benchRoutes(_ context.Context, in Input) []Problem {
+	if !in.Config.BenchRoutes {
+		return nil
+	}
+	return []Problem{{
+		ID: "bench-routes", Severity: Error,
+		Message: "NONCEKIT_BENCH_ROUTES is set: /bench/plain serves a page with no Content-Security-Policy",
+		Fix:     "unset NONCEKIT_BENCH_ROUTES; it is for `make load` only",
+	}}
+}
+
+// noOperator: without an operator account nobody can read the reports
+// the kit collects.
+func noOperator(ctx context.Context, in Input) []Problem {
+	if in.Operators == nil {
+		return nil
+	}
+	const fix = "add one: go run ./cmd/noncekit user add --operator EMAIL"
+	n, err := in.Operators.Operators(ctx)
+	switch {
+	case err != nil:
+		return []Problem{{ID: "no-operator", Severity: Error,
+			Message: fmt.Sprintf("counting operator accounts failed: %v", err),
+			Fix:     "check that DATA_DIR holds the kit's database and is readable"}}
+	case n == 0:
+		return []Problem{{ID: "no-operator", Severity: Warning,
+			Message: "there is no operator account: nobody can read the violation reports",
+			Fix:     fix}}
+	}
+	return nil
+}
+
+// notProduction: the checks describe a deployment; a development
+// configuration keeps the showcase and development defaults.
+func notProduction(_ context.Context, in Input) []Problem {
+	if in.Config.Production {
+		return nil
+	}
+	return []Problem{{
+		ID: "not-production", Severity: Warning,
+		Message: "APP_ENV is not production: development defaults apply (the showcase is mounted unless SHOWCASE=off)",
+		Fix:     "set APP_ENV=production where the kit is deployed",
+	}}
+}
+
+// showcaseMounted: the showcase publishes a demo account's password and
+// pages built to violate policies; it belongs on a deployed site only on
+// purpose.
+func showcaseMounted(_ context.Context, in Input) []Problem {
+	if !in.Config.Showcase {
+		return nil
+	}
+	return []Problem{{
+		ID: "showcase-mounted", Severity: Warning,
+		Message: "the showcase is mounted: its demo account's password is published on the sign-in page and its pages violate policies on purpose",
+		Fix:     "set SHOWCASE=off (the default with APP_ENV=production) unless you host the demos on purpose",
+	}}
+}
+
+// debugLogging: debug level logs detail any client can trigger, and costs
+// throughput.
+func debugLogging(_ context.Context, in Input) []Problem {
+	if in.Config.LogLevel > slog.LevelDebug {
+		return nil
+	}
+	return []Problem{{
+		ID: "debug-logging", Severity: Warning,
+		Message: "LOG_LEVEL=debug: every rejected report and lint detail is logged, lines any client can cause",
+		Fix:     "set LOG_LEVEL=info (the default) or warn",
+	}}
+}

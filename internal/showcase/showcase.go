@@ -31,6 +31,9 @@ type App interface {
 	APIPolicy() csp.Policy
 	// Render writes a page, buffered, with the app's layout and links.
 	Render(w http.ResponseWriter, r *http.Request, status int, c templ.Component)
+	// RenderFragment writes c alone for htmx's request, inside the
+	// layout's page otherwise.
+	RenderFragment(w http.ResponseWriter, r *http.Request, status int, c templ.Component, page layout.Page)
 	// Sessions keeps the lab's policy per visitor.
 	Sessions() *session.Sessions
 	// AddLinks puts the showcase in the navigation and on the home page.

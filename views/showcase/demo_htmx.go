@@ -25,20 +25,21 @@ const MaxNameLength = 64
 
 var maxNameString = strconv.Itoa(MaxNameLength)
 
-// injectedScript marks the panel it runs in, with a mark of its own
-// (data-ran-<which>) beside demos.js's data-ran, so a test can tell which of
-// the three ran. Unlike DemoScript it does nothing outside a panel: opened
-// as a page, the fragment's nonced copy runs (there, the nonce is that
+// injectedScript marks the panel it runs in with data-ran-<which>, so a
+// test can tell which of the three ran (the external one, DemoScript, sets
+// data-ran). Unlike DemoScript it does nothing outside a panel: opened as a
+// page, the fragment's nonced copy runs (there, the nonce is that
 // response's own).
 func injectedScript(which string) string {
-	return `const p = document.currentScript.closest("[data-demo]"); if (p) { p.dataset.ran = "true"; p.dataset.ran` + which + ` = "true"; }`
+	// A block: the inline scripts share the global scope, and a second
+	// top-level const p would be a SyntaxError, not a blocked script.
+	return `{ const p = document.currentScript.closest("[data-demo]"); if (p) p.dataset.ran` + which + ` = "true"; }`
 }
 
 // injectedScripts are the three scripts of the injected comment: inline
-// without a nonce (data-ran-inline), external without a nonce (it runs
-// DemoScript: data-ran alone), and inline with the nonce of the fragment's
-// own response (data-ran-nonced), never the page's: each response has its
-// own.
+// without a nonce (data-ran-inline), external without a nonce (DemoScript:
+// data-ran), and inline with the nonce of the fragment's own response
+// (data-ran-nonced), never the page's: each response has its own.
 func injectedScripts(ctx context.Context) string {
 	return "<script>" + injectedScript("Inline") + "</script>" +
 		`<script src="` + static.Path("showcase/js/demo-external.js") + `"></script>` +

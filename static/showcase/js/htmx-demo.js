@@ -49,6 +49,8 @@
     });
 
   const ran = (panel) => (panel.dataset.ran === "true" ? "ran" : "blocked");
+  // The injected comment's scripts each leave their own mark.
+  const anyRan = (panel) => ["ran", "ranInline", "ranNonced"].some((k) => panel.dataset[k] === "true");
 
   // verdict asks the boost guard about the panel's link without following
   // it: the same request htmx makes for a boosted link, the same check.
@@ -71,9 +73,9 @@
       if (!target.querySelector("[data-fragment-arrived]")) return "missing";
       // htmx inserts no script (allowScriptTags: false), so none can run.
       // Were any inserted, give the external one time to load and run.
-      if (!target.querySelector("script")) return ran(panel);
-      await demo.waitFor(() => panel.dataset.ran === "true", 3000);
-      return ran(panel);
+      if (!target.querySelector("script")) return anyRan(panel) ? "ran" : "blocked";
+      await demo.waitFor(() => anyRan(panel), 3000);
+      return anyRan(panel) ? "ran" : "blocked";
     },
     "boosted-link": async (panel) => {
       panel.querySelector("[data-boost-count]").textContent =

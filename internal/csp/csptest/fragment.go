@@ -153,7 +153,24 @@ func htmxEval(key, v string) bool {
 		s := strings.TrimSpace(v)
 		return strings.HasPrefix(s, "js:") || strings.HasPrefix(s, "javascript:")
 	case name == "hx-trigger":
-		return strings.Contains(v, "[")
+		return hasTriggerFilter(v)
+	}
+	return false
+}
+
+// hasTriggerFilter reports whether an hx-trigger value holds a filter: an
+// event name followed by [expr] ("click[ctrlKey]"), or a poll's
+// ("every 1s [ready()]"). A bracket elsewhere, such as in a CSS selector
+// after from:, is not one.
+func hasTriggerFilter(v string) bool {
+	for spec := range strings.SplitSeq(v, ",") {
+		f := strings.Fields(spec)
+		if len(f) == 0 {
+			continue
+		}
+		if strings.Contains(f[0], "[") || (f[0] == "every" && len(f) > 2 && strings.HasPrefix(f[2], "[")) {
+			return true
+		}
 	}
 	return false
 }

@@ -71,8 +71,8 @@ e2e: ## Run only the Chromium end-to-end tests
 	$(GO) test -count=1 -v $(E2E)
 
 .PHONY: snapshots
-snapshots: ## Rewrite internal/server/testdata/policies.golden after a deliberate policy change
-	$(GO) test ./internal/server -run TestPolicySnapshots -update
+snapshots: ## Rewrite the policy snapshots (testdata/policies.golden) after a deliberate policy change
+	$(GO) test $(wildcard ./internal/server ./internal/showcase) -run TestPolicySnapshots -update
 
 .PHONY: bench
 bench: ## Benchmarks (COUNT=5 rounds, interleaved): CSP middleware vs bare chi vs unrolled/secure, pages, static, reports -> bench.out
@@ -111,6 +111,13 @@ load: build ## Load test: GET a page at 64 connections with and without the secu
 .PHONY: load-reports
 load-reports: ## Load test: flood /csp-report with 10,000 reports, measure GET / p99 and memory
 	$(GO) test -tags load -count=1 -run '^TestLoadReports$$' -v -timeout 10m ./internal/server
+
+.PHONY: remove-showcase
+remove-showcase: ## Delete the showcase (demos, catalogue, lab, demo account): the skeleton stays, ready to make yours
+	rm -rf internal/showcase views/showcase static/showcase
+	sed -i.bak -e '/internal\/showcase"$$/d' -e '/\/\/ The showcase: the live demos/,/showcase\.Mount(r, s)/d' internal/server/routes.go
+	rm -f internal/server/routes.go.bak
+	@echo "showcase removed: internal/showcase, views/showcase, static/showcase and its line in internal/server/routes.go"
 
 .PHONY: rename
 rename: ## Rename the module everywhere: make rename MODULE=example.com/you/app

@@ -6,7 +6,7 @@
 //
 // lint reads the policy with csp.ParseLenient (the grammar is checked but
 // default-src is not required, so a partial policy can be reviewed), lints
-// it with csp.Lint and prints one finding per line, most severe first, in
+// it with lint.Policy (package internal/csp/lint) and prints one finding per line, most severe first, in
 // four columns aligned with spaces:
 //
 //	SEVERITY  DIRECTIVE  VALUE  MESSAGE
@@ -39,6 +39,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/internal/csp/lint"
 )
 
 // Exit statuses.
@@ -65,7 +66,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "lint":
-		return lint(args[1:], stdout, stderr)
+		return runLint(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
@@ -74,7 +75,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
-func lint(args []string, stdout, stderr io.Writer) int {
+func runLint(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("csp lint", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
@@ -92,15 +93,15 @@ func lint(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "csp lint: want one policy, quoted as one argument, got %d arguments\n%s", len(policies), usage)
 		return exitUsage
 	}
-	delivery := csp.AsHeader
+	delivery := lint.AsHeader
 	switch {
 	case *reportOnly && *meta:
 		fmt.Fprintln(stderr, "csp lint: -report-only and -meta exclude each other: a <meta> policy is always enforced")
 		return exitUsage
 	case *reportOnly:
-		delivery = csp.AsReportOnly
+		delivery = lint.AsReportOnly
 	case *meta:
-		delivery = csp.AsMeta
+		delivery = lint.AsMeta
 	}
 
 	p, err := csp.ParseLenient(policies[0])
@@ -108,14 +109,14 @@ func lint(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "csp lint: the policy does not parse:\n  %s\n", strings.ReplaceAll(err.Error(), "\n", "\n  "))
 		return exitUsage
 	}
-	findings := csp.Lint(p, delivery)
+	findings := lint.Policy(p, delivery)
 	if err := printFindings(stdout, findings); err != nil {
 		fmt.Fprintf(stderr, "csp lint: writing findings: %v\n", err)
 		return exitUsage
 	}
 	high := 0
 	for _, f := range findings {
-		if f.Severity == csp.High {
+		if f.Severity == lint.High {
 			high++
 		}
 	}
@@ -148,7 +149,7 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // printFindings writes the findings in the aligned format the package
 // documentation describes.
-func printFindings(w io.Writer, findings []csp.Finding) error {
+func printFindings(w io.Writer, findings []lint.Finding) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, f := range findings {
 		value := string(f.Value)

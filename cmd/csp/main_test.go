@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/noncekit/noncekit/internal/csp"
 )
 
 const strictPolicy = "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic'; style-src 'self' 'nonce-{nonce}'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
@@ -25,7 +27,7 @@ func TestRun(t *testing.T) {
 		{"unquoted keyword names directive and value", []string{"lint", "default-src self"}, 2, "", `default-src: "self": keyword must be quoted`},
 		{"medium only", []string{"lint", "default-src 'none'; script-src 'self'"}, 0, "MEDIUM  script-src  'self'", ""},
 		{"missing directive has dash value", []string{"lint", "script-src 'none'"}, 1, "HIGH  object-src  -  ", ""},
-		{"report-only", []string{"lint", "--report-only", "default-src 'none'; sandbox; report-uri /r"}, 0, "LOW  sandbox  -  ", "Content-Security-Policy-Report-Only"},
+		{"report-only", []string{"lint", "--report-only", "default-src 'none'; sandbox; report-uri /r"}, 0, "LOW  sandbox  -  ", csp.HeaderCSPReportOnly},
 		{"flag after policy", []string{"lint", "default-src 'none'; frame-ancestors 'none'", "-meta"}, 0, "MEDIUM  frame-ancestors  -", "meta element"},
 		{"both deliveries", []string{"lint", "-meta", "-report-only", strictPolicy}, 2, "", "exclude each other"},
 		{"no policy", []string{"lint"}, 2, "", "want one policy"},

@@ -2,7 +2,6 @@ package main
 
 import (
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/noncekit/noncekit/internal/kittest"
 )
 
 // TestRenamedKitBuildsAndPasses copies the kit, renames its module and
@@ -17,16 +18,14 @@ import (
 // templ code is still current, and the renamed kit builds and passes its
 // core tests.
 func TestRenamedKitBuildsAndPasses(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	require.NoError(t, err)
-	dir := t.TempDir()
-	copyTree(t, root, dir)
+	root := kittest.Root(t)
+	dir := kittest.Copy(t)
 
 	const newPath = "example.com/you/app"
 	require.NoError(t, run([]string{newPath}, dir, io.Discard))
 
 	oldPath := modulePath(t, root)
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !(strings.HasSuffix(path, ".go") || strings.HasSuffix(path, ".templ")) {
 			return err
 		}
@@ -102,35 +101,5 @@ func modulePath(t *testing.T, dir string) string {
 
 func goCmd(t *testing.T, dir string, args ...string) {
 	t.Helper()
-	cmd := exec.Command("go", args...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go %s:\n%s", strings.Join(args, " "), out)
-}
-
-// copyTree copies the kit's sources, leaving out git metadata and local state.
-func copyTree(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if d.IsDir() {
-			switch d.Name() {
-			case ".git", "data", "bin", "tmp":
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	require.NoError(t, err)
+	kittest.Run(t, dir, "go", args...)
 }

@@ -17,16 +17,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestNonTemplHandlerAllocations: a handler that renders no templ pays only
-// for the request carrying the nonce (with its context and header slices)
-// and the header string.
-// TestNonceFromAllocations: asking for a nonce that is not there must not
-// make templ's render state (templ.GetNonce would, twice over).
-func TestNonceFromAllocations(t *testing.T) {
-	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = NonceFrom(context.Background()) }))
-}
-
-func TestNonTemplHandlerAllocations(t *testing.T) {
+// TestMiddlewareAllocations bounds what a nonced group adds to every
+// request, whatever the handler renders: the request copy that carries the
+// nonce (with the backing arrays of the header values), the header string
+// (the nonce is a substring of it), and templ's render state holding the
+// nonce (two objects, which a page rendering templ makes anyway). Today
+// that is 4; the budget leaves room for one allocation more from a new Go
+// or templ release, not for a per-directive or per-header cost.
+func TestMiddlewareAllocations(t *testing.T) {
 	m := NewManager(slog.New(slog.DiscardHandler))
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") })
 	h := m.Middleware(Group{Name: "site", Enforce: strict})(ok)
@@ -36,7 +34,23 @@ func TestNonTemplHandlerAllocations(t *testing.T) {
 	allocs := func(h http.Handler) float64 {
 		return testing.AllocsPerRun(200, func() { clear(w.h); h.ServeHTTP(w, req) })
 	}
-	assert.Equal(t, 2.0, allocs(h)-allocs(ok))
+	const budget = 5
+	added := allocs(h) - allocs(ok)
+	t.Logf("allocations the group adds per request: %.0f (budget %d)", added, budget)
+	assert.LessOrEqual(t, added, float64(budget))
+}
+
+// TestNonceFromAllocations: components call NonceFrom once per nonced
+// element, so reading the nonce of a nonced request must not allocate at
+// all. The budget is zero on purpose: any allocation here is per element.
+func TestNonceFromAllocations(t *testing.T) {
+	m := NewManager(slog.New(slog.DiscardHandler))
+	var ctx context.Context
+	h := m.Middleware(Group{Name: "site", Enforce: strict})(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { ctx = r.Context() }))
+	require.NoError(t, m.Err())
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+	require.NotEmpty(t, NonceFrom(ctx))
+	assert.LessOrEqual(t, testing.AllocsPerRun(100, func() { _ = NonceFrom(ctx) }), 0.0)
 }
 
 type discardWriter struct{ h http.Header }

@@ -74,8 +74,8 @@ func TestTemplSeesTheNonce(t *testing.T) {
 }
 
 // TestTemplStateIsPerResponse: templ deduplicates script templates within
-// one response through its render state; the state made on first use must
-// be the same for every later lookup, including concurrent ones, and never
+// one response through its render state; every lookup in a response,
+// concurrent ones included, must see the same state, and no state may be
 // shared between responses.
 func TestTemplStateIsPerResponse(t *testing.T) {
 	script := templ.ComponentScript{Name: "once", Function: "function once(){}", Call: "once()"}

@@ -38,7 +38,7 @@ const (
 	WebRTC                  Directive = "webrtc"
 )
 
-// Deprecated directives are still accepted so that the linter can explain
+// Deprecated directives are still accepted so that package lint can explain
 // them, but nothing in the kit uses them.
 const (
 	BlockAllMixedContent Directive = "block-all-mixed-content"
@@ -62,30 +62,91 @@ const (
 	kindMediaTypes                       // plugin-types
 )
 
-var directiveKinds = map[Directive]valueKind{
-	DefaultSrc: kindSourceList, ScriptSrc: kindSourceList, ScriptSrcElem: kindSourceList,
-	ScriptSrcAttr: kindSourceList, StyleSrc: kindSourceList, StyleSrcElem: kindSourceList,
-	StyleSrcAttr: kindSourceList, ImgSrc: kindSourceList, FontSrc: kindSourceList,
-	ConnectSrc: kindSourceList, MediaSrc: kindSourceList, ObjectSrc: kindSourceList,
-	FrameSrc: kindSourceList, ChildSrc: kindSourceList, WorkerSrc: kindSourceList,
-	ManifestSrc: kindSourceList, FencedFrameSrc: kindSourceList, PrefetchSrc: kindSourceList,
-	BaseURI: kindSourceList, FormAction: kindSourceList,
-	FrameAncestors:          kindAncestors,
-	Sandbox:                 kindSandbox,
-	ReportURI:               kindURIs,
-	ReportTo:                kindToken,
-	UpgradeInsecureRequests: kindEmpty,
-	BlockAllMixedContent:    kindEmpty,
-	RequireTrustedTypesFor:  kindTrustedTypesFor,
-	TrustedTypes:            kindTrustedTypes,
-	WebRTC:                  kindWebRTC,
-	PluginTypes:             kindMediaTypes,
+// directiveInfo is what this package knows about one directive.
+type directiveInfo struct {
+	name Directive
+	kind valueKind
+	// fallbacks are the directives a browser uses, in order, when this
+	// fetch directive is absent (CSP3 §6.8.3, "Get the effective directive").
+	fallbacks []Directive
+	// reportable says a violation report can name the directive as its
+	// effective directive. default-src never is: a report names the
+	// directive the fallback stood in for.
+	reportable bool
 }
+
+// directiveTable lists every directive this package understands, the
+// reportable ones in the order [ReportableDirectives] returns them: the
+// element-level script and style directives before the ones they fall back to.
+var directiveTable = []directiveInfo{
+	{ScriptSrcElem, kindSourceList, []Directive{ScriptSrc, DefaultSrc}, true},
+	{ScriptSrcAttr, kindSourceList, []Directive{ScriptSrc, DefaultSrc}, true},
+	{ScriptSrc, kindSourceList, []Directive{DefaultSrc}, true},
+	{StyleSrcElem, kindSourceList, []Directive{StyleSrc, DefaultSrc}, true},
+	{StyleSrcAttr, kindSourceList, []Directive{StyleSrc, DefaultSrc}, true},
+	{StyleSrc, kindSourceList, []Directive{DefaultSrc}, true},
+	{ImgSrc, kindSourceList, []Directive{DefaultSrc}, true},
+	{FontSrc, kindSourceList, []Directive{DefaultSrc}, true},
+	{ConnectSrc, kindSourceList, []Directive{DefaultSrc}, true},
+	{MediaSrc, kindSourceList, []Directive{DefaultSrc}, true},
+	{ObjectSrc, kindSourceList, []Directive{DefaultSrc}, true},
+	{FrameSrc, kindSourceList, []Directive{ChildSrc, DefaultSrc}, true},
+	{ChildSrc, kindSourceList, []Directive{DefaultSrc}, true},
+	{WorkerSrc, kindSourceList, []Directive{ChildSrc, ScriptSrc, DefaultSrc}, true},
+	{ManifestSrc, kindSourceList, []Directive{DefaultSrc}, true},
+	{FrameAncestors, kindAncestors, nil, true},
+	{FormAction, kindSourceList, nil, true},
+	{BaseURI, kindSourceList, nil, true},
+	{RequireTrustedTypesFor, kindTrustedTypesFor, nil, true},
+	{TrustedTypes, kindTrustedTypes, nil, true},
+
+	{DefaultSrc, kindSourceList, nil, false},
+	// fenced-frame-src falls back like frame-src does.
+	{FencedFrameSrc, kindSourceList, []Directive{FrameSrc, ChildSrc, DefaultSrc}, false},
+	{Sandbox, kindSandbox, nil, false},
+	{ReportURI, kindURIs, nil, false},
+	{ReportTo, kindToken, nil, false},
+	{UpgradeInsecureRequests, kindEmpty, nil, false},
+	{WebRTC, kindWebRTC, nil, false},
+	{BlockAllMixedContent, kindEmpty, nil, false},
+	{PrefetchSrc, kindSourceList, []Directive{DefaultSrc}, false},
+	{PluginTypes, kindMediaTypes, nil, false},
+}
+
+// directiveIndex finds a directive's entry in directiveTable.
+var directiveIndex = func() map[Directive]*directiveInfo {
+	m := make(map[Directive]*directiveInfo, len(directiveTable))
+	for i := range directiveTable {
+		m[directiveTable[i].name] = &directiveTable[i]
+	}
+	return m
+}()
 
 // Known reports whether d is a directive this package understands.
 func (d Directive) Known() bool {
-	_, ok := directiveKinds[d]
+	_, ok := directiveIndex[d]
 	return ok
+}
+
+// TakesSources reports whether d's value is a source list (hosts, schemes,
+// keywords, nonces, hashes), as the fetch directives, base-uri, form-action
+// and frame-ancestors take, rather than tokens of its own grammar.
+func (d Directive) TakesSources() bool {
+	info, ok := directiveIndex[d]
+	return ok && (info.kind == kindSourceList || info.kind == kindAncestors)
+}
+
+// ReportableDirectives returns the directives a violation report can name
+// as its effective directive, element-level ones first. A report never
+// names default-src: it names the directive default-src stood in for.
+func ReportableDirectives() []Directive {
+	var out []Directive
+	for _, info := range directiveTable {
+		if info.reportable {
+			out = append(out, info.name)
+		}
+	}
+	return out
 }
 
 // sandboxTokens are the flags the HTML standard defines for sandbox.
@@ -98,35 +159,19 @@ var sandboxTokens = map[string]bool{
 	"allow-top-navigation-to-custom-protocols": true,
 }
 
-// fallbacks lists, for each fetch directive, the directives a browser uses
-// in order when it is absent (CSP3 §6.8.3, "Get the effective directive").
-var fallbacks = map[Directive][]Directive{
-	ScriptSrcElem: {ScriptSrc, DefaultSrc},
-	ScriptSrcAttr: {ScriptSrc, DefaultSrc},
-	StyleSrcElem:  {StyleSrc, DefaultSrc},
-	StyleSrcAttr:  {StyleSrc, DefaultSrc},
-	WorkerSrc:     {ChildSrc, ScriptSrc, DefaultSrc},
-	FrameSrc:      {ChildSrc, DefaultSrc},
-	ScriptSrc:     {DefaultSrc},
-	StyleSrc:      {DefaultSrc},
-	ObjectSrc:     {DefaultSrc},
-	ChildSrc:      {DefaultSrc},
-	ImgSrc:        {DefaultSrc},
-	FontSrc:       {DefaultSrc},
-	ConnectSrc:    {DefaultSrc},
-	MediaSrc:      {DefaultSrc},
-	ManifestSrc:   {DefaultSrc},
-	PrefetchSrc:   {DefaultSrc},
-	// fenced-frame-src falls back like frame-src does.
-	FencedFrameSrc: {FrameSrc, ChildSrc, DefaultSrc},
-}
-
-// effective returns the directive whose sources govern d, and false when
-// neither d nor any fallback is set, so nothing restricts it.
-func (p Policy) effective(d Directive) (Directive, bool) {
-	for _, c := range append([]Directive{d}, fallbacks[d]...) {
-		if p.Has(c) {
-			return c, true
+// Effective returns the directive whose sources govern d in p: d itself
+// when p sets it, otherwise the first fallback p sets (script-src-elem
+// falls back to script-src, then default-src). It returns false when
+// neither d nor any fallback is set, so nothing in p restricts d.
+func (p Policy) Effective(d Directive) (Directive, bool) {
+	if p.Has(d) {
+		return d, true
+	}
+	if info, ok := directiveIndex[d]; ok {
+		for _, c := range info.fallbacks {
+			if p.Has(c) {
+				return c, true
+			}
 		}
 	}
 	return "", false

@@ -14,10 +14,10 @@
 // start-up instead of silently weakening a page. Each compiled policy is a
 // header template with nonce slots: serving it costs one string build.
 //
-// [Lint] reviews a policy the way Google's CSP Evaluator does and explains
-// each weakness in one sentence; [ParseLenient] reads a policy for it
-// without requiring default-src, so partial policies can be reviewed too.
-// The csp command (cmd/csp) runs it from the shell.
+// [Parse] reads a policy written as a header value; [ParseLenient] does not
+// require default-src, so a partial policy can be read and reviewed too.
+// The vocabulary ([Directive], [Source], [Policy.Effective]) is what
+// package lint and package csptest read policies with.
 //
 // A [Manager] turns policies into chi-style middleware, one [Group] per route
 // group. The nonce is stored in the request context where templ looks for

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+
+	"github.com/a-h/templ"
 )
 
 // Header names this package writes.
@@ -15,11 +17,14 @@ const (
 	HeaderCSP                = "Content-Security-Policy"
 	HeaderCSPReportOnly      = "Content-Security-Policy-Report-Only"
 	HeaderReportingEndpoints = "Reporting-Endpoints"
-	HeaderFrameOptions       = "X-Frame-Options"
 )
 
-// ReportEndpointName is the Reporting API endpoint name that report-to names.
-const ReportEndpointName = "csp"
+// headerFrameOptions is written from the enforced frame-ancestors, for
+// browsers that predate it.
+const headerFrameOptions = "X-Frame-Options"
+
+// reportEndpointName is the Reporting API endpoint name that report-to names.
+const reportEndpointName = "csp"
 
 // Group is the policy of one route group: enforced, report-only, or both at
 // once sharing one nonce. A group inside another replaces its parent's
@@ -27,7 +32,8 @@ const ReportEndpointName = "csp"
 // accident; derive the child's policy from the parent's with [Policy.Add]
 // to extend it. Exempt removes the parent's policy altogether.
 type Group struct {
-	// Name identifies the group in violation reports and logs.
+	// Name identifies the group in violation reports and logs. It must
+	// pass [ValidGroupName]; the Manager refuses the group otherwise.
 	Name string
 	// Enforce is the policy sent as Content-Security-Policy.
 	Enforce Policy
@@ -39,16 +45,31 @@ type Group struct {
 	// Accept says why this group's lint findings are deliberate (a demo of
 	// a weak policy, say). Accepted findings are logged at debug level and
 	// never stop a production start; without Accept, a High finding does.
-	// See [Manager.Lint].
+	// See package lint.
 	Accept string
 }
 
+// MaxGroupNameLen caps a [Group]'s Name. Reports carry the name back in
+// ?group=, where anything longer is taken for a forged value.
+const MaxGroupNameLen = 64
+
+// ValidGroupName reports whether s can name a [Group]: 1 to
+// [MaxGroupNameLen] letters, digits, '-', '_', '.' or '+'. The name travels
+// in the group's report URL and comes back with each report, so the report
+// receiver and the dashboard accept exactly these names and no others.
+func ValidGroupName(s string) bool { return len(s) <= MaxGroupNameLen && isToken(s) }
+
 // Manager compiles route groups' policies into middleware. Its fields are
-// options with safe defaults; set them before the first call to Middleware.
+// options whose zero values are safe defaults, so a zero Manager works;
+// [NewManager] fills them in explicitly. Set them before the first call to
+// Middleware and leave them alone while the server runs: Middleware reads
+// ReportPath when it compiles a group, and every request reads the others.
 type Manager struct {
-	// ReportPath is where browsers send violation reports. Every policy
-	// reports there with ?group=<name>, unless it sets report-uri itself.
-	// Default "/csp-report".
+	// ReportPath is where browsers send violation reports: a path or an
+	// absolute URL. Every policy reports there with ?group=<name>, unless it
+	// sets report-uri or report-to itself. A value that is not a valid
+	// report-uri (a space, a quote) makes every group that uses it a
+	// start-up error. Default "/csp-report".
 	ReportPath string
 
 	// BehindTLSProxy says a proxy terminates TLS in front of the server, so
@@ -60,7 +81,7 @@ type Manager struct {
 	// it to prove that a failing source answers 500 and serves no page.
 	Rand io.Reader
 
-	// Logger receives nonce failures. Default slog.Default().
+	// Logger receives nonce failures. Nil means slog.Default().
 	Logger *slog.Logger
 
 	groups []*compiledGroup
@@ -70,7 +91,8 @@ type Manager struct {
 // defaultReportPath is [Manager.ReportPath] when it is left empty.
 const defaultReportPath = "/csp-report"
 
-// NewManager returns a Manager with the default options.
+// NewManager returns a Manager with the default options, logging to log
+// (nil for slog.Default()).
 func NewManager(log *slog.Logger) *Manager {
 	return &Manager{ReportPath: defaultReportPath, Logger: log}
 }
@@ -87,44 +109,23 @@ func (m *Manager) reportPath() string {
 // not nil.
 func (m *Manager) Err() error { return errors.Join(m.errs...) }
 
-// GroupInfo describes a compiled group: what the headers look like with the
-// nonce shown as [NoncePlaceholder]. Snapshot tests and the linter read it.
+// GroupInfo describes a compiled group: its policies as declared and as
+// the headers deliver them, the nonce shown as [NoncePlaceholder].
+// Snapshot tests, the policies API and package lint read it.
 type GroupInfo struct {
-	Name       string
-	Enforce    Policy
-	ReportOnly Policy
-	Exempt     bool
-}
-
-// GroupFindings are the lint findings of one group's policies.
-type GroupFindings struct {
-	Group    string
-	Delivery Delivery
-	Accepted string // the group's Accept
-	Findings []Finding
-}
-
-// Lint lints every compiled group's policies as they are delivered.
-func (m *Manager) Lint() []GroupFindings {
-	var out []GroupFindings
-	for _, g := range m.groups {
-		for i, del := range [...]Delivery{AsHeader, AsReportOnly} {
-			if g.delivered[i].IsZero() {
-				continue
-			}
-			if fs := Lint(g.delivered[i], del); len(fs) > 0 {
-				out = append(out, GroupFindings{Group: g.name, Delivery: del, Accepted: g.src.Accept, Findings: fs})
-			}
-		}
-	}
-	return out
+	Group // as declared
+	// SentEnforce and SentReportOnly are the policies as the headers carry
+	// them over plain http, with the report-uri the Manager adds; each is
+	// zero when its header is not sent. Over https they also carry
+	// report-to, which changes nothing a review of the policy looks at.
+	SentEnforce, SentReportOnly Policy
 }
 
 // Groups lists the groups compiled so far, in the order they were declared.
 func (m *Manager) Groups() []GroupInfo {
 	out := make([]GroupInfo, len(m.groups))
 	for i, g := range m.groups {
-		out[i] = GroupInfo{Name: g.name, Enforce: g.src.Enforce, ReportOnly: g.src.ReportOnly, Exempt: g.src.Exempt}
+		out[i] = GroupInfo{Group: g.src, SentEnforce: g.sent[0], SentReportOnly: g.sent[1]}
 	}
 	return out
 }
@@ -134,9 +135,6 @@ func (m *Manager) Groups() []GroupInfo {
 // that ignores Err still never serves a page under a broken policy.
 func (m *Manager) Middleware(g Group) func(http.Handler) http.Handler {
 	cg, err := m.compile(g)
-	if err == nil {
-		err = checkTemplBridge()
-	}
 	if err != nil {
 		m.errs = append(m.errs, fmt.Errorf("csp group %q: %w", g.Name, err))
 		return func(http.Handler) http.Handler {
@@ -157,11 +155,9 @@ type compiledGroup struct {
 	src        Group
 	enforce    [2]template // [0] http, [1] https
 	reportOnly [2]template
-	// delivered is what [Manager.Lint] reads: the enforced [0] and
-	// report-only [1] policies as sent over plain http, zero when not sent.
-	// The https variant only adds report-to, which no lint check tells
-	// apart from report-uri.
-	delivered  [2]Policy
+	// sent is the enforced [0] and report-only [1] policy as sent over
+	// plain http, zero when not sent; see [GroupInfo].
+	sent       [2]Policy
 	hasEnforce bool
 	hasRO      bool
 	usesNonce  bool
@@ -177,8 +173,8 @@ type compiledGroup struct {
 }
 
 func (m *Manager) compile(g Group) (*compiledGroup, error) {
-	if !isToken(g.Name) {
-		return nil, errors.New("a group needs a name of letters, digits, '-' or '_'")
+	if !ValidGroupName(g.Name) {
+		return nil, fmt.Errorf("group name: want 1 to %d letters, digits, '-', '_', '.' or '+'", MaxGroupNameLen)
 	}
 	if g.Exempt {
 		if !g.Enforce.IsZero() || !g.ReportOnly.IsZero() {
@@ -196,15 +192,15 @@ func (m *Manager) compile(g Group) (*compiledGroup, error) {
 	}
 	reportURL := m.reportPath() + "?group=" + url.QueryEscape(g.Name)
 	for _, p := range []struct {
-		policy    Policy
-		set       bool
-		out       *[2]template
-		static    *[2][]string
-		delivered *Policy
-		label     string
+		policy Policy
+		set    bool
+		out    *[2]template
+		static *[2][]string
+		sent   *Policy
+		label  string
 	}{
-		{g.Enforce, cg.hasEnforce, &cg.enforce, &cg.staticEnforce, &cg.delivered[0], "enforce"},
-		{g.ReportOnly, cg.hasRO, &cg.reportOnly, &cg.staticRO, &cg.delivered[1], "report-only"},
+		{g.Enforce, cg.hasEnforce, &cg.enforce, &cg.staticEnforce, &cg.sent[0], "enforce"},
+		{g.ReportOnly, cg.hasRO, &cg.reportOnly, &cg.staticRO, &cg.sent[1], "report-only"},
 	} {
 		if !p.set {
 			continue
@@ -212,18 +208,22 @@ func (m *Manager) compile(g Group) (*compiledGroup, error) {
 		if err := p.policy.Validate(); err != nil {
 			return nil, fmt.Errorf("%s policy: %w", p.label, err)
 		}
-		cg.usesNonce = cg.usesNonce || p.policy.UsesNonce()
+		cg.usesNonce = cg.usesNonce || p.policy.usesNonce()
 		plain, secure := p.policy, p.policy
-		if !p.policy.sendsReports() {
+		if !p.policy.SendsReports() {
 			// Chromium uses only report-to when both are present, and ignores
 			// Reporting-Endpoints over plain http: there it would send nothing.
 			plain = plain.Set(ReportURI, Source(reportURL))
-			secure = secure.Set(ReportURI, Source(reportURL)).Set(ReportTo, ReportEndpointName)
-			cg.endpoints = []string{ReportEndpointName + `="` + reportURL + `"`}
+			secure = secure.Set(ReportURI, Source(reportURL)).Set(ReportTo, reportEndpointName)
+			cg.endpoints = []string{reportEndpointName + `="` + reportURL + `"`}
+		}
+		if err := secure.Validate(); err != nil {
+			// The policy itself passed above: only what ReportPath added can fail.
+			return nil, fmt.Errorf("ReportPath %q: %w", m.reportPath(), err)
 		}
 		p.out[0], p.out[1] = newTemplate(plain.String()), newTemplate(secure.String())
 		p.static[0], p.static[1] = []string{plain.String()}, []string{secure.String()}
-		*p.delivered = plain
+		*p.sent = plain
 	}
 	return cg, nil
 }
@@ -249,12 +249,11 @@ func frameOptions(ancestors []Source) []string {
 var noStore = slices.Clip([]string{"no-store"})
 
 // noncedRequest is the request passed on with the nonce in its context,
-// allocated together with that context and the backing arrays of the two
-// header values it may set. Each array has capacity one, so a later
-// Header().Add copies instead of writing into it.
+// allocated together with the backing arrays of the two header values it
+// may set. Each array has capacity one, so a later Header().Add copies
+// instead of writing into it.
 type noncedRequest struct {
 	req                 http.Request
-	ctx                 nonceContext
 	enforce, reportOnly [1]string
 }
 
@@ -313,11 +312,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			nr := new(noncedRequest)
 			// WithContext is inlined and its copy of the request does not
-			// escape, so the only heap copy is the one inside nr, which also
-			// holds the context and the header slices: one allocation
-			// instead of four.
-			nr.ctx.Context, nr.ctx.nonce = r.Context(), nonce
-			nr.req = *r.WithContext(&nr.ctx)
+			// escape, so the only heap copy of the request is the one inside
+			// nr, which also holds the header slices. templ.WithNonce adds
+			// templ's render state, which a page would make anyway.
+			nr.req = *r.WithContext(templ.WithNonce(r.Context(), nonce))
 			nr.enforce[0], nr.reportOnly[0] = enforce, reportOnly
 			r, enforceVal, reportOnlyVal = &nr.req, nr.enforce[:], nr.reportOnly[:]
 		} else {
@@ -336,9 +334,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	setOrDelete(hdr, HeaderCSPReportOnly, g.hasRO, reportOnlyVal, parent)
 	switch {
 	case g.frameOptions != nil:
-		hdr[HeaderFrameOptions] = g.frameOptions
+		hdr[headerFrameOptions] = g.frameOptions
 	case g.dropFrameOptions:
-		delete(hdr, HeaderFrameOptions)
+		delete(hdr, headerFrameOptions)
 	}
 	if secure == 1 && g.endpoints != nil {
 		hdr[HeaderReportingEndpoints] = g.endpoints

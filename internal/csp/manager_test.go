@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -245,7 +246,7 @@ func TestFrameOptionsFollowFrameAncestors(t *testing.T) {
 		m := NewManager(nil)
 		var s served
 		rec := serve(t, m.Middleware(Group{Name: "g", Enforce: p})(s.handler()), false)
-		assert.Equal(t, tt.want, rec.Header().Get(HeaderFrameOptions), "%v", tt.ancestors)
+		assert.Equal(t, tt.want, rec.Header().Get(headerFrameOptions), "%v", tt.ancestors)
 	}
 	// Over a site-wide default DENY: a partner list removes it, no
 	// frame-ancestors leaves it.
@@ -255,9 +256,9 @@ func TestFrameOptionsFollowFrameAncestors(t *testing.T) {
 		h := m.Middleware(Group{Name: "g", Enforce: p})(s.handler())
 		req := httptest.NewRequest(http.MethodGet, "/", nil)
 		rec := httptest.NewRecorder()
-		rec.Header().Set(HeaderFrameOptions, "DENY")
+		rec.Header().Set(headerFrameOptions, "DENY")
 		h.ServeHTTP(rec, req)
-		return rec.Header().Get(HeaderFrameOptions)
+		return rec.Header().Get(headerFrameOptions)
 	}
 	assert.Empty(t, withDefault(New().Set(DefaultSrc, Self).Set(FrameAncestors, "https://partner.example")))
 	assert.Equal(t, "DENY", withDefault(New().Set(DefaultSrc, Self)))
@@ -266,7 +267,7 @@ func TestFrameOptionsFollowFrameAncestors(t *testing.T) {
 	m := NewManager(nil)
 	var s served
 	rec := serve(t, m.Middleware(Group{Name: "g", ReportOnly: strict.Set(FrameAncestors, None)})(s.handler()), false)
-	assert.Empty(t, rec.Header().Get(HeaderFrameOptions))
+	assert.Empty(t, rec.Header().Get(headerFrameOptions))
 }
 
 func TestBehindTLSProxy(t *testing.T) {
@@ -286,8 +287,9 @@ func TestInvalidGroupsStopStartUp(t *testing.T) {
 	}{
 		{"bad source", Group{Name: "site", Enforce: New().Set(DefaultSrc, Self).Set(ScriptSrc, "self")}, `csp group "site": enforce policy: script-src: "self": keyword must be quoted`},
 		{"bad report-only", Group{Name: "ro", ReportOnly: New().Set(ScriptSrc, Self)}, `csp group "ro": report-only policy: default-src: missing`},
-		{"no name", Group{Enforce: strict}, "needs a name"},
-		{"name with space", Group{Name: "my group", Enforce: strict}, "needs a name"},
+		{"no name", Group{Enforce: strict}, `csp group "": group name: want 1 to 64 letters`},
+		{"name with space", Group{Name: "my group", Enforce: strict}, `csp group "my group": group name: want 1 to 64 letters`},
+		{"name too long", Group{Name: strings.Repeat("g", MaxGroupNameLen+1), Enforce: strict}, "group name: want 1 to 64 letters"},
 		{"nothing set", Group{Name: "empty"}, "set Enforce, ReportOnly or Exempt"},
 		{"exempt with policy", Group{Name: "x", Exempt: true, Enforce: strict}, "cannot also set a policy"},
 	}
@@ -304,6 +306,41 @@ func TestInvalidGroupsStopStartUp(t *testing.T) {
 	}
 }
 
+// TestBadReportPathStopsStartUp: ReportPath goes into every header, so a
+// value that would add a directive (";") or break the Reporting-Endpoints
+// quoting is a start-up error naming the setting, and no page is served.
+func TestBadReportPathStopsStartUp(t *testing.T) {
+	for _, path := range []string{"/r; script-src *", "/r x", `/r"x`, `/r\x`} {
+		t.Run(path, func(t *testing.T) {
+			m := NewManager(nil)
+			m.ReportPath = path
+			var s served
+			h := m.Middleware(Group{Name: "site", Enforce: strict})(s.handler())
+			require.ErrorContains(t, m.Err(), fmt.Sprintf(`csp group "site": ReportPath %q: report-uri`, path))
+			rec := serve(t, h, false)
+			assert.Equal(t, http.StatusInternalServerError, rec.Code)
+			assert.Empty(t, rec.Header().Get(HeaderCSP))
+			assert.False(t, s.called)
+		})
+	}
+	// A group with its own report-uri never uses ReportPath.
+	m := NewManager(nil)
+	m.ReportPath = "/r x"
+	m.Middleware(Group{Name: "own", Enforce: strict.Set(ReportURI, "/own")})
+	assert.NoError(t, m.Err())
+}
+
+// TestValidGroupName: the names a group may have are exactly the names the
+// report receiver keeps, so no group's reports are filed as "unknown".
+func TestValidGroupName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"site": true, "demo-report-only": true, "v1.2_beta+x": true, strings.Repeat("g", MaxGroupNameLen): true,
+		"": false, "my group": false, "a/b": false, "a&b=c": false, "é": false, strings.Repeat("g", MaxGroupNameLen+1): false,
+	} {
+		assert.Equal(t, want, ValidGroupName(name), "%q", name)
+	}
+}
+
 func TestGroupsAreListed(t *testing.T) {
 	m := NewManager(nil)
 	m.Middleware(Group{Name: "a", Enforce: strict})
@@ -315,10 +352,11 @@ func TestGroupsAreListed(t *testing.T) {
 	assert.True(t, got[1].Exempt)
 }
 
-// TestLintReadsDeliveredPolicies: Manager.Lint lints the policies as the
-// headers carry them, with the report-uri compile added, so a report-only
-// group is not told it reports nowhere and a finding names the real URL.
-func TestLintReadsDeliveredPolicies(t *testing.T) {
+// TestGroupsShowSentPolicies: what package lint reviews is the policy as
+// the header carries it, with the report-uri compile added (so a
+// report-only group is not told it reports nowhere), and a policy that
+// names its own report-uri keeps it alone.
+func TestGroupsShowSentPolicies(t *testing.T) {
 	m := NewManager(nil)
 	m.ReportPath = "http://reports.example/csp"
 	m.Middleware(Group{Name: "site", Enforce: noNonce, ReportOnly: strict, Accept: "a test"})
@@ -327,29 +365,23 @@ func TestLintReadsDeliveredPolicies(t *testing.T) {
 	require.NoError(t, m.Err())
 
 	added := Source("http://reports.example/csp?group=site")
-	var want []GroupFindings
-	for _, w := range []struct {
-		group, accept string
-		del           Delivery
-		p             Policy
+	got := m.Groups()
+	require.Len(t, got, 3)
+	tests := []struct {
+		accept              string
+		enforce, reportOnly Policy
 	}{
-		{"site", "a test", AsHeader, noNonce.Set(ReportURI, added)},
-		{"site", "a test", AsReportOnly, strict.Set(ReportURI, added)},
-		{"own", "", AsReportOnly, strict.Set(ReportURI, "http://own.example/r")},
-	} {
-		fs := Lint(w.p, w.del)
-		require.NotEmpty(t, fs, "an http:// report-uri is always a finding")
-		want = append(want, GroupFindings{Group: w.group, Delivery: w.del, Accepted: w.accept, Findings: fs})
+		{"a test", noNonce.Set(ReportURI, added), strict.Set(ReportURI, added)},
+		{"", Policy{}, strict.Set(ReportURI, "http://own.example/r")},
+		{"", Policy{}, Policy{}},
 	}
-	got := m.Lint()
-	assert.Equal(t, want, got)
-	for _, g := range got {
-		for _, f := range g.Findings {
-			assert.False(t, f.Directive == ReportURI && f.Value == "", "%s %s: %s", g.Group, g.Delivery, f)
-		}
+	for i, tt := range tests {
+		assert.Equal(t, tt.accept, got[i].Accept, got[i].Name)
+		assert.Equal(t, tt.enforce.String(), got[i].SentEnforce.String(), got[i].Name)
+		assert.Equal(t, tt.reportOnly.String(), got[i].SentReportOnly.String(), got[i].Name)
+		assert.Equal(t, tt.enforce.IsZero(), got[i].SentEnforce.IsZero(), got[i].Name)
+		assert.Equal(t, tt.reportOnly.IsZero(), got[i].SentReportOnly.IsZero(), got[i].Name)
 	}
-	assert.Contains(t, got[0].Findings, Finding{Severity: Medium, Directive: ReportURI, Value: added,
-		Message: "Reports sent over plain HTTP can be read and altered on the way; use an https:// report-uri."})
 }
 
 // TestWorksUnderChi proves the pieces fit the way the kit uses them: nested

@@ -74,7 +74,7 @@ func (p Policy) Add(d Directive, sources ...Source) Policy {
 // fallback chain, or nil when nothing applies (no fallback set, or d is
 // not a fetch directive).
 func (p Policy) inherited(d Directive) []Source {
-	if from, ok := p.effective(d); ok {
+	if from, ok := p.Effective(d); ok {
 		return p.Sources(from)
 	}
 	return nil
@@ -104,9 +104,9 @@ func (p Policy) Without(d Directive) Policy {
 // Has reports whether the policy sets directive d.
 func (p Policy) Has(d Directive) bool { return p.index(d) >= 0 }
 
-// sendsReports says whether the policy itself says where violation reports
-// go; when it does not, [Manager] adds report-uri.
-func (p Policy) sendsReports() bool { return p.Has(ReportURI) || p.Has(ReportTo) }
+// SendsReports says whether the policy itself says where violation reports
+// go (report-uri or report-to); when it does not, [Manager] adds report-uri.
+func (p Policy) SendsReports() bool { return p.Has(ReportURI) || p.Has(ReportTo) }
 
 // Sources returns a copy of directive d's sources, or nil when it is unset.
 func (p Policy) Sources(d Directive) []Source {
@@ -128,8 +128,8 @@ func (p Policy) Directives() []Directive {
 // IsZero reports whether the policy has no directives and no errors.
 func (p Policy) IsZero() bool { return len(p.directives) == 0 && len(p.errs) == 0 }
 
-// UsesNonce reports whether any directive holds the [Nonce] slot.
-func (p Policy) UsesNonce() bool {
+// usesNonce reports whether any directive holds the [Nonce] slot.
+func (p Policy) usesNonce() bool {
 	for _, d := range p.directives {
 		if slices.Contains(d.sources, Nonce) {
 			return true
@@ -182,7 +182,7 @@ func (p Policy) validate(requireDefault bool) error {
 }
 
 func (d directive) validate() error {
-	kind, ok := directiveKinds[d.name]
+	info, ok := directiveIndex[d.name]
 	if !ok {
 		return fmt.Errorf("%s: unknown directive", d.name)
 	}
@@ -194,6 +194,7 @@ func (d directive) validate() error {
 			return fail(s, "%v", err)
 		}
 	}
+	kind := info.kind
 	switch kind {
 	case kindSourceList, kindAncestors:
 		if len(d.sources) == 0 {
@@ -307,7 +308,7 @@ func Parse(s string) (Policy, error) {
 // ParseLenient reads a policy like [Parse] and checks the same grammar, but
 // does not require default-src. It is for reading policies written
 // elsewhere (a header copied from another site, a policy under review) so
-// that [Lint] can explain what is missing instead of refusing the policy.
+// that package lint can explain what is missing instead of refusing the policy.
 func ParseLenient(s string) (Policy, error) {
 	p, err := tokenize(s)
 	if err != nil {

@@ -185,7 +185,7 @@ func TestParse(t *testing.T) {
 	p, err := Parse("default-src 'self';  SCRIPT-SRC 'nonce-{nonce}' 'strict-dynamic' ; object-src 'none';")
 	require.NoError(t, err)
 	assert.Equal(t, "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic'; object-src 'none'", p.String())
-	assert.True(t, p.UsesNonce())
+	assert.True(t, p.usesNonce())
 
 	bad := map[string]string{
 		"default-src 'self', script-src 'none'": "two policies",
@@ -206,4 +206,30 @@ func TestParse(t *testing.T) {
 func TestSHA256MatchesBrowsers(t *testing.T) {
 	// The value Chrome's console prints for an empty inline script.
 	assert.Equal(t, Source("'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"), SHA256(""))
+}
+
+func TestParseLenient(t *testing.T) {
+	_, err := Parse("script-src 'unsafe-inline'")
+	require.ErrorContains(t, err, "default-src: missing")
+
+	p, err := ParseLenient("script-src 'unsafe-inline'")
+	require.NoError(t, err)
+	assert.Equal(t, []Source{UnsafeInline}, p.Sources(ScriptSrc))
+
+	// Everything but the default-src rule still applies, with the same errors as Parse.
+	for _, bad := range []string{
+		"script-src self",
+		"script-src 'nonce-{nonce}' 'unsafe-inline'; script-src 'self'",
+		"scirpt-src 'self'",
+		"script-src 'self', img-src *",
+		"",
+	} {
+		_, lenientErr := ParseLenient(bad)
+		require.Error(t, lenientErr, bad)
+		_, strictErr := Parse("default-src 'none'; " + bad)
+		if bad != "" {
+			require.Error(t, strictErr, bad)
+			assert.Contains(t, strictErr.Error(), lenientErr.Error(), bad)
+		}
+	}
 }

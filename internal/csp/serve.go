@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+
+	"github.com/a-h/templ"
 )
 
 // ServePolicy sets p as the response's enforced Content-Security-Policy,
@@ -32,5 +34,5 @@ func ServePolicy(w http.ResponseWriter, r *http.Request, p Policy, rnd io.Reader
 	h.Set(HeaderCSP, header)
 	h.Del(HeaderCSPReportOnly)
 	h["Cache-Control"] = noStore
-	return r.WithContext(&nonceContext{Context: r.Context(), nonce: nonce}), nil
+	return r.WithContext(templ.WithNonce(r.Context(), nonce)), nil
 }

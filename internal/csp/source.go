@@ -48,6 +48,53 @@ func SHA256(content string) Source {
 	return Source("'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'")
 }
 
+// SourceKind says which CSP3 source expression a [Source] is, read from
+// its syntax alone: [Source.Kind] does not check the grammar, [Policy.Validate] does.
+type SourceKind int
+
+// Source kinds.
+const (
+	// HostSource is a host with optional scheme, port and path
+	// ("cdn.example.com", "https://*.example.com:443/js/"), or "*".
+	HostSource SourceKind = iota
+	// SchemeSource is a bare scheme: "https:", "data:".
+	SchemeSource
+	// KeywordSource is a quoted keyword: 'self', 'unsafe-inline', ...
+	KeywordSource
+	// NonceSource is 'nonce-…', the [Nonce] slot included.
+	NonceSource
+	// HashSource is 'sha256-…', 'sha384-…' or 'sha512-…'.
+	HashSource
+)
+
+// Kind returns which source expression s is.
+func (s Source) Kind() SourceKind {
+	v := string(s)
+	switch {
+	case strings.HasPrefix(v, "'nonce-"):
+		return NonceSource
+	case strings.HasPrefix(v, "'"):
+		if alg, _, ok := strings.Cut(v[1:], "-"); ok {
+			if _, known := hashSizes[alg]; known {
+				return HashSource
+			}
+		}
+		return KeywordSource
+	case isScheme(v):
+		return SchemeSource
+	}
+	return HostSource
+}
+
+// NonceValue returns the nonce a nonce source allows, without the quotes
+// and the "nonce-" prefix, and false for any other kind of source.
+func (s Source) NonceValue() (string, bool) {
+	if s.Kind() != NonceSource {
+		return "", false
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(string(s), "'nonce-"), "'"), true
+}
+
 var keywords = map[Source]bool{
 	Self: true, None: true, UnsafeInline: true, UnsafeEval: true, UnsafeHashes: true,
 	StrictDynamic: true, ReportSample: true, WasmUnsafeEval: true,

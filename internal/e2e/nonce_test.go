@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/internal/e2e"
 )
 
@@ -32,7 +33,7 @@ func TestNonceHiddenFromDOM(t *testing.T) {
 				k := startKit(t, scheme)
 				tb := e2e.NewTab(t)
 				resp := tb.Open(t, k.URL+path)
-				m := headerNonce.FindStringSubmatch(e2e.Header(resp, "Content-Security-Policy"))
+				m := headerNonce.FindStringSubmatch(e2e.Header(resp, csp.HeaderCSP))
 				require.NotNil(t, m, "no nonce in the Content-Security-Policy header")
 				nonce := m[1]
 

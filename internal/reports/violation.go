@@ -5,6 +5,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/noncekit/noncekit/internal/csp"
 )
 
 // Length caps, in bytes, of the normalised string fields. They bound what
@@ -23,7 +25,8 @@ const (
 	// MaxUserAgentLen caps UserAgent.
 	MaxUserAgentLen = 256
 	// MaxGroupLen caps Group; a longer ?group= value becomes "unknown".
-	MaxGroupLen = 64
+	// It is the csp package's cap on a route group's name.
+	MaxGroupLen = csp.MaxGroupNameLen
 )
 
 // Disposition values. A report that names neither gets DispositionUnknown
@@ -160,31 +163,14 @@ func disposition(s string) string {
 	return DispositionUnknown
 }
 
-// group validates the ?group= value, so it can be used as a label without
+// group validates the ?group= value against the rule route group names
+// follow (csp.ValidGroupName), so it can be used as a label without
 // escaping; anything else becomes UnknownGroup.
 func group(s string) string {
-	if !ValidGroup(s) {
+	if !csp.ValidGroupName(s) {
 		return UnknownGroup
 	}
 	return s
-}
-
-// ValidGroup reports whether s is a route group name as reports carry it:
-// 1 to MaxGroupLen letters, digits, '-', '_', '.' or '+' (the alphabet the
-// csp package accepts for group names).
-func ValidGroup(s string) bool {
-	if s == "" || len(s) > MaxGroupLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		ok := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			c == '-' || c == '_' || c == '.' || c == '+'
-		if !ok {
-			return false
-		}
-	}
-	return true
 }
 
 const ellipsis = "…"

@@ -102,7 +102,10 @@ func TestClean(t *testing.T) {
 	}
 }
 
+// TestCleanDoesNotAllocateForPlainASCII: every field of every report goes
+// through clean, and almost all of them are already clean; returning such
+// a string as it is must cost nothing, so the budget is zero.
 func TestCleanDoesNotAllocateForPlainASCII(t *testing.T) {
 	s := "https://example.com/some/path?q=1"
-	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = clean(s, MaxURLLen) }))
+	assert.LessOrEqual(t, testing.AllocsPerRun(100, func() { _ = clean(s, MaxURLLen) }), 0.0)
 }

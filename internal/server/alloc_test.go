@@ -22,7 +22,9 @@ import (
 // start-up, so per request there is only the request carrying the nonce,
 // the header string (the nonce is a substring of it) and the two non-empty
 // nonce attributes templ renders. templ's render state is made when the page
-// first renders, with or without a policy.
+// first renders, with or without a policy. Today that is 4; the budget
+// leaves room for one more from a new Go or templ release, and fails on a
+// cost that grows with the policy or the page.
 func TestPolicyAllocationsPerRequest(t *testing.T) {
 	s, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "localhost:0", BenchRoutes: true}, Options{})
 	require.NoError(t, err)
@@ -34,7 +36,8 @@ func TestPolicyAllocationsPerRequest(t *testing.T) {
 			s.ServeHTTP(w, req)
 		})
 	}
+	const budget = 5
 	plain, withCSP := allocs("/bench/plain"), allocs("/bench/csp")
-	t.Logf("allocs per request: no policy %.0f, site policy %.0f", plain, withCSP)
-	assert.LessOrEqual(t, withCSP-plain, 4.0)
+	t.Logf("allocs per request: no policy %.0f, site policy %.0f (budget +%d)", plain, withCSP, budget)
+	assert.LessOrEqual(t, withCSP-plain, float64(budget))
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/noncekit/noncekit/internal/bench/wire"
 	"github.com/noncekit/noncekit/internal/config"
+	"github.com/noncekit/noncekit/internal/csp"
 )
 
 // discard is a ResponseWriter that keeps one header map and clears it per
@@ -89,8 +90,8 @@ func TestBenchRoutesOnlyWhenAsked(t *testing.T) {
 	plain, withCSP := get(t, on, "/bench/plain"), get(t, on, "/bench/csp")
 	require.Equal(t, http.StatusOK, plain.Code)
 	require.Equal(t, http.StatusOK, withCSP.Code)
-	assert.Empty(t, plain.Header().Get("Content-Security-Policy"), "the baseline has no policy")
-	assert.NotEmpty(t, withCSP.Header().Get("Content-Security-Policy"))
+	assert.Empty(t, plain.Header().Get(csp.HeaderCSP), "the baseline has no policy")
+	assert.NotEmpty(t, withCSP.Header().Get(csp.HeaderCSP))
 	// The same page: only the nonce attributes differ in length.
 	assert.InDelta(t, withCSP.Body.Len(), plain.Body.Len(), 400)
 }

@@ -2,12 +2,12 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
 
 	"github.com/noncekit/noncekit/internal/csp"
-	"github.com/noncekit/noncekit/internal/reports"
 	"github.com/noncekit/noncekit/internal/reports/store"
 )
 
@@ -17,11 +17,11 @@ const maxReportLimit = 1000
 
 // errBadGroup answers a ?group= that no report can carry, on every route
 // that filters by group.
-var errBadGroup = errors.New("group: letters, digits, '-', '_', '.' or '+', at most 64")
+var errBadGroup = fmt.Errorf("group: letters, digits, '-', '_', '.' or '+', at most %d", csp.MaxGroupNameLen)
 
 // checkGroup accepts "" (every group) and the names a report can carry.
 func checkGroup(g string) error {
-	if g != "" && !reports.ValidGroup(g) {
+	if g != "" && !csp.ValidGroupName(g) {
 		return errBadGroup
 	}
 	return nil

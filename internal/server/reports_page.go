@@ -3,18 +3,11 @@ package server
 import (
 	"net/http"
 
+	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/internal/reports"
 	"github.com/noncekit/noncekit/internal/reports/store"
 	"github.com/noncekit/noncekit/views/pages"
 )
-
-// reportDirectives are the directives offered by the dashboard's filter:
-// those a violation report can name as its effective directive.
-var reportDirectives = []string{
-	"script-src-elem", "script-src-attr", "script-src", "style-src-elem", "style-src-attr", "style-src",
-	"img-src", "font-src", "connect-src", "media-src", "object-src", "frame-src", "child-src", "worker-src",
-	"manifest-src", "frame-ancestors", "form-action", "base-uri", "require-trusted-types-for", "trusted-types",
-}
 
 // reportDispositions are the dispositions a stored report can have: the
 // dashboard's filter offers them and parseReportFilter accepts only them.
@@ -23,7 +16,7 @@ var reportDispositions = []string{reports.DispositionEnforce, reports.Dispositio
 // reportsPage serves GET /reports, the dashboard of stored reports. A bad
 // filter value renders the page with a message and 400, never a 500.
 func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) {
-	p := pages.Reports{Groups: s.groupNames, Directives: reportDirectives, Dispositions: reportDispositions, Stored: s.queueStore != nil}
+	p := pages.Reports{Groups: s.groupNames, Directives: csp.ReportableDirectives(), Dispositions: reportDispositions, Stored: s.queueStore != nil}
 	f, err := parseReportFilter(r.URL.RawQuery)
 	if err != nil {
 		p.Error = err.Error()

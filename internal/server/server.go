@@ -17,6 +17,7 @@ import (
 	"github.com/noncekit/noncekit/internal/account"
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/internal/csp/lint"
 	"github.com/noncekit/noncekit/internal/ratelimit"
 	"github.com/noncekit/noncekit/internal/reports"
 	"github.com/noncekit/noncekit/internal/reports/store"
@@ -175,20 +176,20 @@ func (s *Server) checkPolicies() error {
 // its findings are logged at debug level only).
 func (s *Server) lintPolicies() error {
 	var blocking []string
-	for _, g := range s.csp.Lint() {
+	for _, g := range lint.Groups(s.csp.Groups()) {
 		for _, f := range g.Findings {
 			level := slog.LevelDebug
 			switch {
 			case g.Accepted != "":
-			case f.Severity >= csp.Medium:
+			case f.Severity >= lint.Medium:
 				level = slog.LevelWarn
-			case f.Severity == csp.Low:
+			case f.Severity == lint.Low:
 				level = slog.LevelInfo
 			}
 			s.log.Log(context.Background(), level, "csp lint", slog.String("group", g.Group),
 				slog.String("delivery", g.Delivery.String()), slog.String("finding", f.String()),
 				slog.String("accepted", g.Accepted))
-			if f.Severity == csp.High && g.Accepted == "" && g.Delivery == csp.AsHeader {
+			if f.Severity == lint.High && g.Accepted == "" && g.Delivery == lint.AsHeader {
 				blocking = append(blocking, fmt.Sprintf("group %q: %s", g.Group, f))
 			}
 		}

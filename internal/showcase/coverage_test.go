@@ -15,6 +15,7 @@ import (
 	"github.com/noncekit/noncekit/internal/server"
 	"github.com/noncekit/noncekit/internal/server/servertest"
 	"github.com/noncekit/noncekit/internal/showcase"
+	"github.com/noncekit/noncekit/static"
 	views "github.com/noncekit/noncekit/views/showcase"
 )
 
@@ -55,7 +56,11 @@ func exceptions() map[string][]csptest.Option {
 	}
 	for _, d := range showcase.Catalogue {
 		for _, e := range d.Exceptions {
-			out[d.Path()] = append(out[d.Path()], inPanel(e.Tag, e.Case, e.Reason))
+			o := inPanel(e.Tag, e.Case, e.Reason)
+			if e.Src != "" {
+				o = csptest.Allow(csptest.All(csptest.Tag(e.Tag), csptest.HasAttr("src", static.Path(e.Src))), e.Reason)
+			}
+			out[d.Path()] = append(out[d.Path()], o)
 		}
 	}
 	return out

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/internal/csp/lint"
 	views "github.com/noncekit/noncekit/views/showcase"
 )
 
@@ -42,7 +43,7 @@ var defaultLabPolicy = func() csp.Policy {
 
 // labView describes a valid policy for the lab page.
 func labView(p csp.Policy) views.Lab {
-	return views.Lab{Policy: p.String(), Header: p.String(), Findings: csp.Lint(p, csp.AsHeader), Sandboxed: p.Has(csp.Sandbox)}
+	return views.Lab{Policy: p.String(), Header: p.String(), Findings: lint.Policy(p, lint.AsHeader), Sandboxed: p.Has(csp.Sandbox)}
 }
 
 // lab is GET /lab.

@@ -8,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/internal/csp/lint"
 	views "github.com/noncekit/noncekit/views/showcase"
 )
 
@@ -83,9 +84,9 @@ func (s *Showcase) catalogue(w http.ResponseWriter, r *http.Request) {
 // (with the nonce slot, not this response's nonce), so findings read the
 // same on every reload.
 func (s *Showcase) demoPage(d Demo, g csp.Group) http.HandlerFunc {
-	var findings []csp.Finding
+	var findings []lint.Finding
 	if !g.Enforce.IsZero() {
-		findings = csp.Lint(g.Enforce, csp.AsHeader)
+		findings = lint.Policy(g.Enforce, lint.AsHeader)
 	}
 	entry := views.Entry{Slug: d.Slug, Title: d.Title, Summary: d.Summary}
 	return func(w http.ResponseWriter, r *http.Request) {

@@ -3,6 +3,8 @@ package pages
 import (
 	"strconv"
 	"time"
+
+	"github.com/noncekit/noncekit/internal/csp"
 )
 
 // Reports is what the /reports dashboard shows. The handler fills it from
@@ -12,7 +14,8 @@ type Reports struct {
 	Noise  int64
 	Filter ReportFilter
 	// The choices of the filter form.
-	Groups, Directives, Dispositions []string
+	Groups, Dispositions []string
+	Directives           []csp.Directive
 	// Error explains a rejected filter; the page is then served with 400.
 	Error string
 	// Stored is false when the server runs without a report store.

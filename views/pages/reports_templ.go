@@ -64,7 +64,7 @@ func ReportsPage(p Reports) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			for _, d := range p.Directives {
-				templ_7745c5c3_Err = option(d, d, p.Filter.Directive).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = option(string(d), string(d), p.Filter.Directive).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -3,7 +3,7 @@ package showcase
 import (
 	"strconv"
 
-	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/internal/csp/lint"
 	"github.com/noncekit/noncekit/static"
 	"github.com/noncekit/noncekit/views/components"
 )
@@ -27,7 +27,7 @@ type DemoView struct {
 	Expect     map[string]string
 	Enforce    string // Content-Security-Policy, "" when not sent
 	ReportOnly string // Content-Security-Policy-Report-Only, "" when not sent
-	Findings   []csp.Finding
+	Findings   []lint.Finding
 }
 
 // Handler attributes used by the handler demos. The browser hashes the
@@ -67,13 +67,13 @@ s.src = ` + strconv.Quote(static.Path("showcase/js/demo-external.js")) + `;
 document.currentScript.parentElement.append(s);`
 
 // severityClass picks the badge colour of a lint finding.
-func severityClass(s csp.Severity) string {
+func severityClass(s lint.Severity) string {
 	switch s {
-	case csp.High:
+	case lint.High:
 		return "badge-high"
-	case csp.Medium:
+	case lint.Medium:
 		return "badge-medium"
-	case csp.Low:
+	case lint.Low:
 		return "badge-low"
 	}
 	return "badge-info"

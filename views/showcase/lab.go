@@ -3,7 +3,7 @@ package showcase
 import (
 	"strconv"
 
-	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/internal/csp/lint"
 	"github.com/noncekit/noncekit/static"
 )
 
@@ -16,7 +16,7 @@ type Lab struct {
 	Header string
 	// Error says why Policy was refused; "" when it was accepted.
 	Error    string
-	Findings []csp.Finding
+	Findings []lint.Finding
 	// Sandboxed says the policy has a sandbox directive: the preview then
 	// has an opaque origin and the lab cannot read it, framed or not.
 	Sandboxed bool

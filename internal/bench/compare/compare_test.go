@@ -19,7 +19,7 @@ import (
 )
 
 // securePolicy is the header the kit's middleware sends for
-// server.SitePolicy (the policy of the kit's pages) over plain http, written
+// server.DefaultPolicies().Site (the policy of the kit's pages) over plain http, written
 // with secure's $NONCE placeholder: secure takes a header string, not a
 // policy value. TestSameHeader checks that the two agree, so a change to the
 // kit's policy fails here until secure is given the same one.
@@ -47,7 +47,7 @@ func secureWithTempl() func(http.Handler) http.Handler {
 
 func kitCSP(tb testing.TB) func(http.Handler) http.Handler {
 	m := csp.NewManager(nil)
-	mw := m.Middleware(csp.Group{Name: "site", Enforce: server.SitePolicy})
+	mw := m.Middleware(csp.Group{Name: "site", Enforce: server.DefaultPolicies().Site})
 	require.NoError(tb, m.Err())
 	return mw
 }
@@ -119,7 +119,7 @@ func TestSameHeader(t *testing.T) {
 		t.Run(rc.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
 			rc.r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
-			hdr := rec.Header().Get("Content-Security-Policy")
+			hdr := rec.Header().Get(csp.HeaderCSP)
 			m := nonceRE.FindAllStringSubmatch(hdr, -1)
 			require.Len(t, m, 2, hdr)
 			assert.Equal(t, m[0][1], m[1][1])

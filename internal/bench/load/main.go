@@ -34,6 +34,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/noncekit/noncekit/internal/csp"
 )
 
 func main() {
@@ -327,7 +329,7 @@ func check(client *http.Client, base string, rt *route) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("%s: %s (was the server started with NONCEKIT_BENCH_ROUTES=1?)", rt.path, resp.Status)
 	}
-	hasCSP := resp.Header.Get("Content-Security-Policy") != ""
+	hasCSP := resp.Header.Get(csp.HeaderCSP) != ""
 	if hasCSP != rt.wantCSP || !strings.Contains(string(body), "<html") {
 		return fmt.Errorf("%s: CSP header present=%v, want %v", rt.path, hasCSP, rt.wantCSP)
 	}

@@ -11,20 +11,29 @@
 //	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/profile", nil))
 //	csptest.AssertNonced(t, rec.Result())
 //
+// The headers are read with the csp package's own parser, and each element
+// is judged by the directive the browser consults for it, in the policy the
+// browser enforces: a <script> by script-src-elem, else script-src, else
+// default-src, of the Content-Security-Policy header. A nonce or hash listed
+// elsewhere (in style-src, or in the report-only header, which blocks
+// nothing and so allows nothing) does not count. What a nonce cannot allow
+// is still accepted where the browser accepts it: an inline script or
+// style whose hash is listed, a handler or style attribute under
+// 'unsafe-hashes' and its hash, or under an 'unsafe-inline' that no nonce,
+// hash or 'strict-dynamic' switches off. csptest does not match URLs against host
+// sources: a script file that 'self' lets in is still expected to carry a
+// nonce the policy lists.
+//
 // Intentional exceptions are declared one element at a time with [Allow],
 // so a new, accidental one still fails.
 package csptest
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"crypto/sha512"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"maps"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -44,7 +53,9 @@ const (
 	MissingNonce Kind = "missing nonce"
 	// WrongNonce: a nonce that is not the one in the response's header.
 	WrongNonce Kind = "wrong nonce"
-	// NoHeaderNonce: the response's CSP headers carry no nonce at all.
+	// NoHeaderNonce: the directive that governs the element (script-src
+	// for a <script>, when script-src-elem is not set) lists no nonce, so
+	// no nonce can allow it.
 	NoHeaderNonce Kind = "no nonce in header"
 	// InlineHandler: an on* attribute, which no nonce can allow.
 	InlineHandler Kind = "inline event handler"
@@ -58,6 +69,8 @@ const (
 	// Cacheable: a nonced response without Cache-Control: no-store; a
 	// cached copy would serve the same nonce twice.
 	Cacheable Kind = "cacheable nonce"
+	// UnreadablePolicy: a CSP header the csp package's parser refuses.
+	UnreadablePolicy Kind = "unreadable policy"
 	// UnusedAllow: an [Allow] that matched no element. A stale exception
 	// hides nothing today but would hide a regression tomorrow.
 	UnusedAllow Kind = "unused exception"
@@ -150,23 +163,6 @@ func Allow(match Matcher, reason string) Option {
 	return func(c *config) { c.allows = append(c.allows, allow{match: match, reason: reason}) }
 }
 
-// nonceSource finds nonce sources in a header value.
-var nonceSource = regexp.MustCompile(`'nonce-([^']+)'`)
-
-// HeaderNonces returns the nonces the response's Content-Security-Policy
-// and Content-Security-Policy-Report-Only headers allow.
-func HeaderNonces(h http.Header) []string {
-	var out []string
-	for _, name := range []string{csp.HeaderCSP, csp.HeaderCSPReportOnly} {
-		for _, v := range h.Values(name) {
-			for _, m := range nonceSource.FindAllStringSubmatch(v, -1) {
-				out = append(out, m[1])
-			}
-		}
-	}
-	return out
-}
-
 // urlAttrs are the attributes whose value the browser may navigate to or
 // load: a javascript: URL in any of them runs script.
 var urlAttrs = map[string]bool{
@@ -192,20 +188,21 @@ func Check(h http.Header, body []byte, opts ...Option) []Problem {
 		o(&c)
 	}
 	var problems []Problem
-	nonces := HeaderNonces(h)
-	if len(nonces) > 0 && !hasNoStore(h) {
+	if len(HeaderNonces(h)) > 0 && !hasNoStore(h) {
 		problems = append(problems, Problem{Kind: Cacheable,
 			Detail: fmt.Sprintf("the response carries a nonce but Cache-Control is %q: add no-store", h.Get("Cache-Control"))})
 	}
 
-	pol := readPolicy(h)
+	pol := readPolicies(h)
+	problems = append(problems, pol.unreadable...)
 	z := html.NewTokenizer(bytes.NewReader(body))
 	line, col := 1, 1
 	var stack []Element
-	// hashCheck is the MissingNonce problem of the inline script or style
-	// just opened: dropped when the policy lists the hash of its text, as
-	// the browser then runs it without a nonce (automatic hashes).
+	// hashCheck is the nonce problem of the inline script or style just
+	// opened: dropped when hashGov lists the hash of its text, as the
+	// browser then runs it without a nonce.
 	hashCheck := -1
+	var hashGov governed
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
@@ -224,7 +221,7 @@ func Check(h http.Header, body []byte, opts ...Option) []Problem {
 			if tt == html.TextToken {
 				text = string(raw)
 			}
-			if pol.allowsHash(text) {
+			if hashGov.allowsText(text) {
 				problems = slices.Delete(problems, hashCheck, hashCheck+1)
 			}
 			hashCheck = -1
@@ -238,12 +235,13 @@ func Check(h http.Header, body []byte, opts ...Option) []Problem {
 					el.Attrs[a.Key] = a.Val
 				}
 			}
-			if found := checkElement(el, tok.DataAtom, nonces, pol); len(found) > 0 && !c.allowed(el) {
+			if found, gov := checkElement(el, tok.DataAtom, pol); len(found) > 0 && !c.allowed(el) {
 				for _, p := range found {
 					p.Line, p.Col, p.Element = start, startCol, describe(tok)
 					_, hasSrc := el.Attr("src")
-					if (p.Kind == MissingNonce || p.Kind == NoHeaderNonce) && tt == html.StartTagToken && !hasSrc && tok.DataAtom != atom.Link {
-						hashCheck = len(problems)
+					nonceProblem := p.Kind == MissingNonce || p.Kind == NoHeaderNonce || p.Kind == WrongNonce
+					if nonceProblem && tt == html.StartTagToken && !hasSrc && tok.DataAtom != atom.Link {
+						hashCheck, hashGov = len(problems), gov
 					}
 					problems = append(problems, p)
 				}
@@ -282,33 +280,43 @@ func (c *config) allowed(el Element) bool {
 	return ok
 }
 
-// checkElement returns el's problems, without line or element filled in.
-func checkElement(el Element, a atom.Atom, nonces []string, pol policy) []Problem {
+// checkElement returns el's problems, without line or element filled in,
+// and how the policies govern el when it needs a nonce, for the hash check
+// of its text.
+func checkElement(el Element, a atom.Atom, pol policies) ([]Problem, governed) {
 	var out []Problem
-	needsNonce := a == atom.Script || a == atom.Style
-	if a == atom.Link {
-		rel, _ := el.Attr("rel")
-		needsNonce = hasToken(rel, "stylesheet")
+	var gov governed
+	switch a {
+	case atom.Script:
+		gov = pol.govern(csp.ScriptSrcElem)
+	case atom.Style:
+		gov = pol.govern(csp.StyleSrcElem)
+	case atom.Link:
+		if rel, _ := el.Attr("rel"); hasToken(rel, "stylesheet") {
+			gov = pol.govern(csp.StyleSrcElem)
+		}
 	}
-	if needsNonce && len(nonces) == 0 {
-		out = append(out, Problem{Kind: NoHeaderNonce, Detail: "this element needs a nonce, but the response's policy has no 'nonce-…' source"})
-	}
-	if needsNonce && len(nonces) > 0 {
-		n, ok := el.Attr("nonce")
+	if gov.directive != "" {
+		nonces := gov.nonces()
+		n, _ := el.Attr("nonce")
 		switch {
-		case !ok || n == "":
+		case len(nonces) == 0 && gov.via() == "":
+			out = append(out, Problem{Kind: NoHeaderNonce, Detail: fmt.Sprintf("this element needs a nonce, but no policy of the response sets %s or a directive it falls back to", gov.directive)})
+		case len(nonces) == 0:
+			out = append(out, Problem{Kind: NoHeaderNonce, Detail: fmt.Sprintf("this element needs a nonce, but %s lists no 'nonce-…' source", gov.via())})
+		case n == "":
 			out = append(out, Problem{Kind: MissingNonce, Detail: "add nonce={ csp.NonceFrom(ctx) } or use a views/components helper"})
 		case !slices.Contains(nonces, n):
-			out = append(out, Problem{Kind: WrongNonce, Detail: fmt.Sprintf("nonce %q is not the header's %q", n, nonces[0])})
+			out = append(out, Problem{Kind: WrongNonce, Detail: fmt.Sprintf("nonce %q is not the %q that %s lists", n, nonces[0], gov.via())})
 		}
 	}
 	// Sorted so that problems come out in the same order every run.
 	for _, key := range slices.Sorted(maps.Keys(el.Attrs)) {
 		v := el.Attrs[key]
 		switch {
-		case strings.HasPrefix(key, "on") && len(key) > 2 && !pol.allowsHandler(v):
+		case strings.HasPrefix(key, "on") && len(key) > 2 && !pol.govern(csp.ScriptSrcAttr).allowsAttribute(v):
 			out = append(out, Problem{Kind: InlineHandler, Detail: key + "= never runs under a nonce policy: attach the handler with addEventListener in a nonced script"})
-		case key == "style" && !pol.styleAttrs:
+		case key == "style" && !pol.govern(csp.StyleSrcAttr).allowsAttribute(v):
 			out = append(out, Problem{Kind: StyleAttribute, Detail: "style= is blocked by style-src without 'unsafe-inline': use a class"})
 		case urlAttrs[key] && isJavaScriptURL(v):
 			out = append(out, Problem{Kind: JavaScriptURL, Detail: key + "= holds a javascript: URL: use a button and a nonced script"})
@@ -319,7 +327,7 @@ func checkElement(el Element, a atom.Atom, nonces []string, pol policy) []Proble
 			out = append(out, Problem{Kind: MetaPolicy, Detail: "send the policy as a header, from the route group's middleware"})
 		}
 	}
-	return out
+	return out, gov
 }
 
 // urlWhitespace removes the tabs and newlines the URL parser strips anywhere
@@ -418,60 +426,3 @@ func requestName(resp *http.Response) string {
 	}
 	return "response"
 }
-
-// policy is what Check needs to know of the response's policies beyond
-// their nonces: which hashes they list, and what they let through that a
-// nonce cannot, so that only what the browser would block is reported.
-type policy struct {
-	hashes       map[string]bool // "sha256-…" as listed
-	unsafeHashes bool            // 'unsafe-hashes': listed hashes also allow handlers
-	styleAttrs   bool            // style-src-attr 'unsafe-inline'
-}
-
-func readPolicy(h http.Header) policy {
-	p := policy{hashes: map[string]bool{}}
-	for _, name := range []string{csp.HeaderCSP, csp.HeaderCSPReportOnly} {
-		for _, v := range h.Values(name) {
-			for d := range strings.SplitSeq(v, ";") {
-				fields := strings.Fields(d)
-				if len(fields) == 0 {
-					continue
-				}
-				dir := strings.ToLower(fields[0])
-				for _, src := range fields[1:] {
-					switch {
-					case strings.HasPrefix(src, "'sha") && strings.HasSuffix(src, "'"):
-						p.hashes[strings.Trim(src, "'")] = true
-					case src == "'unsafe-hashes'":
-						p.unsafeHashes = true
-					case src == "'unsafe-inline'" && dir == "style-src-attr":
-						p.styleAttrs = true
-					}
-				}
-			}
-		}
-	}
-	return p
-}
-
-// allowsHash reports whether the policy lists a hash of text.
-func (p policy) allowsHash(text string) bool {
-	if len(p.hashes) == 0 {
-		return false
-	}
-	s256, s384, s512 := sha256.Sum256([]byte(text)), sha512.Sum384([]byte(text)), sha512.Sum512([]byte(text))
-	for _, h := range []string{
-		"sha256-" + base64.StdEncoding.EncodeToString(s256[:]),
-		"sha384-" + base64.StdEncoding.EncodeToString(s384[:]),
-		"sha512-" + base64.StdEncoding.EncodeToString(s512[:]),
-	} {
-		if p.hashes[h] {
-			return true
-		}
-	}
-	return false
-}
-
-// allowsHandler reports whether an event handler attribute with value v
-// runs: only with 'unsafe-hashes' and the hash of exactly that value.
-func (p policy) allowsHandler(v string) bool { return p.unsafeHashes && p.allowsHash(v) }

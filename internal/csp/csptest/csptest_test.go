@@ -12,14 +12,28 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/noncekit/noncekit/internal/csp"
 )
 
 const nonce = "bm9uY2Vub25jZW5vbmNlMQ=="
 
-func nonced() http.Header {
+// site is the shape of the kit's own policy, with the test's nonce.
+const site = "default-src 'self'; script-src 'nonce-" + nonce + "' 'strict-dynamic'; style-src 'self' 'nonce-" + nonce + "'"
+
+// enforce returns the headers of a no-store response enforcing policy.
+func enforce(policy string) http.Header {
 	h := http.Header{}
-	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'nonce-"+nonce+"' 'strict-dynamic'")
+	h.Set(csp.HeaderCSP, policy)
 	h.Set("Cache-Control", "no-store")
+	return h
+}
+
+func nonced() http.Header { return enforce(site) }
+
+// reportOnly adds policy to h as a report-only header.
+func reportOnly(h http.Header, policy string) http.Header {
+	h.Set(csp.HeaderCSPReportOnly, policy)
 	return h
 }
 
@@ -29,15 +43,11 @@ func sha(content string) string {
 	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
 }
 
-// withHeader appends directives to h's policy.
-func withHeader(h http.Header, directives string) http.Header {
-	h.Set("Content-Security-Policy", h.Get("Content-Security-Policy")+"; "+directives)
-	return h
-}
-
-// hashed adds the hash of content to h's script-src and style-src.
-func hashed(h http.Header, content string) http.Header {
-	return withHeader(h, "style-src '"+sha(content)+"'; script-src-elem 'nonce-"+nonce+"' '"+sha(content)+"'")
+// hashed is the site policy with the hash of content added to the
+// directives that govern <script> and <style> elements.
+func hashed(content string) http.Header {
+	h := "'" + sha(content) + "'"
+	return enforce(site + "; script-src-elem 'nonce-" + nonce + "' " + h + "; style-src-elem 'self' 'nonce-" + nonce + "' " + h)
 }
 
 // page wraps body lines in a document; the first body line is line 3.
@@ -83,8 +93,8 @@ func TestCheck(t *testing.T) {
 		{"stylesheet link without nonce", nonced(), page(`<link rel="preload stylesheet" href="/a.css">`), nil,
 			[]got{{MissingNonce, 3}}},
 		{"report-only nonce counts", http.Header{
-			"Content-Security-Policy-Report-Only": {"script-src 'nonce-" + nonce + "'"},
-			"Cache-Control":                       {"private, no-store"}},
+			csp.HeaderCSPReportOnly: {"script-src 'nonce-" + nonce + "'"},
+			"Cache-Control":         {"private, no-store"}},
 			page(`<script ` + n + `></script>`), nil, []got{}},
 		{"inline handler", nonced(), page(`<button onclick="go()">go</button>`), nil,
 			[]got{{InlineHandler, 3}}},
@@ -99,27 +109,73 @@ func TestCheck(t *testing.T) {
 			[]got{{JavaScriptURL, 3}, {JavaScriptURL, 4}, {JavaScriptURL, 5}, {JavaScriptURL, 5}, {JavaScriptURL, 6}}},
 		{"meta policy", nonced(), page(`<meta http-equiv="content-security-policy" content="script-src 'none'">`), nil,
 			[]got{{MetaPolicy, 3}}},
-		{"nonce without no-store", http.Header{"Content-Security-Policy": {"script-src 'nonce-" + nonce + "'"}},
+		{"nonce without no-store", http.Header{csp.HeaderCSP: {"script-src 'nonce-" + nonce + "'"}},
 			page(`<p>x</p>`), nil, []got{{Cacheable, 0}}},
-		{"no nonce in the header", http.Header{"Content-Security-Policy": {"default-src 'self'"}},
+		{"no nonce in the header", http.Header{csp.HeaderCSP: {"default-src 'self'"}},
 			page(`<script src="/a.js"></script>`), nil, []got{{NoHeaderNonce, 3}}},
-		{"no nonce in the header, nothing needs one", http.Header{"Content-Security-Policy": {"default-src 'none'"}},
+		{"no nonce in the header, nothing needs one", http.Header{csp.HeaderCSP: {"default-src 'none'"}},
 			page(`<p>an object's document</p>`), nil, []got{}},
-		{"hash-only page: listed hash runs, another is reported", http.Header{"Content-Security-Policy": {
-			"default-src 'self'; script-src '" + string(sha("ok()")) + "'; style-src '" + string(sha("p{}")) + "'"}},
+		{"hash-only page: listed hash runs, another is reported", http.Header{csp.HeaderCSP: {
+			"default-src 'self'; script-src '" + sha("ok()") + "'; style-src '" + sha("p{}") + "'"}},
 			page(`<script>ok()</script>`, `<style>p{}</style>`, `<script>ok() </script>`), nil, []got{{NoHeaderNonce, 5}}},
-		{"listed hash next to a nonce", hashed(nonced(), "ok()"),
+		{"listed hash next to a nonce", hashed("ok()"),
 			page(`<script>ok()</script>`, `<script>other()</script>`, `<script></script>`), nil, []got{{MissingNonce, 4}, {MissingNonce, 5}}},
-		{"hash of the empty script", hashed(nonced(), ""),
+		{"hash of the empty script", hashed(""),
 			page(`<script></script>`), nil, []got{}},
-		{"a hash never allows a src", hashed(nonced(), ""),
+		{"a hash never allows a src", hashed(""),
 			page(`<script src="/a.js"></script>`), nil, []got{{MissingNonce, 3}}},
-		{"unsafe-hashes allows exactly the listed handler", withHeader(nonced(), "script-src 'unsafe-hashes' '"+string(sha("go()"))+"'"),
+		{"unsafe-hashes allows exactly the listed handler", enforce(site + "; script-src-attr 'unsafe-hashes' '" + sha("go()") + "'"),
 			page(`<button onclick="go()">`, `<button onclick="go(1)">`), nil, []got{{InlineHandler, 4}}},
-		{"a hash without unsafe-hashes allows no handler", hashed(nonced(), "go()"),
+		{"a hash without unsafe-hashes allows no handler", hashed("go()"),
 			page(`<button onclick="go()">`), nil, []got{{InlineHandler, 3}}},
-		{"style-src-attr 'unsafe-inline' allows style=", withHeader(nonced(), "style-src-attr 'unsafe-inline'"),
+		{"style-src-attr 'unsafe-inline' allows style=", enforce(site + "; style-src-attr 'unsafe-inline'"),
 			page(`<p style="color: red">`), nil, []got{}},
+
+		// An allowance counts only in the directive the browser consults
+		// for the element, and only in the enforced header: a report-only
+		// policy blocks nothing, so it allows nothing either.
+		{"a hash in style-src allows no script", enforce(site + " '" + sha("ok()") + "'"),
+			page(`<script>ok()</script>`), nil, []got{{MissingNonce, 3}}},
+		{"a hash in script-src allows no style", enforce(site + "; script-src-elem 'nonce-" + nonce + "' '" + sha("p{}") + "'"),
+			page(`<style>p{}</style>`), nil, []got{{MissingNonce, 3}}},
+		{"a hash in the report-only header allows no script", reportOnly(nonced(), "script-src 'nonce-"+nonce+"' '"+sha("ok()")+"'"),
+			page(`<script>ok()</script>`), nil, []got{{MissingNonce, 3}}},
+		{"a hash in script-src is shadowed by script-src-elem", enforce(
+			"default-src 'self'; script-src 'nonce-" + nonce + "' '" + sha("ok()") + "'; script-src-elem 'nonce-" + nonce + "'; style-src 'self'"),
+			page(`<script>ok()</script>`), nil, []got{{MissingNonce, 3}}},
+		{"a nonce in style-src allows no script", enforce("default-src 'self'; style-src 'nonce-" + nonce + "'"),
+			page(`<script `+n+` src="/a.js"></script>`, `<style `+n+`>p{}</style>`), nil, []got{{NoHeaderNonce, 3}}},
+		{"a nonce in the report-only header allows no script", reportOnly(enforce("default-src 'self'; style-src 'nonce-"+nonce+"'"), "script-src 'nonce-"+nonce+"'"),
+			page(`<script ` + n + `></script>`), nil, []got{{NoHeaderNonce, 3}}},
+		{"unsafe-hashes in style-src allows no handler", enforce(
+			"default-src 'self'; script-src 'nonce-" + nonce + "' '" + sha("go()") + "'; style-src 'nonce-" + nonce + "' 'unsafe-hashes'"),
+			page(`<button onclick="go()">`), nil, []got{{InlineHandler, 3}}},
+		{"unsafe-hashes in the report-only header allows no handler", reportOnly(nonced(), "script-src 'nonce-"+nonce+"' 'unsafe-hashes' '"+sha("go()")+"'"),
+			page(`<button onclick="go()">`), nil, []got{{InlineHandler, 3}}},
+		{"style-src-attr 'unsafe-inline' in the report-only header allows no style=", reportOnly(nonced(), "style-src-attr 'unsafe-inline'"),
+			page(`<p style="color: red">`), nil, []got{{StyleAttribute, 3}}},
+		{"'unsafe-inline' next to a nonce allows no style=", enforce(site + "; style-src-attr 'unsafe-inline' 'nonce-" + nonce + "'"),
+			page(`<p style="color: red">`), nil, []got{{StyleAttribute, 3}}},
+		{"script-src-attr 'unsafe-inline' allows a handler", enforce(site + "; script-src-attr 'unsafe-inline'"),
+			page(`<button onclick="go()">`), nil, []got{}},
+		{"'strict-dynamic' switches 'unsafe-inline' off for handlers", enforce(site + "; script-src-attr 'unsafe-inline' 'strict-dynamic'"),
+			page(`<button onclick="go()">`), nil, []got{{InlineHandler, 3}}},
+		{"style-src 'unsafe-inline' alone allows style=", enforce("default-src 'self'; script-src 'nonce-" + nonce + "'; style-src 'unsafe-inline'"),
+			page(`<p style="color: red">`), nil, []got{}},
+		{"every enforced policy must allow: a hash in one of two", http.Header{
+			csp.HeaderCSP:   {site + "; script-src-elem 'nonce-" + nonce + "' '" + sha("ok()") + "'", "script-src 'nonce-" + nonce + "'"},
+			"Cache-Control": {"no-store"}},
+			page(`<script>ok()</script>`, `<script `+n+`>ok()</script>`), nil, []got{{MissingNonce, 3}}},
+		{"policies joined by a comma are each enforced", enforce(site + ", script-src 'nonce-other'"),
+			page(`<script ` + n + `></script>`), nil, []got{{NoHeaderNonce, 3}}},
+		{"a response that only reports is checked against its policy on trial", http.Header{
+			csp.HeaderCSPReportOnly: {"script-src 'nonce-" + nonce + "' '" + sha("ok()") + "'"},
+			"Cache-Control":         {"no-store"}},
+			page(`<script>ok()</script>`, `<script>other()</script>`), nil, []got{{MissingNonce, 4}}},
+		{"a listed hash runs a script whose nonce is wrong", hashed("ok()"),
+			page(`<script nonce="stale">ok()</script>`), nil, []got{}},
+		{"unreadable policy", enforce(site + "; script-src-attr self"),
+			page(`<p>x</p>`), nil, []got{{UnreadablePolicy, 0}}},
 		{"multi-line tags keep counting", nonced(), page(`<div`, `  class="x">`, `</div>`, `<script>`, `x()`, `</script>`, `<p onclick="x()">`), nil,
 			[]got{{MissingNonce, 6}, {InlineHandler, 9}}},
 		{"script text is not markup", nonced(), page(`<script `+n+`>const s = "<script>a()</script" + ">";</script>`, `<p style="a">`), nil,
@@ -158,8 +214,8 @@ func TestProblemNamesElementAndLine(t *testing.T) {
 
 func TestHeaderNonces(t *testing.T) {
 	h := http.Header{}
-	h.Add("Content-Security-Policy", "script-src 'nonce-a1' 'strict-dynamic'; style-src 'nonce-a1'")
-	h.Add("Content-Security-Policy-Report-Only", "script-src 'nonce-b2'")
+	h.Add(csp.HeaderCSP, "script-src 'nonce-a1' 'strict-dynamic'; style-src 'nonce-a1'")
+	h.Add(csp.HeaderCSPReportOnly, "script-src 'nonce-b2'")
 	assert.Equal(t, []string{"a1", "a1", "b2"}, HeaderNonces(h))
 	assert.Empty(t, HeaderNonces(http.Header{}))
 }

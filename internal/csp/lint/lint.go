@@ -1,10 +1,22 @@
-package csp
+// Package lint reviews Content-Security-Policy policies the way Google's
+// CSP Evaluator does and explains each weakness in one sentence.
+//
+// The threat it stops is a policy that looks strict and is not: an
+// allowlisted host that serves JSONP, 'unsafe-inline' next to nothing that
+// switches it off, a nonce policy without base-uri. The browser enforces
+// such a policy faithfully and the attacker's script still runs. [Policy]
+// reviews one policy, [Groups] every route group a [csp.Manager] compiled,
+// as the headers deliver them; the server refuses to start in production
+// on a High finding a group has not accepted. The csp command (cmd/csp)
+// runs it from the shell.
+package lint
 
 import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strings"
+
+	"github.com/noncekit/noncekit/internal/csp"
 )
 
 // Severity ranks a [Finding]. The ranks follow Google's CSP Evaluator
@@ -40,15 +52,15 @@ func (s Severity) String() string {
 	return fmt.Sprintf("Severity(%d)", int(s))
 }
 
-// Finding is one weakness [Lint] found in a policy.
+// Finding is one weakness [Policy] found in a policy.
 type Finding struct {
 	Severity Severity
 	// Directive is the directive to change. For a missing directive it is
 	// the one to add.
-	Directive Directive
+	Directive csp.Directive
 	// Value is the source the finding is about, or "" when it is about the
 	// directive as a whole.
-	Value Source
+	Value csp.Source
 	// Message is one plain sentence saying what an attacker can do and
 	// what to write instead.
 	Message string
@@ -63,7 +75,7 @@ func (f Finding) String() string {
 }
 
 // Delivery is how a policy reaches the browser. Some directives do nothing
-// in some deliveries, which [Lint] reports.
+// in some deliveries, which [Policy] reports.
 type Delivery int
 
 const (
@@ -80,24 +92,24 @@ const (
 func (d Delivery) String() string {
 	switch d {
 	case AsHeader:
-		return HeaderCSP
+		return csp.HeaderCSP
 	case AsReportOnly:
-		return HeaderCSPReportOnly
+		return csp.HeaderCSPReportOnly
 	case AsMeta:
 		return "meta element"
 	}
 	return fmt.Sprintf("Delivery(%d)", int(d))
 }
 
-// Lint reviews a policy the way Google's CSP Evaluator does and returns its
+// Policy reviews a policy the way Google's CSP Evaluator does and returns its
 // findings, most severe first. It reads the policy as a CSP3 browser does:
 // 'unsafe-inline' is ignored next to a nonce or hash, host sources are
 // ignored next to 'strict-dynamic', and script-src-elem and script-src-attr
 // fall back to script-src and then to default-src.
 //
-// Lint does not check the grammar: use [Parse], [ParseLenient] or
-// [Policy.Validate] first.
-func Lint(p Policy, d Delivery) []Finding {
+// Policy does not check the grammar: use [csp.Parse], [csp.ParseLenient] or
+// [csp.Policy.Validate] first.
+func Policy(p csp.Policy, d Delivery) []Finding {
 	l := &linter{p: p, seen: map[Finding]bool{}}
 	l.checkScripts()
 	l.checkObjects()
@@ -110,20 +122,20 @@ func Lint(p Policy, d Delivery) []Finding {
 	return l.findings
 }
 
-// linter collects the findings of one [Lint] call.
+// linter collects the findings of one [Policy] call.
 type linter struct {
-	p        Policy
+	p        csp.Policy
 	findings []Finding
 	seen     map[Finding]bool
 	// ignored holds sources a browser skips in their directive (hosts next
 	// to 'strict-dynamic'), so that no other check reports them.
-	ignored map[Directive][]Source
+	ignored map[csp.Directive][]csp.Source
 	// needsBaseURI is set when scripts are trusted by nonce (or by hash
 	// with 'strict-dynamic'), which only base-uri keeps from being moved.
 	needsBaseURI bool
 }
 
-func (l *linter) add(sev Severity, d Directive, v Source, format string, args ...any) {
+func (l *linter) add(sev Severity, d csp.Directive, v csp.Source, format string, args ...any) {
 	f := Finding{Severity: sev, Directive: d, Value: v, Message: fmt.Sprintf(format, args...)}
 	if !l.seen[f] {
 		l.seen[f] = true
@@ -131,12 +143,32 @@ func (l *linter) add(sev Severity, d Directive, v Source, format string, args ..
 	}
 }
 
-// isNonceSource reports whether s is a nonce source or the nonce slot.
-func isNonceSource(s Source) bool { return strings.HasPrefix(string(s), "'nonce-") }
+// GroupFindings are the findings of one route group's policy, as one
+// header delivers it.
+type GroupFindings struct {
+	Group    string
+	Delivery Delivery
+	Accepted string // the group's [csp.Group] Accept: why its findings are deliberate
+	Findings []Finding
+}
 
-// isHashSource reports whether s is a hash source.
-func isHashSource(s Source) bool {
-	alg, _, ok := strings.Cut(strings.TrimPrefix(string(s), "'"), "-")
-	_, known := hashSizes[alg]
-	return ok && known && strings.HasPrefix(string(s), "'")
+// Groups reviews every group's policies as the headers deliver them (with
+// the report-uri the Manager adds), enforced before report-only, and
+// returns the groups that have findings, in the order given.
+func Groups(groups []csp.GroupInfo) []GroupFindings {
+	var out []GroupFindings
+	for _, g := range groups {
+		for _, sent := range []struct {
+			p   csp.Policy
+			del Delivery
+		}{{g.SentEnforce, AsHeader}, {g.SentReportOnly, AsReportOnly}} {
+			if sent.p.IsZero() {
+				continue
+			}
+			if fs := Policy(sent.p, sent.del); len(fs) > 0 {
+				out = append(out, GroupFindings{Group: g.Name, Delivery: sent.del, Accepted: g.Accept, Findings: fs})
+			}
+		}
+	}
+	return out
 }

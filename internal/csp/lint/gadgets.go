@@ -1,6 +1,10 @@
-package csp
+package lint
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/noncekit/noncekit/internal/csp"
+)
 
 // A script gadget is a URL on a commonly allowlisted host that answers with
 // script the attacker can steer. An allowlist that admits the host admits
@@ -95,7 +99,7 @@ const (
 // findGadgets returns the host of the first gadget that source s admits and
 // what kind of gadgets the source admits. JSONP hosts that need eval count
 // only when evalAllowed is true.
-func findGadgets(s Source, evalAllowed bool) (host string, kinds gadgetKind) {
+func findGadgets(s csp.Source, evalAllowed bool) (host string, kinds gadgetKind) {
 	sHost, sPath, ok := splitHostSource(string(s))
 	if !ok {
 		return "", 0
@@ -141,7 +145,7 @@ func matchGadget(sHost, sPath string, gadgets []string) (string, bool) {
 // into its lower-cased host and its path. It reports false for keywords,
 // nonces, hashes and bare schemes.
 func splitHostSource(v string) (host, path string, ok bool) {
-	if v == "" || strings.HasPrefix(v, "'") || isScheme(v) {
+	if v == "" || csp.Source(v).Kind() != csp.HostSource {
 		return "", "", false
 	}
 	if _, after, found := strings.Cut(v, "://"); found {

@@ -1,52 +1,54 @@
-package csp
+package lint
 
 import (
 	"slices"
 	"strings"
+
+	"github.com/noncekit/noncekit/internal/csp"
 )
 
 func (l *linter) checkObjects() {
-	eff, ok := l.p.effective(ObjectSrc)
+	eff, ok := l.p.Effective(csp.ObjectSrc)
 	if !ok {
 		// <object> and <embed> can load a plugin or an HTML document that
 		// runs script of the attacker's choosing, unaffected by script-src.
-		l.add(High, ObjectSrc, "", "Without object-src (or default-src) an injected <object> or <embed> can load content that runs script; set object-src 'none'.")
+		l.add(High, csp.ObjectSrc, "", "Without object-src (or default-src) an injected <object> or <embed> can load content that runs script; set object-src 'none'.")
 		return
 	}
 	fallback := false
 	for _, s := range l.p.Sources(eff) {
-		if s == None || l.checkOpenSource(eff, s, "plugins") {
+		if s == csp.None || l.checkOpenSource(eff, s, "plugins") {
 			continue
 		}
-		if eff != ObjectSrc {
+		if eff != csp.ObjectSrc {
 			fallback = true
 			continue
 		}
-		l.add(Medium, ObjectSrc, s, "object-src allows %s, yet no modern page needs <object> or <embed> and they can carry script; set object-src 'none'.", s)
+		l.add(Medium, csp.ObjectSrc, s, "object-src allows %s, yet no modern page needs <object> or <embed> and they can carry script; set object-src 'none'.", s)
 	}
 	if fallback {
-		l.add(Medium, ObjectSrc, "", "object-src is not set, so <object> and <embed> fall back to default-src and may load plugin content; set object-src 'none'.")
+		l.add(Medium, csp.ObjectSrc, "", "object-src is not set, so <object> and <embed> fall back to default-src and may load plugin content; set object-src 'none'.")
 	}
 }
 
 func (l *linter) checkBaseURI() {
-	if !l.p.Has(BaseURI) {
+	if !l.p.Has(csp.BaseURI) {
 		if l.needsBaseURI {
-			l.add(High, BaseURI, "", "Without base-uri an injected <base> tag can point your nonced scripts' relative URLs at an attacker's server; set base-uri 'none'.")
+			l.add(High, csp.BaseURI, "", "Without base-uri an injected <base> tag can point your nonced scripts' relative URLs at an attacker's server; set base-uri 'none'.")
 		}
 		return
 	}
-	for _, s := range l.p.Sources(BaseURI) {
+	for _, s := range l.p.Sources(csp.BaseURI) {
 		if isOpenSource(s) {
-			l.add(High, BaseURI, s, "%s in base-uri lets an injected <base> tag point your scripts' relative URLs at any host; set base-uri 'none'.", s)
+			l.add(High, csp.BaseURI, s, "%s in base-uri lets an injected <base> tag point your scripts' relative URLs at any host; set base-uri 'none'.", s)
 		}
 	}
 }
 
 func (l *linter) checkStyles() {
-	seen := map[Directive]bool{}
-	for _, d := range []Directive{StyleSrc, StyleSrcElem, StyleSrcAttr} {
-		eff, ok := l.p.effective(d)
+	seen := map[csp.Directive]bool{}
+	for _, d := range []csp.Directive{csp.StyleSrc, csp.StyleSrcElem, csp.StyleSrcAttr} {
+		eff, ok := l.p.Effective(d)
 		if !ok || seen[eff] {
 			continue
 		}
@@ -54,14 +56,14 @@ func (l *linter) checkStyles() {
 		sources := l.p.Sources(eff)
 		hasInline, trusted := false, false
 		for _, s := range sources {
-			hasInline = hasInline || s == UnsafeInline
-			trusted = trusted || isNonceSource(s) || isHashSource(s)
+			hasInline = hasInline || s == csp.UnsafeInline
+			trusted = trusted || s.Kind() == csp.NonceSource || s.Kind() == csp.HashSource
 		}
 		if hasInline && !trusted {
 			// Injected CSS cannot run script, but it can redraw the page
 			// for phishing and read attribute values (CSRF tokens) with
 			// selectors that load a URL per matching character.
-			l.add(Low, eff, UnsafeInline, "'unsafe-inline' in %s lets injected <style> tags restyle the page and leak attribute values through CSS selectors; use a nonce.", eff)
+			l.add(Low, eff, csp.UnsafeInline, "'unsafe-inline' in %s lets injected <style> tags restyle the page and leak attribute values through CSS selectors; use a nonce.", eff)
 		}
 	}
 }
@@ -69,46 +71,47 @@ func (l *linter) checkStyles() {
 // checkSources runs the checks that apply to every source of every
 // directive, skipping sources the browser ignores.
 func (l *linter) checkSources() {
-	for _, d := range l.p.directives {
-		kind := directiveKinds[d.name]
-		hosts := kind == kindSourceList || kind == kindAncestors || kind == kindURIs
-		for _, s := range d.sources {
-			if slices.Contains(l.ignored[d.name], s) {
+	for _, d := range l.p.Directives() {
+		hosts := d.TakesSources() || d == csp.ReportURI
+		for _, s := range l.p.Sources(d) {
+			if slices.Contains(l.ignored[d], s) {
 				continue
 			}
-			if Directive(strings.ToLower(string(s))).Known() {
-				l.add(Medium, d.name, s, "%s is a directive name, so a ';' is probably missing before it and the browser reads it as a host to allow.", s)
+			if csp.Directive(strings.ToLower(string(s))).Known() {
+				l.add(Medium, d, s, "%s is a directive name, so a ';' is probably missing before it and the browser reads it as a host to allow.", s)
 				continue
 			}
-			if kind == kindSourceList && isNonceSource(s) {
-				l.checkNonce(d.name, s)
+			if d.TakesSources() && s.Kind() == csp.NonceSource {
+				l.checkNonce(d, s)
 			}
 			if hosts {
-				l.checkHTTP(d.name, s)
-				l.checkIP(d.name, s)
+				l.checkHTTP(d, s)
+				l.checkIP(d, s)
 			}
 		}
 	}
 }
 
-func (l *linter) checkNonce(d Directive, s Source) {
-	if s == Nonce {
+func (l *linter) checkNonce(d csp.Directive, s csp.Source) {
+	if s == csp.Nonce {
 		return
 	}
-	val := strings.TrimSuffix(strings.TrimPrefix(string(s), "'nonce-"), "'")
-	// CSP3 §7.2 asks for at least 128 bits, what the kit's slot draws.
-	if n := decodedLen(val); n < NonceBytes {
-		l.add(Medium, d, s, "This nonce holds fewer than %d random bytes, which makes it easier to guess; use the 'nonce-{nonce}' slot, which draws %d per response.", NonceBytes, NonceBytes)
+	val, _ := s.NonceValue()
+	// CSP3 §7.2 asks for at least 128 bits, what the kit's slot draws. Each
+	// base64 character carries 6 bits; the grammar has already refused
+	// anything but base64 characters.
+	if n := len(strings.TrimRight(val, "=")) * 6 / 8; n < csp.NonceBytes {
+		l.add(Medium, d, s, "This nonce holds fewer than %d random bytes, which makes it easier to guess; use the 'nonce-{nonce}' slot, which draws %d per response.", csp.NonceBytes, csp.NonceBytes)
 		return
 	}
 	// A nonce is only a secret if no earlier response showed it.
 	l.add(Info, d, s, "A nonce written into the policy protects nothing if it is reused, because an attacker can read it from one response; use the 'nonce-{nonce}' slot.")
 }
 
-func (l *linter) checkHTTP(d Directive, s Source) {
+func (l *linter) checkHTTP(d csp.Directive, s csp.Source) {
 	v := strings.ToLower(string(s))
 	switch {
-	case strings.HasPrefix(v, "http://") && d == ReportURI:
+	case strings.HasPrefix(v, "http://") && d == csp.ReportURI:
 		l.add(Medium, d, s, "Reports sent over plain HTTP can be read and altered on the way; use an https:// report-uri.")
 	case strings.HasPrefix(v, "http://"):
 		// Anyone on the network path can replace a response fetched over
@@ -119,7 +122,7 @@ func (l *linter) checkHTTP(d Directive, s Source) {
 	}
 }
 
-func (l *linter) checkIP(d Directive, s Source) {
+func (l *linter) checkIP(d csp.Directive, s csp.Source) {
 	host, _, ok := splitHostSource(string(s))
 	if !ok || !looksLikeIPv4(host) {
 		return
@@ -147,7 +150,7 @@ func looksLikeIPv4(host string) bool {
 }
 
 // reported says whether a finding of severity sev already names d and s.
-func (l *linter) reported(sev Severity, d Directive, s Source) bool {
+func (l *linter) reported(sev Severity, d csp.Directive, s csp.Source) bool {
 	for _, f := range l.findings {
 		if f.Severity == sev && f.Directive == d && f.Value == s {
 			return true

@@ -1,10 +1,12 @@
-package csp
+package lint
 
 import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/noncekit/noncekit/internal/csp"
 )
 
 // sitePolicy is the policy the kit serves on its own pages.
@@ -150,9 +152,9 @@ func TestLintAgreesWithEvaluatorOnHigh(t *testing.T) {
 	require.GreaterOrEqual(t, len(evaluatorTable), 30)
 	for _, row := range evaluatorTable {
 		t.Run(row.policy, func(t *testing.T) {
-			p, err := ParseLenient(row.policy)
+			p, err := csp.ParseLenient(row.policy)
 			require.NoError(t, err)
-			findings := Lint(p, AsHeader)
+			findings := Policy(p, AsHeader)
 			assert.Equal(t, row.high, hasSeverity(findings, High), "findings: %v", findings)
 		})
 	}
@@ -166,44 +168,44 @@ func TestLintDiffersFromEvaluator(t *testing.T) {
 	// so what is left is an object-src that should be 'none': MEDIUM.
 	findings := lintString(t, "default-src 'none'; object-src ajax.googleapis.com", AsHeader)
 	assert.False(t, hasSeverity(findings, High), "%v", findings)
-	assertFinding(t, findings, Medium, ObjectSrc, "ajax.googleapis.com")
+	assertFinding(t, findings, Medium, csp.ObjectSrc, "ajax.googleapis.com")
 
 	// The evaluator says nothing when object-src falls back to a
 	// default-src that is not 'none'; we say MEDIUM.
 	findings = lintString(t, "default-src 'self'", AsHeader)
-	assertFinding(t, findings, Medium, ObjectSrc, "")
+	assertFinding(t, findings, Medium, csp.ObjectSrc, "")
 
 	// The evaluator wants 8 characters in a nonce; we want 16 bytes.
 	findings = lintString(t, "script-src 'nonce-aaaaaaaaaaaa'; object-src 'none'; base-uri 'none'", AsHeader)
-	assertFinding(t, findings, Medium, ScriptSrc, "'nonce-aaaaaaaaaaaa'")
+	assertFinding(t, findings, Medium, csp.ScriptSrc, "'nonce-aaaaaaaaaaaa'")
 
 	// 'strict-dynamic' hides hosts from script loads only. The evaluator
 	// drops them from default-src for object-src too; we do not.
 	findings = lintString(t, "default-src 'nonce-{nonce}' 'strict-dynamic' https:; base-uri 'none'", AsHeader)
-	assertFinding(t, findings, High, DefaultSrc, "https:")
+	assertFinding(t, findings, High, csp.DefaultSrc, "https:")
 }
 
 func TestSitePolicyIsCleanAtMediumAndAbove(t *testing.T) {
-	p, err := Parse(sitePolicy)
+	p, err := csp.Parse(sitePolicy)
 	require.NoError(t, err)
 	for _, d := range []Delivery{AsHeader, AsReportOnly} {
-		for _, f := range Lint(p, d) {
+		for _, f := range Policy(p, d) {
 			assert.Less(t, f.Severity, Medium, "%s: %v", d, f)
 		}
 	}
 }
 
 func TestLintSiteBuilderPolicy(t *testing.T) {
-	p := New().
-		Set(DefaultSrc, Self).
-		Set(ScriptSrc, Nonce, StrictDynamic).
-		Set(StyleSrc, Self, Nonce).
-		Set(ObjectSrc, None).
-		Set(BaseURI, None).
-		Set(FrameAncestors, None).
-		Set(FormAction, Self)
+	p := csp.New().
+		Set(csp.DefaultSrc, csp.Self).
+		Set(csp.ScriptSrc, csp.Nonce, csp.StrictDynamic).
+		Set(csp.StyleSrc, csp.Self, csp.Nonce).
+		Set(csp.ObjectSrc, csp.None).
+		Set(csp.BaseURI, csp.None).
+		Set(csp.FrameAncestors, csp.None).
+		Set(csp.FormAction, csp.Self)
 	require.NoError(t, p.Validate())
-	assert.Empty(t, Lint(p, AsHeader))
+	assert.Empty(t, Policy(p, AsHeader))
 	assert.Equal(t, sitePolicy, p.String())
 }
 
@@ -215,61 +217,61 @@ func TestLintChecks(t *testing.T) {
 		policy   string
 		delivery Delivery
 		sev      Severity
-		dir      Directive
-		value    Source
+		dir      csp.Directive
+		value    csp.Source
 	}{
-		{"unsafe-inline", "script-src 'unsafe-inline'; object-src 'none'", AsHeader, High, ScriptSrc, UnsafeInline},
-		{"unsafe-inline via default-src", "default-src 'unsafe-inline'", AsHeader, High, DefaultSrc, UnsafeInline},
-		{"unsafe-inline in script-src-elem despite nonce in script-src", "script-src 'nonce-{nonce}'; script-src-elem 'unsafe-inline'; object-src 'none'; base-uri 'none'", AsHeader, High, ScriptSrcElem, UnsafeInline},
-		{"unsafe-inline ignored next to nonce", "script-src 'nonce-{nonce}' 'unsafe-inline'; object-src 'none'; base-uri 'none'", AsHeader, Info, ScriptSrc, UnsafeInline},
-		{"unsafe-inline ignored next to hash", "script-src " + validHash + " 'unsafe-inline'; object-src 'none'", AsHeader, Info, ScriptSrc, UnsafeInline},
-		{"unsafe-eval", "script-src 'self' 'unsafe-eval'; object-src 'none'", AsHeader, Medium, ScriptSrc, UnsafeEval},
-		{"unsafe-hashes", "script-src 'unsafe-hashes' " + validHash + "; object-src 'none'", AsHeader, Medium, ScriptSrc, UnsafeHashes},
-		{"wildcard in script-src", "script-src *; object-src 'none'", AsHeader, High, ScriptSrc, "*"},
-		{"scheme wildcard in script-src", "script-src https://*; object-src 'none'", AsHeader, High, ScriptSrc, "https://*"},
-		{"wildcard in object-src", "script-src 'none'; object-src *", AsHeader, High, ObjectSrc, "*"},
-		{"wildcard in base-uri", "default-src 'none'; base-uri *", AsHeader, High, BaseURI, "*"},
-		{"https: in script-src", "script-src https:; object-src 'none'", AsHeader, High, ScriptSrc, "https:"},
-		{"http: in script-src", "script-src http:; object-src 'none'", AsHeader, High, ScriptSrc, "http:"},
-		{"data: in script-src", "script-src data:; object-src 'none'", AsHeader, High, ScriptSrc, "data:"},
-		{"data: in object-src", "script-src 'none'; object-src data:", AsHeader, High, ObjectSrc, "data:"},
-		{"https: in base-uri", "default-src 'none'; base-uri https:", AsHeader, High, BaseURI, "https:"},
-		{"https: via default-src", "default-src https:", AsHeader, High, DefaultSrc, "https:"},
-		{"https: in script-src-attr", "script-src 'none'; script-src-attr https:; object-src 'none'", AsHeader, High, ScriptSrcAttr, "https:"},
-		{"hosts ignored next to strict-dynamic", "script-src 'nonce-{nonce}' 'strict-dynamic' https:; object-src 'none'; base-uri 'none'", AsHeader, Info, ScriptSrc, StrictDynamic},
-		{"missing object-src", "script-src 'none'", AsHeader, High, ObjectSrc, ""},
-		{"object-src not none", "default-src 'none'; object-src 'self'", AsHeader, Medium, ObjectSrc, Self},
-		{"object-src falls back", "default-src 'self'", AsHeader, Medium, ObjectSrc, ""},
-		{"missing script-src", "object-src 'none'", AsHeader, High, ScriptSrc, ""},
-		{"missing base-uri with nonce", "script-src 'nonce-{nonce}'; object-src 'none'", AsHeader, High, BaseURI, ""},
-		{"missing base-uri with hash and strict-dynamic", "script-src " + validHash + " 'strict-dynamic'; object-src 'none'", AsHeader, High, BaseURI, ""},
-		{"missing base-uri with nonce in default-src", "default-src 'nonce-{nonce}'", AsHeader, High, BaseURI, ""},
-		{"JSONP host", "script-src www.google.com; object-src 'none'", AsHeader, High, ScriptSrc, "www.google.com"},
-		{"JSONP via subdomain wildcard", "script-src https://*.googleapis.com; object-src 'none'", AsHeader, High, ScriptSrc, "https://*.googleapis.com"},
-		{"AngularJS host", "script-src https://cdnjs.cloudflare.com; object-src 'none'", AsHeader, High, ScriptSrc, "https://cdnjs.cloudflare.com"},
-		{"JSONP host via script-src-elem", "script-src 'none'; script-src-elem https://www.google.com; object-src 'none'", AsHeader, High, ScriptSrcElem, "https://www.google.com"},
-		{"JSONP host that needs eval, without eval", "script-src https://www.googletagmanager.com; object-src 'none'", AsHeader, Medium, ScriptSrc, "https://www.googletagmanager.com"},
-		{"unknown host", "script-src https://cdn.example.com; object-src 'none'", AsHeader, Medium, ScriptSrc, "https://cdn.example.com"},
-		{"self in script-src", "script-src 'self'; object-src 'none'", AsHeader, Medium, ScriptSrc, Self},
-		{"IP source", "default-src 'none'; img-src 192.0.2.1", AsHeader, Info, ImgSrc, "192.0.2.1"},
-		{"localhost source", "default-src 'none'; connect-src http://127.0.0.1:8080", AsHeader, Info, ConnectSrc, "http://127.0.0.1:8080"},
-		{"http:// source", "default-src 'none'; img-src http://img.example.com", AsHeader, Medium, ImgSrc, "http://img.example.com"},
-		{"http: scheme outside script-src", "default-src 'none'; img-src http:", AsHeader, Medium, ImgSrc, "http:"},
-		{"http:// report-uri", "default-src 'none'; report-uri http://r.example.com/csp", AsHeader, Medium, ReportURI, "http://r.example.com/csp"},
-		{"short nonce", "script-src 'nonce-abcdefgh'; object-src 'none'; base-uri 'none'", AsHeader, Medium, ScriptSrc, "'nonce-abcdefgh'"},
-		{"literal nonce", "script-src 'nonce-cmFuZG9tLW5vbmNlLTE2Ynl0'; object-src 'none'; base-uri 'none'", AsHeader, Info, ScriptSrc, "'nonce-cmFuZG9tLW5vbmNlLTE2Ynl0'"},
-		{"strict-dynamic alone", "script-src 'strict-dynamic'; object-src 'none'", AsHeader, Info, ScriptSrc, StrictDynamic},
-		{"missing semicolon", "script-src 'self' object-src; object-src 'none'", AsHeader, Medium, ScriptSrc, "object-src"},
-		{"style unsafe-inline", "default-src 'none'; style-src 'unsafe-inline'", AsHeader, Low, StyleSrc, UnsafeInline},
-		{"block-all-mixed-content", "default-src 'none'; block-all-mixed-content", AsHeader, Info, BlockAllMixedContent, ""},
-		{"prefetch-src", "default-src 'none'; prefetch-src 'self'", AsHeader, Info, PrefetchSrc, ""},
-		{"plugin-types", "default-src 'none'; plugin-types application/pdf", AsHeader, Info, PluginTypes, ""},
-		{"sandbox in report-only", "default-src 'none'; sandbox; report-uri /r", AsReportOnly, Low, Sandbox, ""},
-		{"upgrade-insecure-requests in report-only", "default-src 'none'; upgrade-insecure-requests; report-uri /r", AsReportOnly, Low, UpgradeInsecureRequests, ""},
-		{"report-only without reporting", "default-src 'none'", AsReportOnly, Info, ReportURI, ""},
-		{"frame-ancestors in meta", "default-src 'none'; frame-ancestors 'none'", AsMeta, Medium, FrameAncestors, ""},
-		{"sandbox in meta", "default-src 'none'; sandbox", AsMeta, Medium, Sandbox, ""},
-		{"report-uri in meta", "default-src 'none'; report-uri /r", AsMeta, Low, ReportURI, ""},
+		{"unsafe-inline", "script-src 'unsafe-inline'; object-src 'none'", AsHeader, High, csp.ScriptSrc, csp.UnsafeInline},
+		{"unsafe-inline via default-src", "default-src 'unsafe-inline'", AsHeader, High, csp.DefaultSrc, csp.UnsafeInline},
+		{"unsafe-inline in script-src-elem despite nonce in script-src", "script-src 'nonce-{nonce}'; script-src-elem 'unsafe-inline'; object-src 'none'; base-uri 'none'", AsHeader, High, csp.ScriptSrcElem, csp.UnsafeInline},
+		{"unsafe-inline ignored next to nonce", "script-src 'nonce-{nonce}' 'unsafe-inline'; object-src 'none'; base-uri 'none'", AsHeader, Info, csp.ScriptSrc, csp.UnsafeInline},
+		{"unsafe-inline ignored next to hash", "script-src " + validHash + " 'unsafe-inline'; object-src 'none'", AsHeader, Info, csp.ScriptSrc, csp.UnsafeInline},
+		{"unsafe-eval", "script-src 'self' 'unsafe-eval'; object-src 'none'", AsHeader, Medium, csp.ScriptSrc, csp.UnsafeEval},
+		{"unsafe-hashes", "script-src 'unsafe-hashes' " + validHash + "; object-src 'none'", AsHeader, Medium, csp.ScriptSrc, csp.UnsafeHashes},
+		{"wildcard in script-src", "script-src *; object-src 'none'", AsHeader, High, csp.ScriptSrc, "*"},
+		{"scheme wildcard in script-src", "script-src https://*; object-src 'none'", AsHeader, High, csp.ScriptSrc, "https://*"},
+		{"wildcard in object-src", "script-src 'none'; object-src *", AsHeader, High, csp.ObjectSrc, "*"},
+		{"wildcard in base-uri", "default-src 'none'; base-uri *", AsHeader, High, csp.BaseURI, "*"},
+		{"https: in script-src", "script-src https:; object-src 'none'", AsHeader, High, csp.ScriptSrc, "https:"},
+		{"http: in script-src", "script-src http:; object-src 'none'", AsHeader, High, csp.ScriptSrc, "http:"},
+		{"data: in script-src", "script-src data:; object-src 'none'", AsHeader, High, csp.ScriptSrc, "data:"},
+		{"data: in object-src", "script-src 'none'; object-src data:", AsHeader, High, csp.ObjectSrc, "data:"},
+		{"https: in base-uri", "default-src 'none'; base-uri https:", AsHeader, High, csp.BaseURI, "https:"},
+		{"https: via default-src", "default-src https:", AsHeader, High, csp.DefaultSrc, "https:"},
+		{"https: in script-src-attr", "script-src 'none'; script-src-attr https:; object-src 'none'", AsHeader, High, csp.ScriptSrcAttr, "https:"},
+		{"hosts ignored next to strict-dynamic", "script-src 'nonce-{nonce}' 'strict-dynamic' https:; object-src 'none'; base-uri 'none'", AsHeader, Info, csp.ScriptSrc, csp.StrictDynamic},
+		{"missing object-src", "script-src 'none'", AsHeader, High, csp.ObjectSrc, ""},
+		{"object-src not none", "default-src 'none'; object-src 'self'", AsHeader, Medium, csp.ObjectSrc, csp.Self},
+		{"object-src falls back", "default-src 'self'", AsHeader, Medium, csp.ObjectSrc, ""},
+		{"missing script-src", "object-src 'none'", AsHeader, High, csp.ScriptSrc, ""},
+		{"missing base-uri with nonce", "script-src 'nonce-{nonce}'; object-src 'none'", AsHeader, High, csp.BaseURI, ""},
+		{"missing base-uri with hash and strict-dynamic", "script-src " + validHash + " 'strict-dynamic'; object-src 'none'", AsHeader, High, csp.BaseURI, ""},
+		{"missing base-uri with nonce in default-src", "default-src 'nonce-{nonce}'", AsHeader, High, csp.BaseURI, ""},
+		{"JSONP host", "script-src www.google.com; object-src 'none'", AsHeader, High, csp.ScriptSrc, "www.google.com"},
+		{"JSONP via subdomain wildcard", "script-src https://*.googleapis.com; object-src 'none'", AsHeader, High, csp.ScriptSrc, "https://*.googleapis.com"},
+		{"AngularJS host", "script-src https://cdnjs.cloudflare.com; object-src 'none'", AsHeader, High, csp.ScriptSrc, "https://cdnjs.cloudflare.com"},
+		{"JSONP host via script-src-elem", "script-src 'none'; script-src-elem https://www.google.com; object-src 'none'", AsHeader, High, csp.ScriptSrcElem, "https://www.google.com"},
+		{"JSONP host that needs eval, without eval", "script-src https://www.googletagmanager.com; object-src 'none'", AsHeader, Medium, csp.ScriptSrc, "https://www.googletagmanager.com"},
+		{"unknown host", "script-src https://cdn.example.com; object-src 'none'", AsHeader, Medium, csp.ScriptSrc, "https://cdn.example.com"},
+		{"self in script-src", "script-src 'self'; object-src 'none'", AsHeader, Medium, csp.ScriptSrc, csp.Self},
+		{"IP source", "default-src 'none'; img-src 192.0.2.1", AsHeader, Info, csp.ImgSrc, "192.0.2.1"},
+		{"localhost source", "default-src 'none'; connect-src http://127.0.0.1:8080", AsHeader, Info, csp.ConnectSrc, "http://127.0.0.1:8080"},
+		{"http:// source", "default-src 'none'; img-src http://img.example.com", AsHeader, Medium, csp.ImgSrc, "http://img.example.com"},
+		{"http: scheme outside script-src", "default-src 'none'; img-src http:", AsHeader, Medium, csp.ImgSrc, "http:"},
+		{"http:// report-uri", "default-src 'none'; report-uri http://r.example.com/csp", AsHeader, Medium, csp.ReportURI, "http://r.example.com/csp"},
+		{"short nonce", "script-src 'nonce-abcdefgh'; object-src 'none'; base-uri 'none'", AsHeader, Medium, csp.ScriptSrc, "'nonce-abcdefgh'"},
+		{"literal nonce", "script-src 'nonce-cmFuZG9tLW5vbmNlLTE2Ynl0'; object-src 'none'; base-uri 'none'", AsHeader, Info, csp.ScriptSrc, "'nonce-cmFuZG9tLW5vbmNlLTE2Ynl0'"},
+		{"strict-dynamic alone", "script-src 'strict-dynamic'; object-src 'none'", AsHeader, Info, csp.ScriptSrc, csp.StrictDynamic},
+		{"missing semicolon", "script-src 'self' object-src; object-src 'none'", AsHeader, Medium, csp.ScriptSrc, "object-src"},
+		{"style unsafe-inline", "default-src 'none'; style-src 'unsafe-inline'", AsHeader, Low, csp.StyleSrc, csp.UnsafeInline},
+		{"block-all-mixed-content", "default-src 'none'; block-all-mixed-content", AsHeader, Info, csp.BlockAllMixedContent, ""},
+		{"prefetch-src", "default-src 'none'; prefetch-src 'self'", AsHeader, Info, csp.PrefetchSrc, ""},
+		{"plugin-types", "default-src 'none'; plugin-types application/pdf", AsHeader, Info, csp.PluginTypes, ""},
+		{"sandbox in report-only", "default-src 'none'; sandbox; report-uri /r", AsReportOnly, Low, csp.Sandbox, ""},
+		{"upgrade-insecure-requests in report-only", "default-src 'none'; upgrade-insecure-requests; report-uri /r", AsReportOnly, Low, csp.UpgradeInsecureRequests, ""},
+		{"report-only without reporting", "default-src 'none'", AsReportOnly, Info, csp.ReportURI, ""},
+		{"frame-ancestors in meta", "default-src 'none'; frame-ancestors 'none'", AsMeta, Medium, csp.FrameAncestors, ""},
+		{"sandbox in meta", "default-src 'none'; sandbox", AsMeta, Medium, csp.Sandbox, ""},
+		{"report-uri in meta", "default-src 'none'; report-uri /r", AsMeta, Low, csp.ReportURI, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -314,7 +316,7 @@ func TestLintReportsOnce(t *testing.T) {
 	findings := lintString(t, "script-src 'unsafe-inline'; object-src 'none'", AsHeader)
 	n := 0
 	for _, f := range findings {
-		if f.Value == UnsafeInline {
+		if f.Value == csp.UnsafeInline {
 			n++
 		}
 	}
@@ -327,41 +329,50 @@ func TestSeverityString(t *testing.T) {
 	assert.Equal(t, "LOW", Low.String())
 	assert.Equal(t, "INFO", Info.String())
 	assert.Equal(t, "Severity(0)", Severity(0).String())
-	f := Finding{Severity: High, Directive: ScriptSrc, Value: UnsafeInline, Message: "m"}
+	f := Finding{Severity: High, Directive: csp.ScriptSrc, Value: csp.UnsafeInline, Message: "m"}
 	assert.Equal(t, "HIGH script-src 'unsafe-inline': m", f.String())
 }
 
-func TestParseLenient(t *testing.T) {
-	_, err := Parse("script-src 'unsafe-inline'")
-	require.ErrorContains(t, err, "default-src: missing")
+// TestGroups: Groups reviews each group's policies as sent, enforced
+// before report-only, carries the group's Accept, and skips exempt groups
+// and headers that are not sent.
+func TestGroups(t *testing.T) {
+	strict := csp.New().Set(csp.DefaultSrc, csp.Self).Set(csp.ScriptSrc, csp.Nonce, csp.StrictDynamic).
+		Set(csp.ObjectSrc, csp.None).Set(csp.BaseURI, csp.None)
+	weak := csp.New().Set(csp.DefaultSrc, csp.Self).Set(csp.ScriptSrc, csp.UnsafeInline)
+	m := csp.NewManager(nil)
+	m.ReportPath = "http://reports.example/csp"
+	m.Middleware(csp.Group{Name: "site", Enforce: weak, ReportOnly: strict, Accept: "a test"})
+	m.Middleware(csp.Group{Name: "own", ReportOnly: strict.Set(csp.ReportURI, "https://own.example/r")})
+	m.Middleware(csp.Group{Name: "open", Exempt: true})
+	require.NoError(t, m.Err())
 
-	p, err := ParseLenient("script-src 'unsafe-inline'")
-	require.NoError(t, err)
-	assert.Equal(t, []Source{UnsafeInline}, p.Sources(ScriptSrc))
-
-	// Everything but the default-src rule still applies, with the same errors as Parse.
-	for _, bad := range []string{
-		"script-src self",
-		"script-src 'nonce-{nonce}' 'unsafe-inline'; script-src 'self'",
-		"scirpt-src 'self'",
-		"script-src 'self', img-src *",
-		"",
+	added := csp.Source("http://reports.example/csp?group=site")
+	var want []GroupFindings
+	for _, w := range []struct {
+		group, accept string
+		del           Delivery
+		p             csp.Policy
+	}{
+		{"site", "a test", AsHeader, weak.Set(csp.ReportURI, added)},
+		{"site", "a test", AsReportOnly, strict.Set(csp.ReportURI, added)},
 	} {
-		_, lenientErr := ParseLenient(bad)
-		require.Error(t, lenientErr, bad)
-		_, strictErr := Parse("default-src 'none'; " + bad)
-		if bad != "" {
-			require.Error(t, strictErr, bad)
-			assert.Contains(t, strictErr.Error(), lenientErr.Error(), bad)
-		}
+		fs := Policy(w.p, w.del)
+		require.NotEmpty(t, fs, "an http:// report-uri is always a finding")
+		want = append(want, GroupFindings{Group: w.group, Delivery: w.del, Accepted: w.accept, Findings: fs})
 	}
+	got := Groups(m.Groups())
+	assert.Equal(t, want, got, "the own group's strict policy reporting over https has no finding")
+	assertFinding(t, got[0].Findings, High, csp.ScriptSrc, csp.UnsafeInline)
+	assert.Contains(t, got[1].Findings, Finding{Severity: Medium, Directive: csp.ReportURI, Value: added,
+		Message: "Reports sent over plain HTTP can be read and altered on the way; use an https:// report-uri."})
 }
 
 func lintString(t *testing.T, policy string, d Delivery) []Finding {
 	t.Helper()
-	p, err := ParseLenient(policy)
+	p, err := csp.ParseLenient(policy)
 	require.NoError(t, err)
-	return Lint(p, d)
+	return Policy(p, d)
 }
 
 func hasSeverity(findings []Finding, sev Severity) bool {
@@ -373,7 +384,7 @@ func hasSeverity(findings []Finding, sev Severity) bool {
 	return false
 }
 
-func assertFinding(t *testing.T, findings []Finding, sev Severity, d Directive, v Source) {
+func assertFinding(t *testing.T, findings []Finding, sev Severity, d csp.Directive, v csp.Source) {
 	t.Helper()
 	for _, f := range findings {
 		if f.Severity == sev && f.Directive == d && f.Value == v {

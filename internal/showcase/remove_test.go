@@ -1,0 +1,47 @@
+package showcase_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/noncekit/noncekit/internal/kittest"
+)
+
+// TestRemoveShowcase does what the README's "Make it yours" says, on a copy
+// of the kit: `make remove-showcase`, then builds, vets and tests the copy
+// (its skeleton tests include TestHomeLinksResolve: no dangling link on the
+// home page). It lives in the showcase, so it goes with it.
+func TestRemoveShowcase(t *testing.T) {
+	t.Parallel()
+	dir := kittest.Copy(t)
+	kittest.Run(t, dir, "make", "remove-showcase")
+
+	for _, gone := range []string{"internal/showcase", "views/showcase", "static/showcase"} {
+		assert.NoDirExists(t, filepath.Join(dir, gone))
+	}
+	routes, err := os.ReadFile(filepath.Join(dir, "internal/server/routes.go"))
+	require.NoError(t, err)
+	assert.NotContains(t, string(routes), "showcase.")
+	// Nothing left anywhere in Go or templ code refers to the showcase.
+	err = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !(strings.HasSuffix(path, ".go") || strings.HasSuffix(path, ".templ")) {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		assert.NotContains(t, string(b), "/internal/showcase\"", path)
+		assert.NotContains(t, string(b), "/views/showcase\"", path)
+		return nil
+	})
+	require.NoError(t, err)
+
+	kittest.Run(t, dir, "go", "build", "./...")
+	kittest.Run(t, dir, "go", "vet", "./...")
+	kittest.Run(t, dir, "go", "tool", "templ", "generate", "-check", "-log-level", "error")
+	kittest.Run(t, dir, "go", "test", "-short", "-count=1", "./...")
+}

@@ -1,5 +1,9 @@
 // Command noncekit serves the kit. Configuration comes from the environment
 // (see the README); it stops gracefully on SIGINT and SIGTERM.
+//
+// `noncekit user ...` manages the accounts in the same database instead
+// (see user.go): `noncekit user add --operator you@example.com` makes an
+// operator, who may read the violation reports.
 package main
 
 import (
@@ -27,7 +31,16 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Getenv, os.Stderr); err != nil {
+	var err error
+	switch {
+	case len(os.Args) > 1 && os.Args[1] == "user":
+		err = runUser(ctx, os.Args[2:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	case len(os.Args) > 1:
+		err = fmt.Errorf("unknown command %q: run noncekit with no arguments to serve, or `noncekit user` to manage accounts", os.Args[1])
+	default:
+		err = run(ctx, os.Getenv, os.Stderr)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "noncekit:", err)
 		os.Exit(1)
 	}

@@ -1,20 +1,30 @@
 // Package account holds the people who can sign in and checks their
-// passwords. The skeleton starts with an empty directory; the showcase adds
-// its demo account while it is mounted. Replace the map with a lookup in
-// your own user table, keeping Authenticate's rules: bcrypt hashes, one
-// error for every failure, and the same work for an unknown email as for a
-// wrong password.
+// passwords.
+//
+// Accounts live in the database's users table (Store), each with a role:
+// an operator may read the violation reports, a user may only sign in. The
+// `noncekit user` command adds them and resets their passwords. Beside
+// them a Directory can hold guest accounts in memory, such as the
+// showcase's demo account: they exist only while the part that added them
+// is mounted, and they are never operators (a Guest has no role to set).
+//
+// Authenticate's rules hold for every account: bcrypt hashes, one error
+// for every failure, and the same work for an unknown email as for a
+// wrong password, so sign-in does not reveal which emails have accounts.
 package account
 
 import (
 	"errors"
 	"fmt"
+	"net/mail"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 )
 
-// MinCost is the lowest bcrypt cost accepted for a stored hash.
+// MinCost is the bcrypt cost of every stored hash.
 const MinCost = bcrypt.DefaultCost // 10
 
 // dummyHash is compared against when the email is unknown, so that answer
@@ -22,13 +32,52 @@ const MinCost = bcrypt.DefaultCost // 10
 // accounts. Its cost must equal the real hashes' cost.
 const dummyHash = "$2a$10$dO4FXgC2JSIthKcXgHDJSeoAWybjncSzBR54goDoJgc3k5Xu/8GqG"
 
-// maxPassword is bcrypt's input limit: it ignores bytes past 72, so a
-// longer password is refused rather than silently truncated.
-const maxPassword = 72
+// Password lengths. MinPassword is in characters; MaxPassword is bcrypt's
+// input limit in bytes: it ignores bytes past 72, so a longer password is
+// refused rather than silently truncated.
+const (
+	MinPassword = 12
+	MaxPassword = 72
+)
 
-// ErrInvalidCredentials is the one error for an unknown email, a wrong
-// password or an unusable one. Pages show InvalidMessage for it.
-var ErrInvalidCredentials = errors.New("account: wrong email or password")
+// Field limits: what fits a page and a log line.
+const (
+	maxEmail = 254 // RFC 5321's limit on a forward path
+	maxName  = 100
+)
+
+// Role says what a signed-in account may do.
+type Role string
+
+// The roles. The zero Role is no role: Lookup and Authenticate never
+// return it.
+const (
+	// RoleUser may sign in and see its account page.
+	RoleUser Role = "user"
+	// RoleOperator may also read the violation reports (/reports,
+	// /api/reports and their live stream).
+	RoleOperator Role = "operator"
+)
+
+// ParseRole reads "operator" or "user".
+func ParseRole(s string) (Role, error) {
+	switch r := Role(s); r {
+	case RoleUser, RoleOperator:
+		return r, nil
+	}
+	return "", fmt.Errorf("role %q: want operator or user", s)
+}
+
+// Errors. Sign-in pages show InvalidMessage for ErrInvalidCredentials.
+var (
+	// ErrInvalidCredentials is the one error for an unknown email, a
+	// wrong password or an unusable one.
+	ErrInvalidCredentials = errors.New("account: wrong email or password")
+	// ErrNotFound: no account has this id or email.
+	ErrNotFound = errors.New("account: no such account")
+	// ErrEmailTaken: another account has this email already.
+	ErrEmailTaken = errors.New("account: an account with this email exists already")
+)
 
 // InvalidMessage is what the sign-in page says for ErrInvalidCredentials:
 // the same words whichever part was wrong.
@@ -36,79 +85,88 @@ const InvalidMessage = "Wrong email or password."
 
 // User is a signed-in person as pages see them.
 type User struct {
+	// ID is what a session stores: the users table's id in decimal, or
+	// GuestPrefix and the guest's id.
 	ID    string
 	Email string
 	Name  string
+	Role  Role
+	// Created is when the account was added; zero for a guest.
+	Created time.Time
 }
 
-type record struct {
-	user User
-	hash []byte
+// IsOperator reports whether u may read the violation reports.
+func (u User) IsOperator() bool { return u.Role == RoleOperator }
+
+// NormalizeEmail is the form an email is stored and looked up in: trimmed
+// and lower case, so Ada@Example.com and ada@example.com are one account.
+func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// CheckEmail returns the normalised email, or an error saying why it
+// cannot name an account: it must be a bare address (no display name, no
+// angle brackets) of at most 254 bytes.
+func CheckEmail(email string) (string, error) {
+	e := NormalizeEmail(email)
+	if e == "" {
+		return "", errors.New("email: required")
+	}
+	if len(e) > maxEmail {
+		return "", fmt.Errorf("email: at most %d bytes", maxEmail)
+	}
+	a, err := mail.ParseAddress(e)
+	if err != nil || a.Address != e || a.Name != "" {
+		return "", fmt.Errorf("email %q: want a plain address such as you@example.com", e)
+	}
+	return e, nil
 }
 
-// Directory finds accounts by email (to sign in) and by id (for a
-// signed-in session). Add every account before the server starts serving:
-// the directory is read concurrently and never locked.
-type Directory struct {
-	byEmail map[string]record
-	byID    map[string]User
-	// compare checks a password against a bcrypt hash. It is
-	// bcrypt.CompareHashAndPassword; tests count its calls to prove that
-	// every failure does the same work.
-	compare func(hash, password []byte) error
-}
-
-// New returns an empty directory.
-func New() *Directory {
-	return &Directory{byEmail: map[string]record{}, byID: map[string]User{}, compare: bcrypt.CompareHashAndPassword}
-}
-
-// Add adds an account with its bcrypt hash. It refuses a hash that is not
-// bcrypt, whose cost differs from the dummy hash's (an unknown email must
-// cost what a wrong password costs), and an id or email already taken.
-func (d *Directory) Add(u User, hash string) error {
-	cost, err := bcrypt.Cost([]byte(hash))
-	if err != nil {
-		return fmt.Errorf("account %q: not a bcrypt hash: %w", u.Email, err)
+// CheckPassword says why a new password is refused: shorter than
+// MinPassword characters, longer than MaxPassword bytes, or not UTF-8.
+func CheckPassword(password string) error {
+	switch {
+	case !utf8.ValidString(password):
+		return errors.New("password: not valid UTF-8")
+	case utf8.RuneCountInString(password) < MinPassword:
+		return fmt.Errorf("password: at least %d characters", MinPassword)
+	case len(password) > MaxPassword:
+		return fmt.Errorf("password: at most %d bytes (bcrypt ignores the rest)", MaxPassword)
 	}
-	if dummy, _ := bcrypt.Cost([]byte(dummyHash)); cost != dummy {
-		return fmt.Errorf("account %q: bcrypt cost %d, want %d like every stored hash", u.Email, cost, dummy)
-	}
-	if u.ID == "" || normalize(u.Email) == "" {
-		return fmt.Errorf("account %q: id and email are required", u.Email)
-	}
-	if _, taken := d.byID[u.ID]; taken {
-		return fmt.Errorf("account %q: id %q is taken", u.Email, u.ID)
-	}
-	if _, taken := d.byEmail[normalize(u.Email)]; taken {
-		return fmt.Errorf("account %q: email is taken", u.Email)
-	}
-	d.byEmail[normalize(u.Email)] = record{user: u, hash: []byte(hash)}
-	d.byID[u.ID] = u
 	return nil
 }
 
-// Authenticate returns the user whose email and password these are, or
-// ErrInvalidCredentials. bcrypt compares in constant time; an unknown
-// email still costs one bcrypt comparison.
-func (d *Directory) Authenticate(email, password string) (User, error) {
-	rec, found := d.byEmail[normalize(email)]
-	hash := rec.hash
-	if !found {
-		hash = []byte(dummyHash)
+// checkName trims a display name and bounds it.
+func checkName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if !utf8.ValidString(name) || utf8.RuneCountInString(name) > maxName || strings.ContainsFunc(name, isControl) {
+		return "", fmt.Errorf("name: at most %d printable characters", maxName)
 	}
-	err := d.compare(hash, []byte(password))
-	if !found || err != nil || len(password) > maxPassword {
-		return User{}, ErrInvalidCredentials
-	}
-	return rec.user, nil
+	return name, nil
 }
 
-// Lookup returns the user with this id; false when there is none (an
-// account deleted while its session lived on).
-func (d *Directory) Lookup(id string) (User, bool) {
-	u, ok := d.byID[id]
-	return u, ok
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+
+// hashPassword checks password and hashes it at MinCost, the cost of the
+// dummy hash, so every stored hash costs an unknown email's comparison.
+func hashPassword(password string) ([]byte, error) {
+	if err := CheckPassword(password); err != nil {
+		return nil, err
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), MinCost)
+	if err != nil {
+		return nil, fmt.Errorf("hashing the password: %w", err)
+	}
+	return h, nil
 }
 
-func normalize(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+// checkHash refuses a hash that is not bcrypt or whose cost differs from
+// the dummy hash's: an unknown email must cost what a wrong password costs.
+func checkHash(hash string) error {
+	cost, err := bcrypt.Cost([]byte(hash))
+	if err != nil {
+		return fmt.Errorf("not a bcrypt hash: %w", err)
+	}
+	if dummy, _ := bcrypt.Cost([]byte(dummyHash)); cost != dummy {
+		return fmt.Errorf("bcrypt cost %d, want %d like every stored hash", cost, dummy)
+	}
+	return nil
+}

@@ -1,55 +1,87 @@
 package account
 
 import (
+	"context"
+	"database/sql"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/noncekit/noncekit/internal/database"
 )
 
-// testPassword's hash is made once per test binary at the cost every
-// stored hash must have.
-const testPassword = "correct horse"
+// The stored account and the guest every directory test uses.
+const (
+	testEmail     = "ada@example.com"
+	testPassword  = "correct horse battery"
+	guestEmail    = "guest@example.com"
+	guestPassword = "guest password 1"
+)
 
-func testDirectory(t *testing.T) *Directory {
+// guestHash is made once per test binary at the cost every stored hash
+// must have.
+var guestHash = sync.OnceValue(func() string {
+	h, err := bcrypt.GenerateFromPassword([]byte(guestPassword), MinCost)
+	if err != nil {
+		panic(err)
+	}
+	return string(h)
+})
+
+func openDB(t *testing.T) *sql.DB {
 	t.Helper()
-	cost, err := bcrypt.Cost([]byte(dummyHash))
+	db, err := database.Open(context.Background(), t.TempDir())
 	require.NoError(t, err)
-	h, err := bcrypt.GenerateFromPassword([]byte(testPassword), cost)
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+// testDirectory holds one stored account (Ada, a user) and one guest.
+func testDirectory(t *testing.T) (*Directory, *Store, User) {
+	t.Helper()
+	st := NewStore(openDB(t))
+	ada, err := st.Create(context.Background(), NewAccount{Email: testEmail, Name: "Ada", Role: RoleUser, Password: testPassword})
 	require.NoError(t, err)
-	d := New()
-	require.NoError(t, d.Add(User{ID: "ada", Email: "ada@example.com", Name: "Ada"}, string(h)))
-	return d
+	d := NewDirectory(st)
+	require.NoError(t, d.AddGuest(Guest{ID: "demo", Email: guestEmail, Name: "Guest"}, guestHash()))
+	return d, st, ada
 }
 
 func TestDummyHashCost(t *testing.T) {
 	cost, err := bcrypt.Cost([]byte(dummyHash))
 	require.NoError(t, err)
-	assert.GreaterOrEqual(t, cost, MinCost, "bcrypt cost")
+	assert.Equal(t, MinCost, cost, "an unknown email costs what a stored hash costs")
 }
 
 func TestAuthenticate(t *testing.T) {
-	d := testDirectory(t)
+	d, _, ada := testDirectory(t)
+	ctx := context.Background()
 	tests := []struct {
 		name, email, password string
-		ok                    bool
+		id                    string // "" when refused
 	}{
-		{"right password", "ada@example.com", testPassword, true},
-		{"email case and spaces", "  Ada@Example.COM ", testPassword, true},
-		{"wrong password", "ada@example.com", "guess", false},
-		{"password case", "ada@example.com", strings.ToUpper(testPassword), false},
-		{"unknown email", "nobody@example.com", testPassword, false},
-		{"empty", "", "", false},
-		{"longer than bcrypt reads", "ada@example.com", testPassword + "\x00" + strings.Repeat("x", 80), false},
+		{"stored account", testEmail, testPassword, ada.ID},
+		{"email case and spaces", "  Ada@Example.COM ", testPassword, ada.ID},
+		{"guest", guestEmail, guestPassword, GuestPrefix + "demo"},
+		{"wrong password", testEmail, "guess", ""},
+		{"password case", testEmail, strings.ToUpper(testPassword), ""},
+		{"another account's password", testEmail, guestPassword, ""},
+		{"unknown email", "nobody@example.com", testPassword, ""},
+		{"empty", "", "", ""},
+		{"longer than bcrypt reads", testEmail, testPassword + "\x00" + strings.Repeat("x", 80), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			u, err := d.Authenticate(tt.email, tt.password)
-			if tt.ok {
+			u, err := d.Authenticate(ctx, tt.email, tt.password)
+			if tt.id != "" {
 				require.NoError(t, err)
-				assert.Equal(t, "ada", u.ID)
+				assert.Equal(t, tt.id, u.ID)
 				return
 			}
 			assert.Equal(t, ErrInvalidCredentials, err, "one error for every failure")
@@ -60,10 +92,11 @@ func TestAuthenticate(t *testing.T) {
 
 // TestEveryFailureDoesTheSameWork proves, by counting, that an unknown
 // email runs exactly one bcrypt comparison at the same cost as a wrong
-// password does: the answer's timing cannot tell which emails have
-// accounts. (A stopwatch comparison would flake on a loaded machine.)
+// password does, for a stored account and a guest alike: the answer's
+// timing cannot tell which emails have accounts. (A stopwatch comparison
+// would flake on a loaded machine.)
 func TestEveryFailureDoesTheSameWork(t *testing.T) {
-	d := testDirectory(t)
+	d, _, _ := testDirectory(t)
 	var costs []int
 	compare := d.compare
 	d.compare = func(hash, password []byte) error {
@@ -72,45 +105,205 @@ func TestEveryFailureDoesTheSameWork(t *testing.T) {
 		costs = append(costs, c)
 		return compare(hash, password)
 	}
-	for _, email := range []string{"nobody@example.com", "ada@example.com", ""} {
+	for _, email := range []string{"nobody@example.com", testEmail, guestEmail, ""} {
 		costs = costs[:0]
-		_, err := d.Authenticate(email, "wrong")
+		_, err := d.Authenticate(context.Background(), email, "wrong")
 		require.ErrorIs(t, err, ErrInvalidCredentials)
-		want, _ := bcrypt.Cost([]byte(dummyHash))
-		assert.Equal(t, []int{want}, costs, "email %q: one comparison at the stored cost", email)
+		assert.Equal(t, []int{MinCost}, costs, "email %q: one comparison at the stored cost", email)
 	}
 }
 
-func TestAddRefuses(t *testing.T) {
-	d := testDirectory(t)
+// TestDatabaseFailureIsNotAWrongPassword: a closed database is an error
+// of its own (the page answers 500), and runs no bcrypt.
+func TestDatabaseFailureIsNotAWrongPassword(t *testing.T) {
+	db := openDB(t)
+	d := NewDirectory(NewStore(db))
+	calls := 0
+	d.compare = func([]byte, []byte) error { calls++; return nil }
+	require.NoError(t, db.Close())
+	_, err := d.Authenticate(context.Background(), testEmail, testPassword)
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, ErrInvalidCredentials)
+	assert.Zero(t, calls)
+	_, err = d.Lookup(context.Background(), "1")
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, ErrNotFound, "a failing database does not sign anyone out")
+}
+
+func TestAddGuestRefuses(t *testing.T) {
+	d, _, _ := testDirectory(t)
 	cheap, err := bcrypt.GenerateFromPassword([]byte("x"), bcrypt.MinCost)
 	require.NoError(t, err)
-	good, err := bcrypt.GenerateFromPassword([]byte("x"), MinCost)
-	require.NoError(t, err)
+	good := guestHash()
 	tests := []struct {
 		name string
-		u    User
+		g    Guest
 		hash string
 		want string
 	}{
-		{"not bcrypt", User{ID: "b", Email: "b@example.com"}, "plain", "not a bcrypt hash"},
-		{"cheaper than the rest", User{ID: "b", Email: "b@example.com"}, string(cheap), "bcrypt cost"},
-		{"no id", User{Email: "b@example.com"}, string(good), "required"},
-		{"id taken", User{ID: "ada", Email: "b@example.com"}, string(good), "taken"},
-		{"email taken", User{ID: "b", Email: "ADA@example.com"}, string(good), "taken"},
+		{"not bcrypt", Guest{ID: "b", Email: "b@example.com"}, "plain", "not a bcrypt hash"},
+		{"cheaper than the rest", Guest{ID: "b", Email: "b@example.com"}, string(cheap), "bcrypt cost"},
+		{"no id", Guest{Email: "b@example.com"}, good, "required"},
+		{"bad email", Guest{ID: "b", Email: "Bee <b@example.com>"}, good, "plain address"},
+		{"id taken", Guest{ID: "demo", Email: "b@example.com"}, good, "taken"},
+		{"email taken", Guest{ID: "b", Email: "GUEST@example.com"}, good, "taken"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.ErrorContains(t, d.Add(tt.u, tt.hash), tt.want)
+			assert.ErrorContains(t, d.AddGuest(tt.g, tt.hash), tt.want)
 		})
 	}
 }
 
 func TestLookup(t *testing.T) {
-	d := testDirectory(t)
-	u, ok := d.Lookup("ada")
-	require.True(t, ok)
-	assert.Equal(t, "ada@example.com", u.Email)
-	_, ok = d.Lookup("gone")
-	assert.False(t, ok)
+	d, _, ada := testDirectory(t)
+	ctx := context.Background()
+	u, err := d.Lookup(ctx, ada.ID)
+	require.NoError(t, err)
+	assert.Equal(t, ada, u)
+	assert.Equal(t, RoleUser, u.Role)
+
+	g, err := d.Lookup(ctx, GuestPrefix+"demo")
+	require.NoError(t, err)
+	assert.Equal(t, User{ID: GuestPrefix + "demo", Email: guestEmail, Name: "Guest", Role: RoleUser}, g)
+
+	for _, id := range []string{"", "999", "0", "-1", "0" + ada.ID, ada.ID + " ", "demo", GuestPrefix + "nobody", GuestPrefix + ada.ID} {
+		_, err := d.Lookup(ctx, id)
+		assert.ErrorIs(t, err, ErrNotFound, "id %q", id)
+	}
+	_, err = NewDirectory(nil).Lookup(ctx, ada.ID)
+	assert.ErrorIs(t, err, ErrNotFound, "a directory without a store has guests only")
+}
+
+// TestGuestIsNeverAnOperator: a guest (the showcase's demo account, whose
+// password is printed on the sign-in page) can never read the reports.
+// Guest has no field a role could be set through; every guest signs in and
+// is looked up as a user; and an operator stored with a guest's email
+// shadows the guest, so the printed password does not sign in to it.
+func TestGuestIsNeverAnOperator(t *testing.T) {
+	roleType := reflect.TypeFor[Role]()
+	for f := range reflect.TypeFor[Guest]().Fields() {
+		assert.NotEqual(t, roleType, f.Type, "Guest.%s: a guest must have no role to set", f.Name)
+		assert.NotContains(t, strings.ToLower(f.Name), "role")
+	}
+
+	d, st, _ := testDirectory(t)
+	ctx := context.Background()
+	u, err := d.Authenticate(ctx, guestEmail, guestPassword)
+	require.NoError(t, err)
+	assert.False(t, u.IsOperator())
+	u, err = d.Lookup(ctx, u.ID)
+	require.NoError(t, err)
+	assert.False(t, u.IsOperator())
+
+	// No stored account has the guest's email: the role command cannot
+	// reach the guest.
+	assert.ErrorIs(t, st.SetRole(ctx, guestEmail, RoleOperator), ErrNotFound)
+
+	op, err := st.Create(ctx, NewAccount{Email: guestEmail, Role: RoleOperator, Password: "operator password"})
+	require.NoError(t, err)
+	_, err = d.Authenticate(ctx, guestEmail, guestPassword)
+	assert.ErrorIs(t, err, ErrInvalidCredentials, "the guest's printed password must not open the operator's account")
+	u, err = d.Authenticate(ctx, guestEmail, "operator password")
+	require.NoError(t, err)
+	assert.Equal(t, op.ID, u.ID)
+	assert.True(t, u.IsOperator())
+	g, err := d.Lookup(ctx, GuestPrefix+"demo")
+	require.NoError(t, err)
+	assert.False(t, g.IsOperator(), "the guest itself stays a user")
+}
+
+func TestStoreCreate(t *testing.T) {
+	st := NewStore(openDB(t))
+	st.now = func() time.Time { return time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC) }
+	ctx := context.Background()
+	u, err := st.Create(ctx, NewAccount{Email: " Op@Example.COM", Role: RoleOperator, Password: "twelve chars"})
+	require.NoError(t, err)
+	assert.Equal(t, User{ID: "1", Email: "op@example.com", Name: "op", Role: RoleOperator, Created: st.now()}, u)
+	list, err := st.List(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []User{u}, list)
+	n, err := st.Operators(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+
+	tests := []struct {
+		name string
+		a    NewAccount
+		want string
+	}{
+		{"no email", NewAccount{Role: RoleUser, Password: "twelve chars"}, "email: required"},
+		{"not an address", NewAccount{Email: "op", Role: RoleUser, Password: "twelve chars"}, "plain address"},
+		{"display name", NewAccount{Email: "Op <op2@example.com>", Role: RoleUser, Password: "twelve chars"}, "plain address"},
+		{"too long", NewAccount{Email: strings.Repeat("a", 250) + "@example.com", Role: RoleUser, Password: "twelve chars"}, "at most 254"},
+		{"short password", NewAccount{Email: "b@example.com", Role: RoleUser, Password: "eleven char"}, "at least 12"},
+		{"password past bcrypt", NewAccount{Email: "b@example.com", Role: RoleUser, Password: strings.Repeat("x", 73)}, "at most 72"},
+		{"no role", NewAccount{Email: "b@example.com", Password: "twelve chars"}, "want operator or user"},
+		{"unknown role", NewAccount{Email: "b@example.com", Role: "admin", Password: "twelve chars"}, "want operator or user"},
+		{"control in name", NewAccount{Email: "b@example.com", Name: "a\nb", Role: RoleUser, Password: "twelve chars"}, "name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := st.Create(ctx, tt.a)
+			assert.ErrorContains(t, err, tt.want)
+		})
+	}
+	_, err = st.Create(ctx, NewAccount{Email: "OP@example.com", Role: RoleUser, Password: "twelve chars"})
+	assert.ErrorIs(t, err, ErrEmailTaken, "the same email in another case")
+	list, err = st.List(ctx)
+	require.NoError(t, err)
+	assert.Len(t, list, 1, "nothing refused was stored")
+}
+
+// TestIDsAreNeverReused: a session that outlived a deleted account must
+// not sign its holder in as whoever is added next.
+func TestIDsAreNeverReused(t *testing.T) {
+	db := openDB(t)
+	st := NewStore(db)
+	ctx := context.Background()
+	first, err := st.Create(ctx, NewAccount{Email: "a@example.com", Role: RoleOperator, Password: "twelve chars"})
+	require.NoError(t, err)
+	_, err = db.Exec("DELETE FROM users WHERE id = $1", first.ID)
+	require.NoError(t, err)
+	second, err := st.Create(ctx, NewAccount{Email: "b@example.com", Role: RoleUser, Password: "twelve chars"})
+	require.NoError(t, err)
+	assert.NotEqual(t, first.ID, second.ID)
+	_, err = NewDirectory(st).Lookup(ctx, first.ID)
+	assert.ErrorIs(t, err, ErrNotFound)
+}
+
+func TestStoreUpdates(t *testing.T) {
+	d, st, ada := testDirectory(t)
+	ctx := context.Background()
+
+	require.NoError(t, st.SetPassword(ctx, "ADA@example.com", "a new password"))
+	_, err := d.Authenticate(ctx, testEmail, testPassword)
+	assert.ErrorIs(t, err, ErrInvalidCredentials, "the old password is gone")
+	_, err = d.Authenticate(ctx, testEmail, "a new password")
+	require.NoError(t, err)
+	assert.ErrorContains(t, st.SetPassword(ctx, testEmail, "short"), "at least 12")
+	assert.ErrorIs(t, st.SetPassword(ctx, "nobody@example.com", "a new password"), ErrNotFound)
+
+	require.NoError(t, st.SetRole(ctx, testEmail, RoleOperator))
+	u, err := d.Lookup(ctx, ada.ID)
+	require.NoError(t, err)
+	assert.True(t, u.IsOperator(), "a role change shows on the next lookup")
+	assert.ErrorContains(t, st.SetRole(ctx, testEmail, "root"), "want operator or user")
+	assert.ErrorIs(t, st.SetRole(ctx, "nobody@example.com", RoleUser), ErrNotFound)
+}
+
+func TestCheckPassword(t *testing.T) {
+	for pw, ok := range map[string]bool{
+		"":                        false,
+		"elevenchars":             false,
+		"twelve chars":            true,
+		"ééééééééééé":             false, // 11 characters, 22 bytes
+		"éééééééééééé":            true,
+		strings.Repeat("x", 72):   true,
+		strings.Repeat("x", 73):   false,
+		strings.Repeat("é", 37):   false, // 74 bytes
+		"valid then \xff invalid": false,
+	} {
+		assert.Equal(t, ok, CheckPassword(pw) == nil, "%q", pw)
+	}
 }

@@ -36,7 +36,7 @@ type Config struct {
 	// TLSCert and TLSKey are PEM files of a real certificate and its key
 	// (TLS_CERT, TLS_KEY).
 	TLSCert, TLSKey string
-	// ReportRate and ReportBurst limit CSP reports per client: ReportBurst
+	// ReportRate and ReportBurst limit CSP violations per client: ReportBurst
 	// at once, then ReportRate per second (REPORT_RATE, REPORT_BURST).
 	// Defaults DefaultReportRate and DefaultReportBurst.
 	ReportRate  float64
@@ -188,7 +188,7 @@ func (c *Config) readReportLimits(getenv func(string) string) error {
 	if v := getenv("REPORT_RATE"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || !(f > 0) || f > 1e9 {
-			return fmt.Errorf("REPORT_RATE=%q: want a number of reports per second above 0", v)
+			return fmt.Errorf("REPORT_RATE=%q: want a number of violations per second above 0", v)
 		}
 		c.ReportRate = f
 	}

@@ -1,7 +1,7 @@
 // Package database holds the kit's one SQL database handle: it opens the
 // embedded SQLite database in DATA_DIR, with the settings every user of
 // it relies on, and brings its schema up to date. The schema of every
-// table the kit keeps there (violation reports, sessions) is here, as one
+// table the kit keeps there (violation reports, sessions, accounts) is here, as one
 // numbered list of migrations, so the tables of one file have one version.
 //
 // The caller owns the *sql.DB Open returns and closes it once, after

@@ -55,7 +55,7 @@ func TestOpenCreatesDataDirWithTheKitsSettings(t *testing.T) {
 		require.NoError(t, c.Close())
 	}
 	assert.Equal(t, latest(t), userVersionOf(t, db))
-	for _, table := range []string{"violations", "noise", "sessions"} {
+	for _, table := range []string{"violations", "noise", "sessions", "users"} {
 		var n int
 		require.NoError(t, db.QueryRow("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?", table).Scan(&n))
 		assert.Equal(t, 1, n, "table %s", table)

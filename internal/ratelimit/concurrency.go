@@ -2,22 +2,52 @@ package ratelimit
 
 import "net/http"
 
+// Slots is a counting semaphore that never waits: TryAcquire fails at once
+// when all n slots are taken. A queue of waiting requests would be memory
+// and connections an attacker controls.
+type Slots struct{ c chan struct{} }
+
+// NewSlots returns n free slots (at least one).
+func NewSlots(n int) *Slots { return &Slots{c: make(chan struct{}, max(n, 1))} }
+
+// TryAcquire takes a slot if one is free and reports whether it did.
+func (s *Slots) TryAcquire() bool {
+	select {
+	case s.c <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// Release frees a slot taken by TryAcquire.
+func (s *Slots) Release() { <-s.c }
+
+// InUse returns how many slots are taken.
+func (s *Slots) InUse() int { return len(s.c) }
+
 // Concurrency lets at most n requests through at once and answers 429 to
-// the others at once rather than queueing them: a queue of waiting
-// requests is memory and connections an attacker controls. A sender that
-// trickles its body in slowly holds one slot until ReadTimeout, not more.
+// the others at once rather than queueing them. A request holds its slot
+// for as long as its handler runs, body reading included: in front of a
+// handler that reads an untrusted body, slow senders can hold every slot
+// (the report receiver reads its body first and takes a slot after).
 func Concurrency(n int) func(http.Handler) http.Handler {
-	sem := make(chan struct{}, n)
+	slots := NewSlots(n)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			select {
-			case sem <- struct{}{}:
-			default:
-				tooMany(w)
+			if !slots.TryAcquire() {
+				TooMany(w, "too many requests")
 				return
 			}
-			defer func() { <-sem }()
+			defer slots.Release()
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// TooMany answers 429 Too Many Requests with a short plain-text message
+// and Retry-After: 1.
+func TooMany(w http.ResponseWriter, msg string) {
+	w.Header().Set("Retry-After", "1")
+	http.Error(w, msg, http.StatusTooManyRequests)
 }

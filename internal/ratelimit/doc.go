@@ -3,10 +3,13 @@
 //
 // The threat: an unauthenticated POST endpoint is a free way to spend the
 // server's CPU, memory and disk. [Limiter] gives each client a token bucket
-// and answers 429 past it; its table of clients is bounded, so an attacker
-// with many addresses cannot grow it without limit. [Concurrency] caps the
-// requests being served at once, so slow senders cannot hold every
-// goroutine and connection.
+// (charged per request by its middleware, or per unit of work with
+// [Limiter.Take]); its table of clients is bounded, so an attacker with many
+// addresses cannot grow it without limit. [ClientSlots] caps each client's
+// requests in flight, so one client cannot take a shared limit whole;
+// [Slots] and [Concurrency] cap the requests being served at once, so slow
+// senders cannot hold every goroutine and connection. None of them waits:
+// past a limit the answer is 429 at once ([TooMany]).
 //
 // Clients are told apart by the connection's remote address only
 // ([ClientKey]). X-Forwarded-For and similar headers are not trusted: any

@@ -10,9 +10,15 @@ import (
 // so the table stays under about 1 MiB.
 const DefaultMaxClients = 10_000
 
-// Limiter is a token bucket per client: each client may send Burst requests
-// at once, then Rate per second.
+// Limiter is a token bucket per client: each client may spend Burst tokens
+// at once, then Rate per second. What a token buys is the caller's choice:
+// Middleware charges one per request, the report receiver one per
+// violation (Take).
 type Limiter struct {
+	// Now is the clock; New sets time.Now. Tests set a fake one before
+	// the limiter is used.
+	Now func() time.Time
+
 	rate, burst float64
 	max         int
 
@@ -20,7 +26,6 @@ type Limiter struct {
 	clients   map[string]*bucket
 	overflow  bucket // shared by new clients while the table is full
 	lastSweep time.Time
-	now       func() time.Time
 }
 
 type bucket struct {
@@ -35,19 +40,27 @@ func New(rate float64, burst, maxClients int) *Limiter {
 	if maxClients <= 0 {
 		maxClients = DefaultMaxClients
 	}
-	return &Limiter{rate: rate, burst: float64(burst), max: maxClients, clients: map[string]*bucket{}, now: time.Now}
+	return &Limiter{rate: rate, burst: float64(burst), max: maxClients, clients: map[string]*bucket{}, Now: time.Now}
 }
 
 // Allow reports whether the client key may make one more request now, and
 // takes a token if so.
+func (l *Limiter) Allow(key string) bool { return l.Take(key, 1) == 1 }
+
+// Take takes up to n of key's tokens and returns how many it took: n when
+// the client has that many, fewer when it has fewer (whole tokens only), 0
+// when it has none left or n <= 0.
 //
 // When the table is full, buckets that have refilled completely (clients
 // that behave as if new) are swept out, at most once a second so a stream
 // of new addresses cannot make every request scan the table. New clients
 // that still find no room share one overflow bucket: under such a flood
 // they are limited together, and memory stays bounded.
-func (l *Limiter) Allow(key string) bool {
-	now := l.now()
+func (l *Limiter) Take(key string, n int) int {
+	if n <= 0 {
+		return 0
+	}
+	now := l.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b := l.clients[key]
@@ -63,11 +76,9 @@ func (l *Limiter) Allow(key string) bool {
 		}
 	}
 	b.refill(now, l.rate, l.burst)
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
+	took := min(n, int(b.tokens))
+	b.tokens -= float64(took)
+	return took
 }
 
 func (b *bucket) refill(now time.Time, rate, burst float64) {
@@ -102,14 +113,9 @@ func (l *Limiter) Clients() int {
 func (l *Limiter) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !l.Allow(ClientKey(r)) {
-			tooMany(w)
+			TooMany(w, "too many requests")
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-func tooMany(w http.ResponseWriter) {
-	w.Header().Set("Retry-After", "1")
-	http.Error(w, "too many requests", http.StatusTooManyRequests)
 }

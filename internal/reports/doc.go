@@ -10,9 +10,11 @@
 // drowns the one real injection. So the receiver caps the body (64 KiB by
 // default) and the entries per batch (100), rejects deep nesting before
 // decoding, decodes every field permissively so one odd value costs that
-// value and not the report, and normalises everything once, here: every
-// string is length-capped and stripped of control characters and invalid
-// UTF-8 before it reaches a log line, a store or a page.
+// value and not the report, and normalises everything once, here: URLs
+// lose their queries, fragments, userinfo and path parameters (secrets a
+// page URL may carry), and every string is length-capped and stripped of
+// control characters and invalid UTF-8 before it reaches a log line, a
+// store or a page.
 //
 // Two wire formats normalise into one [Violation]:
 //
@@ -22,7 +24,10 @@
 //     array of reports of which only type "csp-violation" is kept.
 //
 // [Parse] does the decoding; [Receiver] is the http.Handler that serves the
-// endpoint and hands each [Batch] to a [Sink]. [LogSink] logs; [Queue] is
-// the bounded, never-blocking sink in front of a store (package store), and
-// [Hub] fans stored violations out to live subscribers.
+// endpoint, with a per-client cap, a body deadline and a per-violation rate
+// limit, and hands each [Batch] to a [Sink]. [LogSink] logs aggregates
+// (one line per kind of violation per interval, one summary line for
+// drops); [Queue] is the bounded, never-blocking sink in front of a store
+// (package store), and [Hub] fans stored violations out to live
+// subscribers.
 package reports

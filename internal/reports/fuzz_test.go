@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"unicode"
 	"unicode/utf8"
@@ -11,8 +12,8 @@ import (
 
 // FuzzParse feeds arbitrary bodies under each accepted content type and
 // checks the promises normalisation makes: no panic, only the two sentinel
-// errors, and every string field capped, valid UTF-8 and free of control
-// and format characters.
+// errors, every string field capped, valid UTF-8 and free of control and
+// format characters, and no URL field with a query or fragment.
 func FuzzParse(f *testing.F) {
 	seeds, _ := filepath.Glob("testdata/*.json")
 	for _, p := range seeds {
@@ -57,6 +58,11 @@ func FuzzParse(f *testing.F) {
 			} {
 				checkClean(t, f.name, f.s, f.max)
 			}
+			for _, u := range []string{v.DocumentURL, v.BlockedURL, v.SourceFile} {
+				if strings.ContainsAny(u, "?#") {
+					t.Fatalf("query or fragment kept in %q", u)
+				}
+			}
 			if v.Line < 0 || v.Column < 0 || v.StatusCode < 0 {
 				t.Fatalf("negative number in %+v", v)
 			}
@@ -83,4 +89,32 @@ func checkClean(t *testing.T, name, s string, max int) {
 			t.Fatalf("%s: unescaped %U in %q", name, r, s)
 		}
 	}
+}
+
+// FuzzScrubURL checks scrubURL's promises on any input: the result never
+// grows, is stable when scrubbed again, and keeps no query, fragment or
+// userinfo of an http(s) URL.
+func FuzzScrubURL(f *testing.F) {
+	for _, c := range scrubCases {
+		f.Add(c.in)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := scrubURL(s)
+		if len(got) > len(s) {
+			t.Fatalf("grew: %q -> %q", s, got)
+		}
+		if again := scrubURL(got); again != got {
+			t.Fatalf("not idempotent: %q -> %q -> %q", s, got, again)
+		}
+		if strings.ContainsAny(got, "?#") {
+			t.Fatalf("query or fragment kept: %q -> %q", s, got)
+		}
+		if scheme, rest, ok := splitScheme(got); ok && (scheme == "http" || scheme == "https") && strings.HasPrefix(rest, "//") {
+			auth, _, _ := strings.Cut(rest[2:], "/")
+			auth, _, _ = strings.Cut(auth, `\`)
+			if strings.Contains(auth, "@") {
+				t.Fatalf("userinfo kept: %q -> %q", s, got)
+			}
+		}
+	})
 }

@@ -33,6 +33,9 @@ type Meta struct {
 	// Group is the raw ?group= value of the report URL; normalisation
 	// validates it, so pass it unchecked.
 	Group string
+	// View is the raw ?view= value of the report URL (see Violation.View),
+	// passed unchecked like Group.
+	View string
 	// UserAgent is the request's User-Agent, used when the report carries
 	// none (report-uri reports never do).
 	UserAgent string

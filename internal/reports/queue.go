@@ -41,8 +41,13 @@ type QueueOptions struct {
 	FlushInterval time.Duration
 	// Publisher, if set, is told about each batch after it is stored.
 	Publisher Publisher
-	// Logger receives store errors and drop counts. Default slog.Default().
+	// Logger receives store errors. Default slog.Default().
 	Logger *slog.Logger
+	// Drops counts the violations the queue refuses (DropQueueFull), for
+	// one summary line per interval. Pass the server's LogSink to have one
+	// summary line for every kind of drop. Default: a LogSink of the
+	// queue's own on Logger, flushed by Close.
+	Drops DropCounter
 }
 
 // Queue is the Sink that stands between the report endpoint and the store.
@@ -52,13 +57,15 @@ type QueueOptions struct {
 // to the store itself, a flood would hold request goroutines, connections
 // and memory until page requests starved. So Add never blocks: it puts
 // violations on a bounded channel and, when that is full, drops them and
-// counts the drop. One writer goroutine drains the channel and writes a
+// counts the drop (Stats, and Drops for the log's summary line). One writer goroutine drains the channel and writes a
 // batch per transaction, when BatchSize violations are waiting or
 // FlushInterval after the first one arrived. Noise is only counted.
 type Queue struct {
 	rec       Recorder
 	pub       Publisher
 	log       *slog.Logger
+	drops     DropCounter
+	ownDrops  *LogSink // drops, when the queue made it
 	ch        chan Violation
 	batchSize int
 	interval  time.Duration
@@ -97,6 +104,11 @@ func NewQueue(rec Recorder, o QueueOptions) *Queue {
 	if q.log == nil {
 		q.log = slog.Default()
 	}
+	q.drops = o.Drops
+	if q.drops == nil {
+		q.ownDrops = NewLogSink(q.log)
+		q.drops = q.ownDrops
+	}
 	go q.run()
 	return q
 }
@@ -113,9 +125,10 @@ func orDefault[T ~int | ~int64](v, def T) T {
 // Add implements Sink. It never blocks.
 func (q *Queue) Add(_ context.Context, b Batch) {
 	if q.closed.Load() {
-		q.dropped.Add(int64(len(b.Violations) - b.Noise))
+		q.drop(len(b.Violations) - b.Noise)
 		return
 	}
+	dropped := 0
 	for i := range b.Violations {
 		if b.Violations[i].Noise {
 			continue
@@ -123,11 +136,19 @@ func (q *Queue) Add(_ context.Context, b Batch) {
 		select {
 		case q.ch <- b.Violations[i]:
 		default:
-			q.dropped.Add(1)
+			dropped++
 		}
 	}
+	q.drop(dropped)
 	if b.Noise > 0 {
 		q.noise.Add(int64(b.Noise))
+	}
+}
+
+func (q *Queue) drop(n int) {
+	if n > 0 {
+		q.dropped.Add(int64(n))
+		q.drops.Dropped(DropQueueFull, n)
 	}
 }
 
@@ -137,7 +158,8 @@ func (q *Queue) Stats() QueueStats {
 }
 
 // Close stops taking violations, writes those waiting, and returns when the
-// writer has stopped or ctx ends.
+// writer has stopped or ctx ends; then it writes the drop summary if the
+// queue counts its drops itself.
 func (q *Queue) Close(ctx context.Context) error {
 	q.closeOnce.Do(func() {
 		q.closed.Store(true)
@@ -145,10 +167,13 @@ func (q *Queue) Close(ctx context.Context) error {
 	})
 	select {
 	case <-q.done:
-		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	if q.ownDrops != nil {
+		return q.ownDrops.Close(ctx)
+	}
+	return nil
 }
 
 func (q *Queue) run() {
@@ -157,7 +182,6 @@ func (q *Queue) run() {
 	timer := time.NewTimer(q.interval)
 	timer.Stop()
 	armed := false
-	lastDropped := int64(0)
 	flush := func() {
 		if armed {
 			timer.Stop()
@@ -166,10 +190,6 @@ func (q *Queue) run() {
 		q.flush(buf)
 		clear(buf) // let the strings go
 		buf = buf[:0]
-		if d := q.dropped.Load(); d != lastDropped {
-			q.log.Warn("csp reports dropped: queue full", slog.Int64("dropped_total", d), slog.Int64("dropped_since_last", d-lastDropped))
-			lastDropped = d
-		}
 	}
 	for {
 		select {

@@ -151,3 +151,72 @@ func TestHubReplaysRecentSinceForLateSubscribers(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, none.C, "no replay without a time")
 }
+
+// dropTally is a DropCounter for tests.
+type dropTally struct {
+	mu sync.Mutex
+	n  map[DropReason]int
+}
+
+func (d *dropTally) Dropped(r DropReason, n int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.n == nil {
+		d.n = map[DropReason]int{}
+	}
+	d.n[r] += n
+}
+
+func (d *dropTally) count(r DropReason) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.n[r]
+}
+
+// TestQueueDropsAreCountedNotLoggedOneByOne: a full queue tells its
+// DropCounter, and without one writes a single summary line on Close
+// however many batches it refused.
+func TestQueueDropsAreCountedNotLoggedOneByOne(t *testing.T) {
+	t.Run("to the server's counter", func(t *testing.T) {
+		rec := &blockingRecorder{entered: make(chan int), release: make(chan struct{})}
+		tally := &dropTally{}
+		q := NewQueue(rec, QueueOptions{Size: 1, BatchSize: 1, Logger: discard(), Drops: tally})
+		q.Add(context.Background(), batchOf(1, "a"))
+		<-rec.entered
+		q.Add(context.Background(), batchOf(1, "a")) // fills the queue
+		for range 100 {
+			q.Add(context.Background(), batchOf(3, "a"))
+		}
+		close(rec.release)
+		go func() {
+			for range rec.entered {
+			}
+		}()
+		require.NoError(t, q.Close(context.Background()))
+		close(rec.entered)
+		assert.Equal(t, 300, tally.n[DropQueueFull])
+		assert.EqualValues(t, 300, q.Stats().Dropped)
+	})
+	t.Run("its own summary", func(t *testing.T) {
+		var out logLines
+		rec := &blockingRecorder{entered: make(chan int), release: make(chan struct{})}
+		q := NewQueue(rec, QueueOptions{Size: 1, BatchSize: 1, FlushInterval: time.Millisecond, Logger: out.logger(slog.LevelInfo)})
+		q.Add(context.Background(), batchOf(1, "a"))
+		<-rec.entered
+		q.Add(context.Background(), batchOf(1, "a"))
+		for range 100 {
+			q.Add(context.Background(), batchOf(3, "a"))
+		}
+		close(rec.release)
+		go func() {
+			for range rec.entered {
+			}
+		}()
+		require.NoError(t, q.Close(context.Background()))
+		close(rec.entered)
+		lines := out.take(t)
+		require.Len(t, lines, 1, "one summary line, written on Close")
+		assert.Equal(t, "csp reports summary", lines[0]["msg"])
+		assert.EqualValues(t, 300, lines[0]["queue_full_violations"])
+	})
+}

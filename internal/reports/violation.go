@@ -13,11 +13,13 @@ import (
 // one forged report can put in a log line or a row. A field over its cap is
 // cut on a character boundary and ends with "…", inside the cap.
 const (
-	// MaxURLLen caps DocumentURL, BlockedURL and SourceFile. Browsers already
-	// reduce cross-origin URLs to their origin; 512 bytes keeps a same-origin
-	// path with a useful query.
+	// MaxURLLen caps DocumentURL, BlockedURL and SourceFile, which are
+	// already scrubbed (see scrubURL: no query, fragment or userinfo).
+	// Browsers reduce cross-origin URLs to their origin; 512 bytes keeps a
+	// long same-origin path.
 	MaxURLLen = 512
-	// MaxSampleLen caps Sample. Browsers send at most 40 characters.
+	// MaxSampleLen caps Sample. Browsers send at most 40 characters (up to
+	// 160 bytes of UTF-8); more is forged.
 	MaxSampleLen = 256
 	// MaxDirectiveLen caps EffectiveDirective; the longest CSP3 directive
 	// name, require-trusted-types-for, has 25 bytes.
@@ -42,13 +44,20 @@ const (
 const UnknownGroup = "unknown"
 
 // Violation is one CSP violation, normalised from either wire format. Its
-// string fields are safe to log, store and show as they are: capped (see
-// the Max*Len constants) and with control characters, format characters
-// (such as bidi overrides) and invalid UTF-8 escaped as \xNN or \uNNNN.
-// The escaping is for display, not reversible: a backslash is kept as is.
+// string fields are safe to log, store and show as they are: URLs
+// scrubbed of queries, fragments, userinfo and path parameters (see
+// scrubURL), every string capped (see the Max*Len constants) and with
+// control characters, format characters (such as bidi overrides) and
+// invalid UTF-8 escaped as \xNN or \uNNNN. The escaping is for display,
+// not reversible: a backslash is kept as is.
+//
+// The reports' referrer field is not read at all: it would be one more
+// URL to scrub, and no part of the kit needs it.
 type Violation struct {
 	DocumentURL string
-	BlockedURL  string // a URL, or a keyword such as "inline", "eval", "data"
+	// BlockedURL is a URL, a keyword such as "inline" or "eval", or a bare
+	// scheme such as "data" or "chrome-extension".
+	BlockedURL string
 	// EffectiveDirective is lower case; when the browser sent no
 	// effective-directive it is the first token of violated-directive.
 	EffectiveDirective string
@@ -62,7 +71,13 @@ type Violation struct {
 	UserAgent  string
 	// Group is the route group whose policy was violated, from the report
 	// URL's ?group= parameter.
-	Group      string
+	Group string
+	// View is the page view that caused the violation, from the report
+	// URL's ?view= parameter, which a page adds to its own policy
+	// (csp.Manager.AddReportParam); "" when absent or not a valid id
+	// (ValidView). It is not stored: the live stream uses it to send a
+	// page view its own reports and nobody else's.
+	View       string
 	ReceivedAt time.Time
 	// Noise says the violation was caused by a browser extension or the
 	// browser itself, not by the page: see IsNoise.
@@ -90,6 +105,21 @@ func (b *Batch) add(v Violation) {
 	}
 }
 
+// truncate keeps the first n violations and recounts Noise.
+func (b *Batch) truncate(n int) {
+	if n >= len(b.Violations) {
+		return
+	}
+	clear(b.Violations[n:]) // let the strings go
+	b.Violations = b.Violations[:n]
+	b.Noise = 0
+	for i := range b.Violations {
+		if b.Violations[i].Noise {
+			b.Noise++
+		}
+	}
+}
+
 // raw is a violation as decoded, before normalisation.
 type raw struct {
 	documentURL, blockedURL, effective, violated, disposition string
@@ -98,7 +128,8 @@ type raw struct {
 }
 
 // normalise turns a decoded report into a Violation. It is the one place
-// that caps and escapes, so nothing downstream has to.
+// that scrubs, caps and escapes, so nothing downstream has to: every sink
+// (log, queue and store, live stream) sees only the result.
 func normalise(r raw, m Meta) Violation {
 	dir := r.effective
 	if strings.TrimSpace(dir) == "" {
@@ -111,17 +142,18 @@ func normalise(r raw, m Meta) Violation {
 		ua = m.UserAgent
 	}
 	v := Violation{
-		DocumentURL:        clean(r.documentURL, MaxURLLen),
-		BlockedURL:         clean(r.blockedURL, MaxURLLen),
+		DocumentURL:        clean(scrubURL(r.documentURL), MaxURLLen),
+		BlockedURL:         clean(scrubURL(r.blockedURL), MaxURLLen),
 		EffectiveDirective: clean(asciiLower(strings.TrimSpace(dir)), MaxDirectiveLen),
 		Disposition:        disposition(r.disposition),
 		Sample:             clean(r.sample, MaxSampleLen),
-		SourceFile:         clean(r.sourceFile, MaxURLLen),
+		SourceFile:         clean(scrubURL(r.sourceFile), MaxURLLen),
 		Line:               r.line,
 		Column:             r.column,
 		StatusCode:         r.status,
 		UserAgent:          clean(ua, MaxUserAgentLen),
 		Group:              group(m.Group),
+		View:               view(m.View),
 		ReceivedAt:         m.ReceivedAt,
 	}
 	v.Noise = IsNoise(v.BlockedURL) || IsNoise(v.SourceFile)
@@ -171,6 +203,32 @@ func group(s string) string {
 		return UnknownGroup
 	}
 	return s
+}
+
+// MaxViewLen caps View; a longer ?view= value is dropped.
+const MaxViewLen = 64
+
+// view validates the ?view= value; anything else becomes "".
+func view(s string) string {
+	if !ValidView(s) {
+		return ""
+	}
+	return s
+}
+
+// ValidView reports whether s is a page view id as reports carry it: 1 to
+// MaxViewLen letters, digits, '-' or '_'.
+func ValidView(s string) bool {
+	if s == "" || len(s) > MaxViewLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 const ellipsis = "…"

@@ -8,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/noncekit/noncekit/internal/account"
+	"github.com/noncekit/noncekit/internal/ratelimit"
 	"github.com/noncekit/noncekit/internal/session"
 	"github.com/noncekit/noncekit/views/pages"
 )
@@ -28,20 +29,32 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) {
 
 // signIn checks the credentials and answers 303 either way: to the account
 // page when they are right, back to the form with a flash when not. The
-// flash is the same whether the email or the password was wrong.
-// Cross-origin POSTs never get here: routes.go refuses them with a 403.
+// flash is the same whether the email or the password was wrong. A client
+// or account past its attempts gets a 429 page instead, before any bcrypt
+// work (see signInThrottle). Cross-origin POSTs never get here: routes.go
+// refuses them with a 403.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
 	ctx := r.Context()
-	u, err := s.accounts.Authenticate(r.PostFormValue("email"), r.PostFormValue("password"))
+	address, email := ratelimit.ClientKey(r), account.NormalizeEmail(r.PostFormValue("email"))
+	if wait := s.signIns.try(address, email); wait > 0 {
+		s.tooManyAttempts(w, r, wait)
+		return
+	}
+	u, err := s.accounts.Authenticate(ctx, email, r.PostFormValue("password"))
+	if err != nil && !errors.Is(err, account.ErrInvalidCredentials) {
+		s.serverError(w, r, "sign-in", err)
+		return
+	}
 	if err != nil {
 		s.log.InfoContext(ctx, "sign-in refused", slog.String("id", middleware.GetReqID(ctx)))
 		session.Flash(ctx, account.InvalidMessage)
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
 		return
 	}
+	s.signIns.succeeded(address, email)
 	// SignIn renews the session token: privilege changes, so must the token.
 	if err := session.SignIn(ctx, u.ID); err != nil {
 		s.serverError(w, r, "sign-in", err)
@@ -75,15 +88,21 @@ func (s *Server) signOutWith(w http.ResponseWriter, r *http.Request, flash strin
 // account is behind session.RequireSignIn in routes.go.
 func (s *Server) account(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	u, ok := s.accounts.Lookup(session.UserID(ctx))
-	if !ok { // the account went away while its session lived on
+	u, err := s.accounts.Lookup(ctx, session.UserID(ctx))
+	if errors.Is(err, account.ErrNotFound) { // the account went away while its session lived on
 		s.signOutWith(w, r, "Please sign in again.")
 		return
 	}
+	if err != nil {
+		s.serverError(w, r, "account lookup", err)
+		return
+	}
 	s.Render(w, r, http.StatusOK, pages.AccountPage(pages.Account{
-		Flash: session.PopFlash(ctx),
-		Name:  u.Name,
-		Email: u.Email,
+		Flash:    session.PopFlash(ctx),
+		Name:     u.Name,
+		Email:    u.Email,
+		Role:     string(u.Role),
+		Operator: u.IsOperator(),
 	}))
 }
 

@@ -37,11 +37,12 @@ func (s *Server) Sessions() *session.Sessions { return s.sessions }
 // AddLinks adds places to the header's navigation and the home page.
 func (s *Server) AddLinks(links ...layout.Link) { s.links = append(s.links, links...) }
 
-// AddAccount adds an account to the directory sign-in checks, with a hint
-// the sign-in page shows under its form ("" for none). An account added
-// here can sign in and nothing more: the skeleton grants no other right.
-func (s *Server) AddAccount(u account.User, bcryptHash, hint string) error {
-	if err := s.accounts.Add(u, bcryptHash); err != nil {
+// AddAccount adds a guest account to the directory sign-in checks, with a
+// hint the sign-in page shows under its form ("" for none). A guest can
+// sign in and nothing more: it is never an operator (account.Guest has no
+// role), and a stored account with the same email shadows it.
+func (s *Server) AddAccount(g account.Guest, bcryptHash, hint string) error {
+	if err := s.accounts.AddGuest(g, bcryptHash); err != nil {
 		return err
 	}
 	if hint != "" {

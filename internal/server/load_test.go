@@ -212,12 +212,16 @@ func TestLoadFloodClient(t *testing.T) {
 	rate, err := strconv.Atoi(os.Getenv("NONCEKIT_LOAD_RATE"))
 	require.NoError(t, err)
 	bodies := loadBodies(t)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: loadClients}, Timeout: 10 * time.Second}
 	var ok, refused, other atomic.Int64
 	start := time.Now()
 	var wg sync.WaitGroup
 	interval := time.Duration(float64(time.Second) * loadClients / float64(rate))
 	for c := range loadClients {
+		// Each client from its own loopback address (127.0.0.2, .3, ...),
+		// as distinct browsers would be: the receiver caps requests in
+		// flight per client address.
+		dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(2+c))}}
+		client := &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext, MaxIdleConnsPerHost: 1}, Timeout: 10 * time.Second}
 		wg.Go(func() {
 			next := time.Now()
 			for i := c; i < loadReports; i += loadClients {

@@ -33,16 +33,10 @@ type liveReport struct {
 	ReceivedAt  time.Time `json:"receivedAt"`
 }
 
-// reportStream serves GET /api/reports/stream?group=&since=: a
-// text/event-stream of the reports stored from now on (and of those stored
-// recently, received at or after since, in unix milliseconds), one
-// "report" event each, for the demo pages' live list.
-//
-// The server's WriteTimeout would cut the stream after 30 s, so the
-// handler clears the connection's deadline and sets a short one per write
-// instead: a client that stops reading is dropped, by this deadline or by
-// the hub when its buffer fills. The stream ends when the client leaves or
-// the server shuts down (the hub closes every subscription).
+// reportStream serves GET /api/reports/stream?group=&since=, for
+// operators (requireOperatorAPI): a text/event-stream of the reports stored
+// from now on (and of those stored recently, received at or after since,
+// in unix milliseconds), one "report" event each.
 func (s *Server) reportStream(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	group := q.Get("group")
@@ -59,7 +53,33 @@ func (s *Server) reportStream(w http.ResponseWriter, r *http.Request) {
 		}
 		since = time.UnixMilli(ms)
 	}
-	sub, err := s.hub.SubscribeSince(group, since)
+	s.stream(w, r, func() (*reports.Subscription, error) { return s.hub.SubscribeSince(group, since) })
+}
+
+// ServeViewReports serves the live stream of one page view's reports: those
+// whose report URL carried view (csp.Manager.AddReportParam), replayed
+// from the recent ones and then as they arrive. It answers anyone: a page
+// gives its view's id to its own visitor only, so an anonymous visitor of
+// the showcase's live demo sees the reports its own view caused and no one
+// else's. view must be reports.ValidView (400 otherwise).
+func (s *Server) ServeViewReports(w http.ResponseWriter, r *http.Request, view string) {
+	if !reports.ValidView(view) {
+		http.Error(w, "view: want the page view's id", http.StatusBadRequest)
+		return
+	}
+	s.stream(w, r, func() (*reports.Subscription, error) { return s.hub.SubscribeView(view) })
+}
+
+// stream serves a subscription as server-sent events, one "report" event
+// per violation.
+//
+// The server's WriteTimeout would cut the stream after 30 s, so the
+// handler clears the connection's deadline and sets a short one per write
+// instead: a client that stops reading is dropped, by this deadline or by
+// the hub when its buffer fills. The stream ends when the client leaves or
+// the server shuts down (the hub closes every subscription).
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, subscribe func() (*reports.Subscription, error)) {
+	sub, err := subscribe()
 	switch {
 	case errors.Is(err, reports.ErrHubFull):
 		w.Header().Set("Retry-After", "10")

@@ -36,16 +36,18 @@ func openTestDB(t *testing.T, dir string) *sql.DB {
 }
 
 // newStoreServer is the real server with a SQLite store in a temporary
-// DATA_DIR. flush writes everything queued so far.
+// DATA_DIR, which holds the test accounts and the sessions too. flush
+// writes everything queued so far.
 func newStoreServer(t *testing.T, cfg config.Config) (s *Server, st *store.SQLite, flush func()) {
 	t.Helper()
 	ctx := context.Background()
-	st = store.New(openTestDB(t, t.TempDir()), store.Options{})
+	db := openTestDB(t, t.TempDir())
+	st = store.New(db, store.Options{})
 	var err error
 	if cfg.Addr == "" {
 		cfg.Addr = "localhost:0"
 	}
-	s, err = New(slog.New(slog.DiscardHandler), cfg, Options{Reports: st,
+	s, err = New(slog.New(slog.DiscardHandler), cfg, Options{Reports: st, DB: db, Accounts: testAccounts(t, db),
 		Queue: reports.QueueOptions{FlushInterval: time.Millisecond}})
 	require.NoError(t, err)
 	closed := false
@@ -155,23 +157,24 @@ func TestReportsAPI(t *testing.T) {
 	s, _, flush := newStoreServer(t, config.Config{})
 	require.Equal(t, 204, postReport(s, "application/csp-report", reportURIBody).Code)
 	require.Equal(t, 204, postReport(s, "application/reports+json", "["+fmt.Sprintf(reportToEntry, "https://x.example/a.js")+"]").Code)
+	op := signInCookie(t, s, operatorEmail, operatorPassword)
 	flush()
 
 	var body reportsJSON
-	rec := get(t, s, "/api/reports")
+	rec := getAs(t, s, "/api/reports", op)
 	require.Equal(t, http.StatusOK, rec.Code)
 	assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
 	require.Len(t, body.Reports, 2)
 	assert.Equal(t, "demo", body.Reports[0].Group)
 
-	rec = get(t, s, "/api/reports?disposition=report&directive=script-src-elem&group=demo&limit=1000")
+	rec = getAs(t, s, "/api/reports?disposition=report&directive=script-src-elem&group=demo&limit=1000", op)
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
 	require.Len(t, body.Reports, 1)
 	assert.Equal(t, "https://x.example/a.js", body.Reports[0].BlockedURL)
 
 	for _, q := range []string{"limit=0", "limit=1001", "limit=x", "disposition=maybe", "directive=script-src-elem;", "directive=SCRIPT", "group=a%20b", "group=" + strings.Repeat("g", 65)} {
-		rec := get(t, s, "/api/reports?"+q)
+		rec := getAs(t, s, "/api/reports?"+q, op)
 		assert.Equal(t, http.StatusBadRequest, rec.Code, q)
 		assert.NotEmpty(t, rec.Body.String(), q)
 	}
@@ -180,8 +183,9 @@ func TestReportsAPI(t *testing.T) {
 func TestReportsPage(t *testing.T) {
 	s, _, flush := newStoreServer(t, config.Config{})
 	require.Equal(t, 204, postReport(s, "application/csp-report", strings.Replace(reportURIBody, `"inline"`, `"https://evil.example/<b>x</b>.js"`, 1)).Code)
+	op := signInCookie(t, s, operatorEmail, operatorPassword)
 	flush()
-	rec := get(t, s, "/reports")
+	rec := getAs(t, s, "/reports", op)
 	require.Equal(t, http.StatusOK, rec.Code)
 	body := rec.Body.String()
 	assert.Contains(t, body, "https://evil.example/&lt;b&gt;x&lt;/b&gt;.js", "escaped by templ")
@@ -190,12 +194,12 @@ func TestReportsPage(t *testing.T) {
 	assert.Contains(t, body, "Report-only first, then enforce")
 	assert.Contains(t, rec.Header().Get(csp.HeaderCSP), "report-uri /csp-report?group=site", "a page of the site group")
 
-	rec = get(t, s, "/reports?group=demo&disposition=report")
+	rec = getAs(t, s, "/reports?group=demo&disposition=report", op)
 	assert.Equal(t, http.StatusOK, rec.Code)
 	assert.Contains(t, rec.Body.String(), `<option value="report" selected>`)
 	assert.Contains(t, rec.Body.String(), "No reports match")
 
-	rec = get(t, s, "/reports?disposition=nope")
+	rec = getAs(t, s, "/reports?disposition=nope", op)
 	assert.Equal(t, http.StatusBadRequest, rec.Code)
 	assert.Contains(t, rec.Body.String(), "That filter is not valid")
 }
@@ -207,7 +211,12 @@ func TestLiveStreamDeliversReportsPostedAfterSubscribing(t *testing.T) {
 	ts := httptest.NewServer(s)
 	defer ts.Close()
 
-	resp, err := http.Get(ts.URL + "/api/reports/stream?group=demo")
+	// The operator's session, read by the stream without the session
+	// middleware.
+	req, err := http.NewRequest(http.MethodGet, ts.URL+"/api/reports/stream?group=demo", nil)
+	require.NoError(t, err)
+	req.AddCookie(signInCookie(t, s, operatorEmail, operatorPassword))
+	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
@@ -251,7 +260,8 @@ func TestLiveStreamDeliversReportsPostedAfterSubscribing(t *testing.T) {
 
 func TestLiveStreamRejectsBadParameters(t *testing.T) {
 	s, _, _ := newStoreServer(t, config.Config{})
+	op := signInCookie(t, s, operatorEmail, operatorPassword)
 	for _, q := range []string{"group=a%20b", "since=yesterday", "since=-5"} {
-		assert.Equal(t, http.StatusBadRequest, get(t, s, "/api/reports/stream?"+q).Code, q)
+		assert.Equal(t, http.StatusBadRequest, getAs(t, s, "/api/reports/stream?"+q, op).Code, q)
 	}
 }

@@ -63,7 +63,6 @@ func (s *Server) routes() http.Handler {
 	r.Group(func(r chi.Router) {
 		r.Use(s.site)
 		r.Get("/", s.home)
-		r.Get("/reports", s.reportsPage)
 
 		// Pages with a session: only these routes pay for loading and
 		// saving one (a store round trip). Keep streams out: the session
@@ -74,6 +73,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/signin", s.signIn)
 			r.Post("/signout", s.signOut)
 			r.With(session.RequireSignIn("/signin")).Get("/account", s.account)
+			r.With(s.requireOperatorPage).Get("/reports", s.reportsPage)
 		})
 
 	})
@@ -83,7 +83,7 @@ func (s *Server) routes() http.Handler {
 		r.Use(apiGroup)
 		r.Get("/healthz", s.healthz)
 		r.Get("/api/policies", s.apiPolicies)
-		r.Get("/api/reports", s.apiReports)
+		r.With(s.requireOperatorAPI).Get("/api/reports", s.apiReports)
 		// Anyone may POST here: limit each client, then how many are served
 		// at once. Neither ever answers 5xx. A frame refused by
 		// frame-ancestors reports from an opaque origin, and with
@@ -93,16 +93,17 @@ func (s *Server) routes() http.Handler {
 		// site-wide ones, with only that value changed.
 		rep := sec
 		rep.CrossOriginResourcePolicy = "cross-origin"
-		r.With(rep.Middleware(), s.limiter.Middleware, ratelimit.Concurrency(maxReportsInFlight)).
-			Post("/csp-report", reports.NewHandler(s.log, s.sink).ServeHTTP)
+		r.With(rep.Middleware()).Post("/csp-report", reports.NewHandler(s.log, s.sink, reports.HandlerOptions{Limiter: s.limiter, Key: ratelimit.ClientKey, MaxInFlight: maxReportsInFlight}).ServeHTTP)
 		if s.cfg.Dev {
 			r.Get(devreload.Path, devreload.Handler(s.stopping).ServeHTTP)
 		}
 	})
 
-	// The live stream of stored reports, for the demo pages. Its own group
-	// for the same policy: it is a long response, not a page.
-	r.With(s.csp.Middleware(csp.Group{Name: "stream", Enforce: api})).
+	// The live stream of stored reports, for operators. Its own group for
+	// the same policy: it is a long response, not a page. Outside the
+	// session middleware (its writer cannot flush): requireOperatorAPI
+	// reads the session without it.
+	r.With(s.csp.Middleware(csp.Group{Name: "stream", Enforce: api}), s.requireOperatorAPI).
 		Get("/api/reports/stream", s.reportStream)
 
 	// Static files: content-hashed names cached for a year, no nonce.

@@ -31,7 +31,8 @@ type Server struct {
 	cfg      config.Config
 	policies Policies
 	csp      *csp.Manager
-	sink     reports.Sink // where the receiver sends reports
+	sink     reports.Sink     // where the receiver sends reports
+	logs     *reports.LogSink // the violation log, flushed on Close; nil with Options.Sink
 	handler  http.Handler
 	site     func(http.Handler) http.Handler // the site group's CSP middleware, for error pages
 
@@ -53,7 +54,8 @@ type Server struct {
 	// policy). Only the routes that need it load and save it: LoadAndSave
 	// must not wrap streaming routes.
 	sessions *session.Sessions
-	accounts *account.Directory
+	accounts Accounts
+	signIns  signInThrottle
 
 	store      reportReader   // queueStore, or noReports{} without one
 	queue      *reports.Queue // between the receiver and the store; nil without one
@@ -63,8 +65,9 @@ type Server struct {
 	groupNames []string // every route group's name, for the dashboard's filter
 }
 
-// maxReportsInFlight caps the report requests served at once; past it the
-// receiver answers 429 instead of queueing more goroutines.
+// maxReportsInFlight caps the report requests parsed and handed over at
+// once (bodies are read before a slot is taken); past it the receiver
+// answers 429 instead of queueing more goroutines.
 const maxReportsInFlight = 64
 
 // Options are what New needs besides the settings in config.Config: the
@@ -93,14 +96,24 @@ type Options struct {
 	// it to prove that a failing source serves a 500, never a page.
 	NonceSource io.Reader
 
-	// Accounts are the people who can sign in. Nil: an empty directory
-	// (the showcase adds its demo account when it is mounted).
-	Accounts *account.Directory
+	// Accounts are the people who can sign in. Nil: the users table of DB
+	// (none without DB), to which a mounted part may add guests (the
+	// showcase's demo account).
+	Accounts Accounts
 
 	// DB is the kit's database (database.Open): sessions live in it unless
 	// cfg.RedisURL sends them to Redis; nil keeps them in memory. The
 	// caller still owns it: close the server first (Close), then DB.
 	DB *sql.DB
+}
+
+// Accounts is what the server needs of the accounts: sign-in, the
+// signed-in session's account (its role decides who reads the reports), and
+// guests a mounted part adds. *account.Directory is the implementation.
+type Accounts interface {
+	Authenticate(ctx context.Context, email, password string) (account.User, error)
+	Lookup(ctx context.Context, id string) (account.User, error)
+	AddGuest(g account.Guest, bcryptHash string) error
 }
 
 // New builds the server and opens its session store (see session.Open:
@@ -110,9 +123,14 @@ type Options struct {
 // Close releases the store.
 func New(log *slog.Logger, cfg config.Config, o Options) (*Server, error) {
 	s := &Server{log: log, cfg: cfg, policies: o.Policies.orDefault(), csp: csp.NewManager(log), store: noReports{},
-		hub: reports.NewHub(0, 0), stopping: make(chan struct{}), accounts: o.Accounts, sink: o.Sink}
+		hub: reports.NewHub(0, 0), stopping: make(chan struct{}), accounts: o.Accounts, sink: o.Sink,
+		signIns: newSignInThrottle(nil)}
 	if s.accounts == nil {
-		s.accounts = account.New()
+		var st *account.Store
+		if o.DB != nil {
+			st = account.NewStore(o.DB)
+		}
+		s.accounts = account.NewDirectory(st)
 	}
 	s.csp.BehindTLSProxy = cfg.BehindTLSProxy
 	s.csp.Rand = o.NonceSource
@@ -133,10 +151,11 @@ func New(log *slog.Logger, cfg config.Config, o Options) (*Server, error) {
 	s.sessions = sessions
 	s.sessions.Manager.ErrorFunc = s.sessionError
 	if s.sink == nil { // no Options.Sink
-		s.sink = reports.LogSink{Logger: log}
+		s.logs = reports.NewLogSink(log)
+		s.sink = s.logs
 		if s.queueStore != nil {
 			qo := o.Queue
-			qo.Publisher, qo.Logger = s.hub, log
+			qo.Publisher, qo.Logger, qo.Drops = s.hub, log, s.logs
 			s.queue = reports.NewQueue(s.queueStore, qo)
 			// Each violation is logged once and stored: the log is where an
 			// operator looks first, the store is what the dashboard shows.
@@ -244,6 +263,12 @@ func (s *Server) Close(ctx context.Context) error {
 	if s.queue != nil {
 		if err := s.queue.Close(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("server: flushing queued reports: %w", err))
+		}
+	}
+	// After the queue: its drops join the log's last summary line.
+	if s.logs != nil {
+		if err := s.logs.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("server: flushing the violation log: %w", err))
 		}
 	}
 	if err := s.sessions.Close(); err != nil {

@@ -3,11 +3,13 @@ package server
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"runtime/pprof"
 	"strings"
@@ -17,13 +19,13 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/noncekit/noncekit/internal/account"
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/internal/reports"
 	"github.com/noncekit/noncekit/internal/reports/store"
+	"github.com/noncekit/noncekit/internal/session"
 	"github.com/noncekit/noncekit/static"
 )
 
@@ -39,27 +41,33 @@ func (s *recordingSink) Add(_ context.Context, b reports.Batch) {
 	s.batches = append(s.batches, b)
 }
 
-// The test account every sign-in test uses; its hash is made once per test
-// binary, at the cost every stored hash must have.
+// The test accounts: Ada is a user, Olive an operator.
 const (
-	testEmail    = "ada@example.com"
-	testPassword = "correct horse battery"
+	testEmail        = "ada@example.com"
+	testPassword     = "correct horse battery"
+	operatorEmail    = "olive@example.com"
+	operatorPassword = "operator staple battery"
 )
 
-var testHash = sync.OnceValue(func() string {
-	h, err := bcrypt.GenerateFromPassword([]byte(testPassword), account.MinCost)
-	if err != nil {
-		panic(err)
-	}
-	return string(h)
-})
-
-// testAccounts is a directory holding the test account.
-func testAccounts(t *testing.T) *account.Directory {
+// testAccounts is the accounts of db (a new database when nil), holding
+// the two test accounts. On a database that has them already (a restart)
+// it adds nothing: the first account of a new database always gets id 1,
+// so two databases set up alike agree on ids.
+func testAccounts(t *testing.T, db *sql.DB) *account.Directory {
 	t.Helper()
-	d := account.New()
-	require.NoError(t, d.Add(account.User{ID: "ada", Email: testEmail, Name: "Ada"}, testHash()))
-	return d
+	if db == nil {
+		db = openTestDB(t, t.TempDir())
+	}
+	st := account.NewStore(db)
+	for _, a := range []account.NewAccount{
+		{Email: testEmail, Name: "Ada", Role: account.RoleUser, Password: testPassword},
+		{Email: operatorEmail, Name: "Olive", Role: account.RoleOperator, Password: operatorPassword},
+	} {
+		if _, err := st.Create(context.Background(), a); err != nil && !errors.Is(err, account.ErrEmailTaken) {
+			require.NoError(t, err)
+		}
+	}
+	return account.NewDirectory(st)
 }
 
 // newTestServer is the skeleton alone: config.Config's zero value leaves
@@ -74,9 +82,46 @@ func newTestServer(t *testing.T, o Options) *Server {
 
 func get(t *testing.T, h http.Handler, path string) *httptest.ResponseRecorder {
 	t.Helper()
+	return getAs(t, h, path, nil)
+}
+
+// getAs is get with a session cookie (nil: none).
+func getAs(t *testing.T, h http.Handler, path string, c *http.Cookie) *httptest.ResponseRecorder {
+	t.Helper()
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	if c != nil {
+		req.AddCookie(c)
+	}
+	h.ServeHTTP(rec, req)
 	return rec
+}
+
+// signInCookie signs in through the real form and returns the session
+// cookie that proves it.
+func signInCookie(t *testing.T, h http.Handler, email, password string) *http.Cookie {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/signin", strings.NewReader(url.Values{"email": {email}, "password": {password}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusSeeOther, rec.Code)
+	require.Equal(t, "/account", rec.Header().Get("Location"), "signed in as %s", email)
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == session.CookieName {
+			return c
+		}
+	}
+	t.Fatal("sign-in set no session cookie")
+	return nil
+}
+
+// newOperatorServer is the skeleton with the test accounts, and the
+// session cookie of the operator signed in.
+func newOperatorServer(t *testing.T) (*Server, *http.Cookie) {
+	t.Helper()
+	s := newTestServer(t, Options{Accounts: testAccounts(t, nil)})
+	return s, signInCookie(t, s, operatorEmail, operatorPassword)
 }
 
 var (
@@ -97,7 +142,7 @@ func TestEachGroupSendsItsOwnPolicy(t *testing.T) {
 		noStore    bool
 	}{
 		{"/", 200, sitePolicyHeader + "site", "", true},
-		{"/reports", 200, sitePolicyHeader + "site", "", true},
+		{"/reports", 303, sitePolicyHeader + "site", "", true}, // anonymous: sent to sign in
 		{"/no-such-page", 404, sitePolicyHeader + "site", "", true},
 		{"/api/policies", 200, "default-src 'none'; frame-ancestors 'none'; report-uri /csp-report?group=api", "", false},
 		{"/healthz", 200, "default-src 'none'; frame-ancestors 'none'; report-uri /csp-report?group=api", "", false},
@@ -130,10 +175,14 @@ func TestEachGroupSendsItsOwnPolicy(t *testing.T) {
 // TestEveryTagCarriesTheHeaderNonce is the kit's first promise: the nonce in
 // the header is on every script, style and stylesheet link the kit renders.
 func TestEveryTagCarriesTheHeaderNonce(t *testing.T) {
-	s := newTestServer(t, Options{})
-	for _, path := range []string{"/", "/missing", "/reports", "/signin"} {
+	s, op := newOperatorServer(t)
+	for _, path := range []string{"/", "/missing", "/reports", "/signin", "/account"} {
 		t.Run(path, func(t *testing.T) {
-			rec := get(t, s, path)
+			c := op
+			if path == "/signin" {
+				c = nil // signed in, it redirects
+			}
+			rec := getAs(t, s, path, c)
 			h := rec.Header()
 			m := headerNonceRE.FindStringSubmatch(h.Get(csp.HeaderCSP) + h.Get(csp.HeaderCSPReportOnly))
 			require.NotNil(t, m, "a page without a nonce in its header")

@@ -35,7 +35,7 @@ type instance struct {
 func startInstance(t *testing.T, cfg config.Config, tls bool, o Options) *instance {
 	t.Helper()
 	if o.Accounts == nil {
-		o.Accounts = testAccounts(t)
+		o.Accounts = testAccounts(t, o.DB)
 	}
 	s, err := New(slog.New(slog.DiscardHandler), cfg, o)
 	require.NoError(t, err)
@@ -204,6 +204,8 @@ func TestSignInFlow(t *testing.T) {
 	require.Equal(t, http.StatusOK, p.StatusCode)
 	assert.Equal(t, "Signed in as "+testEmail+".", flash(p))
 	assert.Contains(t, p.body, "<dd>"+testEmail+"</dd>")
+	assert.Contains(t, p.body, `<dd data-role="user">user</dd>`, "the account page shows the role")
+	assert.NotContains(t, p.body, `href="/reports"`+">the violation reports", "a user is not offered the reports")
 	assert.Contains(t, p.Header.Values("Vary"), "Cookie")
 	assert.Contains(t, p.Header.Get("Cache-Control"), "no-store")
 	csptest.AssertNonced(t, p.Response)

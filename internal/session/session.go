@@ -172,6 +172,24 @@ func PopFlash(ctx context.Context) string {
 	return m.PopString(ctx, flashKey)
 }
 
+// PeekUserID returns the signed-in user's id in r's session ("" when
+// nobody is signed in), for a route that cannot be wrapped in Middleware:
+// a stream, whose writer must flush. It loads the session the cookie names
+// and only reads it: nothing is saved, no cookie is set and the idle
+// timeout is not pushed back. An error means the store failed, not that
+// the visitor is signed out.
+func (s *Sessions) PeekUserID(r *http.Request) (string, error) {
+	c, err := r.Cookie(s.Manager.Cookie.Name)
+	if err != nil || c.Value == "" {
+		return "", nil // no cookie: nobody is signed in
+	}
+	ctx, err := s.Manager.Load(r.Context(), c.Value)
+	if err != nil {
+		return "", err
+	}
+	return s.Manager.GetString(ctx, userKey), nil
+}
+
 // RequireSignIn lets signed-in visitors through to next and sends everyone
 // else to signInPath (303) with a flash saying why. Use it inside a route
 // group wrapped in Sessions.Middleware.

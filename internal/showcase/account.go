@@ -4,14 +4,15 @@ import "github.com/noncekit/noncekit/internal/account"
 
 // The demo account exists only while the showcase is mounted. Its password
 // is printed on the sign-in page on purpose: it guards nothing but a page
-// that says who you are, and the skeleton gives an account no other right.
+// that says who you are. It is an account.Guest, which has no role: it can
+// never be an operator, so it never opens the reports.
 const (
 	DemoEmail    = "demo@noncekit.dev"
 	DemoPassword = "noncekit-demo"
 )
 
 // DemoUser is the demo account.
-var DemoUser = account.User{ID: "demo", Email: DemoEmail, Name: "Demo User"}
+var DemoUser = account.Guest{ID: "demo", Email: DemoEmail, Name: "Demo User"}
 
 // demoHash is bcrypt(DemoPassword, cost 10), computed once (TestDemoHash
 // checks it), so start-up and tests spend no time hashing.

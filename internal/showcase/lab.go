@@ -11,19 +11,17 @@ import (
 	views "github.com/noncekit/noncekit/views/showcase"
 )
 
-// labSessionKey holds the learner's last valid policy, serialized.
-const labSessionKey = "lab.policy"
-
 // labMaxBody bounds a POST /lab body: the longest policy csp.Parse accepts,
 // percent-encoded (at worst three bytes per byte), plus the field name.
 // A larger body is refused with 413 before it is read into memory.
 const labMaxBody = 3*csp.MaxPolicyLen + 1024
 
-// labPolicy returns the policy the learner last saved, or the default. It
-// parses it again: a policy goes into the session only after validation,
-// but a session store is outside this package's control.
+// labPolicy returns the policy the learner last saved (labcookie.go), or
+// the default. It parses it again: a policy is saved only after
+// validation, but a parser change between two releases must not serve
+// what the new one refuses.
 func (s *Showcase) labPolicy(r *http.Request) csp.Policy {
-	if text := s.app.Sessions().Manager.GetString(r.Context(), labSessionKey); text != "" {
+	if text, ok := s.labCookie.read(r); ok {
 		if p, err := csp.ParseLenient(text); err == nil {
 			return p
 		}
@@ -51,9 +49,10 @@ func (s *Showcase) lab(w http.ResponseWriter, r *http.Request) {
 	s.app.Render(w, r, http.StatusOK, views.LabPage(labView(s.labPolicy(r))))
 }
 
-// labSubmit is POST /lab: validate, save in the session, redirect (303) to
-// GET /lab so a reload does not resubmit. An invalid policy is shown back
-// with the error and a 400; nothing is saved.
+// labSubmit is POST /lab: validate, save in the signed cookie, redirect
+// (303) to GET /lab so a reload does not resubmit. An invalid policy, or
+// one too long to keep, is shown back with the error and a 400; nothing is
+// saved. No server-side state is written, whoever posts.
 func (s *Showcase) labSubmit(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, labMaxBody)
 	if err := r.ParseForm(); err != nil {
@@ -72,7 +71,10 @@ func (s *Showcase) labSubmit(w http.ResponseWriter, r *http.Request) {
 		s.app.Render(w, r, http.StatusBadRequest, views.LabPage(views.Lab{Policy: text, Error: err.Error()}))
 		return
 	}
-	s.app.Sessions().Manager.Put(r.Context(), labSessionKey, p.String())
+	if err := s.labCookie.write(w, p.String()); err != nil {
+		s.app.Render(w, r, http.StatusBadRequest, views.LabPage(views.Lab{Policy: text, Error: err.Error()}))
+		return
+	}
 	http.Redirect(w, r, "/lab", http.StatusSeeOther)
 }
 

@@ -1,9 +1,8 @@
 package showcase
 
 import (
+	"crypto/rand"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -32,23 +31,24 @@ func (s *Showcase) routes(r chi.Router) {
 				d.Routes(s, r.With(group))
 			}
 		}
+		// The live demo's own reports, for the visitor whose page view has
+		// the id (see viewStream). A stream, not a page: the API policy.
+		r.With(m.Middleware(csp.Group{Name: "demo-stream", Enforce: s.api})).Get("/reports/stream", s.viewStream)
 		// The JSONP endpoint of the allowlist demo is JavaScript, never a
 		// page: it gets the API policy.
 		r.With(m.Middleware(csp.Group{Name: "jsonp", Enforce: s.api})).Get("/jsonp", s.jsonp)
 	})
 
 	// The policy lab: its page may frame the preview (frame-src 'self'),
-	// and its form is refused cross-origin by the router's guard. Sessions
-	// wrap these routes only.
-	r.Group(func(r chi.Router) {
-		r.Use(s.app.Sessions().Middleware)
-		lab := m.Middleware(csp.Group{Name: "lab", Enforce: s.site.Set(csp.FrameSrc, csp.Self)})
-		r.With(lab).Get("/lab", s.lab)
-		r.With(lab).Post("/lab", s.labSubmit)
-		// The preview is in no route group: its handler writes the
-		// learner's policy as its only header.
-		r.Get("/lab/preview", s.labPreview)
-	})
+	// and its form is refused cross-origin by the router's guard. The
+	// learner's policy is in a signed cookie, not a session: no route
+	// here writes server-side state.
+	lab := m.Middleware(csp.Group{Name: "lab", Enforce: s.site.Set(csp.FrameSrc, csp.Self)})
+	r.With(lab).Get("/lab", s.lab)
+	r.With(lab).Post("/lab", s.labSubmit)
+	// The preview is in no route group: its handler writes the learner's
+	// policy as its only header.
+	r.Get("/lab/preview", s.labPreview)
 	// The preview's <object> probe: nothing in it may run, and only this
 	// site may embed it.
 	r.With(m.Middleware(csp.Group{Name: "lab-object", Enforce: s.api.Replace(csp.FrameAncestors, csp.Self)})).
@@ -56,23 +56,50 @@ func (s *Showcase) routes(r chi.Router) {
 }
 
 // demo and demoReportOnly show the header the middleware set for this very
-// response, so what the page displays is what the browser enforces.
+// response, so what the page displays is what the browser enforces, and
+// live-list the reports this page view causes (see tagView).
 func (s *Showcase) demo(w http.ResponseWriter, r *http.Request) {
-	d := views.Demo{HeaderName: csp.HeaderCSP, HeaderValue: w.Header().Get(csp.HeaderCSP), StreamURL: streamURL("demo"), Catalogue: listed()}
+	stream, ok := s.tagView(w, r)
+	if !ok {
+		return
+	}
+	d := views.Demo{HeaderName: csp.HeaderCSP, HeaderValue: w.Header().Get(csp.HeaderCSP), StreamURL: stream, Catalogue: listed()}
 	s.app.Render(w, r, http.StatusOK, views.DemoPage(d))
 }
 
 func (s *Showcase) demoReportOnly(w http.ResponseWriter, r *http.Request) {
+	stream, ok := s.tagView(w, r)
+	if !ok {
+		return
+	}
 	d := views.Demo{ReportOnly: true, HeaderName: csp.HeaderCSPReportOnly, HeaderValue: w.Header().Get(csp.HeaderCSPReportOnly),
-		StreamURL: streamURL("demo-report-only"), Catalogue: listed()}
+		StreamURL: stream, Catalogue: listed()}
 	s.app.Render(w, r, http.StatusOK, views.DemoPage(d))
 }
 
-// streamURL is the live report stream of a demo group, replaying what was
-// stored since this response was made: the page's own reports may arrive
-// before its stream connects.
-func streamURL(group string) string {
-	return "/api/reports/stream?group=" + group + "&since=" + strconv.FormatInt(time.Now().UnixMilli(), 10)
+// viewParam names the page view id in the demo's report URL and stream.
+const viewParam = "view"
+
+// tagView gives this page view an id: a random 128-bit string that goes
+// into the report URL of this response's policy and into the URL of the
+// stream the page opens, which sends the reports carrying that id and no
+// others. The reports dashboard is for operators; this is how an anonymous
+// visitor still sees the reports their own view caused, and never anyone
+// else's: the id is in this response alone and cannot be guessed. On
+// failure it has answered 500 and returns false.
+func (s *Showcase) tagView(w http.ResponseWriter, r *http.Request) (streamURL string, ok bool) {
+	view := rand.Text() // 26 base32 characters, 130 random bits
+	if err := s.app.CSP().AddReportParam(w, viewParam, view); err != nil {
+		s.log.ErrorContext(r.Context(), "demo: tagging the report URL", "error", err)
+		http.Error(w, "internal server error", http.StatusInternalServerError)
+		return "", false
+	}
+	return "/demo/reports/stream?" + viewParam + "=" + view, true
+}
+
+// viewStream is GET /demo/reports/stream?view=<id>.
+func (s *Showcase) viewStream(w http.ResponseWriter, r *http.Request) {
+	s.app.ServeViewReports(w, r, r.URL.Query().Get(viewParam))
 }
 
 func (s *Showcase) catalogue(w http.ResponseWriter, r *http.Request) {

@@ -34,12 +34,18 @@ type App interface {
 	// RenderFragment writes c alone for htmx's request, inside the
 	// layout's page otherwise.
 	RenderFragment(w http.ResponseWriter, r *http.Request, status int, c templ.Component, page layout.Page)
-	// Sessions keeps the lab's policy per visitor.
+	// Sessions is the app's session manager; the lab's cookie is Secure
+	// exactly when the session cookie is.
 	Sessions() *session.Sessions
 	// AddLinks puts the showcase in the navigation and on the home page.
 	AddLinks(links ...layout.Link)
-	// AddAccount adds the demo account and its sign-in hint.
-	AddAccount(u account.User, bcryptHash, hint string) error
+	// ServeViewReports streams the reports of one page view (the id the
+	// page put in its report URL with CSP().AddReportParam), to anyone who
+	// has the id: the live demo's visitor sees its own reports only.
+	ServeViewReports(w http.ResponseWriter, r *http.Request, view string)
+	// AddAccount adds the demo account, a guest (never an operator), and
+	// its sign-in hint.
+	AddAccount(g account.Guest, bcryptHash, hint string) error
 }
 
 // Showcase serves the teaching pages.
@@ -47,13 +53,15 @@ type Showcase struct {
 	app       App
 	log       *slog.Logger
 	site, api csp.Policy
+	labCookie *labCookie
 }
 
 // Mount registers every showcase route on r, adds the showcase's links
 // and its demo account to app. Each route group's policy is declared in
 // this package (routes.go, and one entry per page in catalogue.go).
 func Mount(r chi.Router, app App) error {
-	s := &Showcase{app: app, log: app.Logger(), site: app.SitePolicy(), api: app.APIPolicy()}
+	s := &Showcase{app: app, log: app.Logger(), site: app.SitePolicy(), api: app.APIPolicy(),
+		labCookie: newLabCookie(app.Sessions().Manager.Cookie.Secure)}
 	app.AddLinks(
 		layout.Link{Href: "/demo", Label: "Live demo", Nav: true,
 			Blurb: "An inline script without the nonce, beside the same script with it. Your browser decides."},

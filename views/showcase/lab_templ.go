@@ -72,7 +72,7 @@ func LabPage(l Lab) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<p class=\"eyebrow\">Policy lab</p><h1>Try a policy</h1><p class=\"lead\">Type a <code>Content-Security-Policy</code>. The kit checks it against the CSP grammar, lints it, keeps it in your session, and serves a preview page with exactly that header. The preview holds a fixed set of probes; this page reads which ran.</p><form class=\"lab-form\" method=\"post\" action=\"/lab\"><label for=\"policy\"><strong>Your policy</strong> <span class=\"muted\">(one line; write the nonce slot as <code>'nonce-&#123;nonce&#125;'</code>, the preview fills in a fresh nonce)</span></label> <textarea id=\"policy\" name=\"policy\" spellcheck=\"false\" maxlength=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<p class=\"eyebrow\">Policy lab</p><h1>Try a policy</h1><p class=\"lead\">Type a <code>Content-Security-Policy</code>. The kit checks it against the CSP grammar, lints it, keeps it in a cookie it signed, in your browser alone, and serves a preview page with exactly that header. The preview holds a fixed set of probes; this page reads which ran.</p><form class=\"lab-form\" method=\"post\" action=\"/lab\"><label for=\"policy\"><strong>Your policy</strong> <span class=\"muted\">(one line; write the nonce slot as <code>'nonce-&#123;nonce&#125;'</code>, the preview fills in a fresh nonce)</span></label> <textarea id=\"policy\" name=\"policy\" spellcheck=\"false\" maxlength=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/noncekit/noncekit/internal/account"
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/database"
 	"github.com/noncekit/noncekit/internal/e2e"
@@ -16,30 +20,63 @@ import (
 	"github.com/noncekit/noncekit/internal/server"
 )
 
+// The operator who reads the dashboard in this test.
+const (
+	operatorEmail    = "olive@example.com"
+	operatorPassword = "operator staple battery"
+)
+
+// marker is a violation a tab raises on purpose, told apart from the ones
+// the demo page raises while it loads (inline script and style) by its
+// host: an image from a host img-src (default-src 'self') refuses before
+// any request is made. (Not eval: DevTools' evaluate may run it despite
+// the policy.)
+func marker(host string) string {
+	return `(() => { new Image().src = "https://` + host + `.invalid/x.png"; return true; })()`
+}
+
+// has is a JavaScript condition: the tab's live list holds a report whose
+// blockedURL contains s.
+func has(s string) string {
+	return `window.noncekitServerReports.some((r) => (r.blockedURL || "").includes(` + jsString(s) + `))`
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
 // TestReportReachesDashboard closes the loop with a real store: the report
 // Chromium sends for /demo's blocked inline script (report-uri over http,
-// report-to over https) is stored, listed by GET /api/reports, and streamed
-// back to the demo page's "Reports the server received" list.
+// report-to over https) is stored and listed by GET /api/reports for a
+// signed-in operator, and streamed back to the demo page's "Reports the
+// server received" list of the page view that caused it, and of no other
+// view: a second tab's reports never reach the first, nor the first's the
+// second.
 func TestReportReachesDashboard(t *testing.T) {
 	for _, scheme := range e2e.Schemes() {
 		t.Run(scheme, func(t *testing.T) {
-			db, err := database.Open(context.Background(), t.TempDir())
+			ctx := context.Background()
+			db, err := database.Open(ctx, t.TempDir())
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = db.Close() }) // last: after the server's Close below
-			srv, err := server.New(slog.New(slog.DiscardHandler), config.Config{Showcase: true}, server.Options{Reports: store.New(db, store.Options{})})
+			_, err = account.NewStore(db).Create(ctx, account.NewAccount{Email: operatorEmail, Role: account.RoleOperator, Password: operatorPassword})
+			require.NoError(t, err)
+			srv, err := server.New(slog.New(slog.DiscardHandler), config.Config{Showcase: true},
+				server.Options{DB: db, Reports: store.New(db, store.Options{})})
 			require.NoError(t, err)
 			// Registered before Serve's, so it runs after the listener
 			// closes: cleanups run last first.
 			t.Cleanup(func() { _ = srv.Close(context.Background()) })
 			k := e2e.Serve(t, scheme, srv)
 
-			tb := e2e.NewTab(t)
-			tb.Open(t, k.URL+"/demo")
-			e2e.WaitDemoReady(t, tb, k.URL+"/demo")
+			first := e2e.NewTab(t)
+			first.Open(t, k.URL+"/demo")
+			e2e.WaitDemoReady(t, first, k.URL+"/demo")
 
-			client := k.Client()
+			operator := signIn(t, k, operatorEmail, operatorPassword)
 			stored := func() bool {
-				resp, err := client.Get(k.URL + "/api/reports?group=demo&directive=script-src-elem&disposition=enforce")
+				resp, err := operator.Get(k.URL + "/api/reports?group=demo&directive=script-src-elem&disposition=enforce")
 				if err != nil {
 					return false
 				}
@@ -59,9 +96,50 @@ func TestReportReachesDashboard(t *testing.T) {
 			}
 			require.Eventually(t, stored, e2e.WaitTimeout, e2e.PollInterval,
 				"Chromium's report for the blocked inline script never showed up in /api/reports")
+			anonymous, err := k.Client().Get(k.URL + "/api/reports")
+			require.NoError(t, err)
+			anonymous.Body.Close()
+			assert.Equal(t, http.StatusUnauthorized, anonymous.StatusCode, "the dashboard's data is for operators")
 
-			e2e.WaitUntil(t, tb, `window.noncekitServerReports.length > 0`,
+			e2e.WaitUntil(t, first, `window.noncekitServerReports.length > 0`,
 				"the demo page's live list never received the stored report")
+			e2e.Eval[bool](t, first, marker("first-before"))
+			e2e.WaitUntil(t, first, has("first-before.invalid"), "the first tab's marker never came back to it")
+
+			// A second view of the same page, opened after the first tab's
+			// reports were stored: its stream replays its own view only.
+			second := e2e.NewTab(t)
+			second.Open(t, k.URL+"/demo")
+			e2e.WaitDemoReady(t, second, k.URL+"/demo")
+			e2e.WaitUntil(t, second, `window.noncekitServerReports.length > 0`, "the second tab never received its own reports")
+			e2e.Eval[bool](t, second, marker("second"))
+			e2e.WaitUntil(t, second, has("second.invalid"), "the second tab's marker never came back to it")
+
+			// The first tab's next marker was raised after the second tab's
+			// reports were stored and streamed: on its ordered stream a
+			// leaked one would have come before it.
+			e2e.Eval[bool](t, first, marker("first-after"))
+			e2e.WaitUntil(t, first, has("first-after.invalid"), "the first tab's second marker never came back to it")
+
+			assert.False(t, e2e.Eval[bool](t, first, has("second.invalid")), "the first tab received the second tab's report")
+			assert.False(t, e2e.Eval[bool](t, second, has("first-before.invalid")),
+				"the second tab received the first tab's report")
 		})
 	}
+}
+
+// signIn returns a client with a cookie jar, signed in through the real
+// form.
+func signIn(t *testing.T, k *e2e.Kit, email, password string) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	c := *k.Client() // a copy: the kit's client stays without cookies
+	c.Jar = jar
+	resp, err := c.PostForm(k.URL+"/signin", url.Values{"email": {email}, "password": {password}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, "the sign-in redirects to the account page")
+	require.Equal(t, "/account", resp.Request.URL.Path, "signed in as %s", email)
+	return &c
 }

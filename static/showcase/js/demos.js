@@ -5,9 +5,10 @@
 // check, writes what actually happened into the panel's data-outcome, and
 // only then sets body[data-demo-ready="true"]: the browser tests wait for
 // that attribute and compare data-outcome with data-expected. On the live
-// demo it also subscribes to the server's stream of the reports the page's
-// group caused, so the page shows both halves of the loop: the browser's
-// events and the server's reports.
+// demo it also subscribes to the server's stream of the reports this page
+// view caused (the server tags the view's policy with an id and streams
+// that id's reports, no one else's), so the page shows both halves of the
+// loop: the browser's events and the server's reports.
 //
 // It never writes HTML from strings (only textContent), so it also runs
 // unchanged on the Trusted Types page.
@@ -186,10 +187,11 @@
     if (empty) empty.hidden = violations.length > 0;
   }
 
-  // The live demo names its report stream in a <meta> before this script:
-  // the body does not exist yet, and connecting now catches the reports
-  // this very load sends. connect-src falls back to default-src 'self',
-  // which allows it. The catalogue pages have no stream.
+  // The live demo names its report stream, this view's own, in a <meta>
+  // before this script: the body does not exist yet, and connecting now
+  // catches the reports this very load sends (the server also replays
+  // those that arrive first). connect-src falls back to default-src
+  // 'self', which allows it. The catalogue pages have no stream.
   function startStream() {
     const meta = document.querySelector('meta[name="noncekit-report-stream"]');
     if (!meta || !meta.content || !window.EventSource) return;

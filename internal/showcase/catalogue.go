@@ -2,6 +2,7 @@ package showcase
 
 import (
 	"github.com/a-h/templ"
+	"github.com/go-chi/chi/v5"
 
 	"github.com/noncekit/noncekit/internal/csp"
 	views "github.com/noncekit/noncekit/views/showcase"
@@ -34,6 +35,10 @@ type Demo struct {
 	// Unlisted keeps the page out of the catalogue's list (a page another
 	// demo frames).
 	Unlisted bool
+	// Routes registers the routes the page fetches (the htmx demo's
+	// fragments), relative to /demo, on r, which carries the page's route
+	// group: their responses get the page's policy, as a fragment's must.
+	Routes func(s *Showcase, r chi.Router)
 }
 
 // Exception is one deliberately bad element of a demo page: an element
@@ -208,6 +213,18 @@ var Catalogue = []Demo{
 		View:       views.ReportOnlyBesideDemo,
 		Expect:     map[string]string{"innerhtml-reported": "reported", "inline-script": "blocked"},
 		Exceptions: []Exception{{Tag: "script", Case: "inline-script", Reason: "an un-nonced script the enforced policy blocks"}},
+	},
+	{
+		// htmx with the kit's configuration, under the site policy as is:
+		// its fragments (htmx.go) are served by this page's group.
+		Slug: "htmx", Title: "htmx under the strict policy",
+		Summary: "Partial swaps, a fragment with injected scripts, boosted links and hx-on, with htmx configured for nonces.",
+		Policy:  enforce(asIs), View: views.HTMXDemo, Routes: (*Showcase).htmxRoutes,
+		Expect: map[string]string{
+			views.CaseHTMXSwap: "swapped", views.CaseHTMXInjected: "blocked",
+			views.CaseHTMXBoosted: "allowed", views.CaseHTMXBoostRefused: "refused",
+			views.CaseHTMXOn: "blocked", views.CaseHTMXDelegated: "ran", views.CaseHTMXPost: "posted",
+		},
 	},
 }
 

@@ -39,6 +39,7 @@ func TestCatalogueGroupsSendTheirPolicies(t *testing.T) {
 		{"/demo/framing-allowed", strings.Replace(site, "frame-ancestors 'none'", "frame-ancestors 'self'", 1) + "; report-uri /csp-report?group=framing-allowed", ""},
 		{"/demo/report-only-beside", site + "; report-uri /csp-report?group=report-only-beside",
 			strings.Replace(site, "frame-ancestors 'none'; ", "", 1) + "; require-trusted-types-for 'script'; report-uri /csp-report?group=report-only-beside"},
+		{"/demo/htmx", site + "; report-uri /csp-report?group=htmx", ""},
 		{"/demo/catalogue", site + "; report-uri /csp-report?group=catalogue", ""},
 		{"/lab", site + "; frame-src 'self'; report-uri /csp-report?group=lab", ""},
 	}

@@ -25,7 +25,11 @@ func (s *Showcase) routes(r chi.Router) {
 		r.With(m.Middleware(csp.Group{Name: "catalogue", Enforce: s.site})).Get("/catalogue", s.catalogue)
 		for _, d := range Catalogue {
 			g := d.Group(s.site, s.api)
-			r.With(m.Middleware(g)).Get("/"+d.Slug, s.demoPage(d, g))
+			group := m.Middleware(g)
+			r.With(group).Get("/"+d.Slug, s.demoPage(d, g))
+			if d.Routes != nil {
+				d.Routes(s, r.With(group))
+			}
 		}
 		// The live demo's own reports, for the visitor whose page view has
 		// the id (see viewStream). A stream, not a page: the API policy.

@@ -31,6 +31,9 @@ type App interface {
 	APIPolicy() csp.Policy
 	// Render writes a page, buffered, with the app's layout and links.
 	Render(w http.ResponseWriter, r *http.Request, status int, c templ.Component)
+	// RenderFragment writes c alone for htmx's request, inside the
+	// layout's page otherwise.
+	RenderFragment(w http.ResponseWriter, r *http.Request, status int, c templ.Component, page layout.Page)
 	// Sessions is the app's session manager; the lab's cookie is Secure
 	// exactly when the session cookie is.
 	Sessions() *session.Sessions

@@ -7,6 +7,7 @@
 //	@components.InlineScript(js)             // <script>…</script>
 //	@components.Stylesheet("css/app.css")    // <link rel="stylesheet">
 //	@components.InlineStyle(css)             // <style>…</style>
+//	@components.HTMX()                       // htmx, CSP-safe (layout.Page{HTMX: true})
 //
 // A static inline block can be allowed by its hash instead of the nonce:
 // declare it once with [Hashes.Script] or [Hashes.Style] (or [HashedScript],

@@ -22,7 +22,14 @@ func TestMain(m *testing.M) { os.Exit(e2e.Main(m)) }
 // the length of the test.
 func startKit(t *testing.T, scheme string) *e2e.Kit {
 	t.Helper()
+	return e2e.Serve(t, scheme, newKitServer(t))
+}
+
+// newKitServer is the kit with the showcase mounted, for a test that
+// serves it through a handler of its own.
+func newKitServer(t *testing.T) *server.Server {
+	t.Helper()
 	srv, err := server.New(slog.New(slog.DiscardHandler), config.Config{Showcase: true}, server.Options{})
 	require.NoError(t, err)
-	return e2e.Serve(t, scheme, srv)
+	return srv
 }

@@ -245,10 +245,24 @@
     }
   }
 
-  window.addEventListener("load", async () => {
+  // settleAll judges every panel of the page, then sets data-demo-ready.
+  // It runs after load, and again whenever a page's own script asks: the
+  // htmx demo's, after htmx swaps in a new body.
+  async function settleAll() {
+    delete document.body.dataset.demoReady;
     await Promise.all([...document.querySelectorAll("[data-demo]")].map(settle));
     renderViolations();
     renderServerReports();
     document.body.dataset.demoReady = "true";
-  });
+  }
+
+  // A page with checks of its own (htmx-demo.js) adds them here, from a
+  // script that runs after this one and before load.
+  window.noncekitDemo = {
+    addChecks: (more) => Object.assign(checks, more),
+    settleAll,
+    waitFor,
+  };
+
+  window.addEventListener("load", settleAll);
 })();

@@ -70,9 +70,20 @@ race: ## Run every test under the race detector (needs cgo: a C compiler such as
 e2e: ## Run only the Chromium end-to-end tests
 	$(GO) test -count=1 -v $(E2E)
 
+# The packages whose testdata/policies.golden pins every route's policy
+# headers: the skeleton's, and the showcase's while it is there.
+SNAPSHOT_PKGS = $(patsubst %/testdata/policies.golden,./%,$(wildcard internal/*/testdata/policies.golden))
+
 .PHONY: snapshots
-snapshots: ## Rewrite internal/server/testdata/policies.golden after a deliberate policy change
-	$(GO) test ./internal/server -run TestPolicySnapshots -update
+snapshots: ## Rewrite the policy snapshots (internal/*/testdata/policies.golden) after a deliberate policy change
+	$(GO) test -count=1 -run '^TestPolicySnapshots$$' $(SNAPSHOT_PKGS) -update
+
+.PHONY: page
+page: ## Scaffold a page: make page NAME=about (the .templ, handler, route, nav link, test, snapshots)
+	@# NAME reaches the command through the environment (make exports
+	@# command-line variables), so no value can break the shell's quoting.
+	@test -n "$$NAME" || { echo "usage: make page NAME=about" >&2; exit 2; }
+	$(GO) run ./cmd/page "$$NAME"
 
 .PHONY: bench
 bench: ## Benchmarks (COUNT=5 rounds, interleaved): CSP middleware vs bare chi vs unrolled/secure, pages, static, reports -> bench.out

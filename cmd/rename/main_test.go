@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/noncekit/noncekit/internal/kitcopy"
 )
 
 // TestRenamedKitBuildsAndPasses copies the kit, renames its module and
@@ -17,17 +19,15 @@ import (
 // templ code is still current, and the renamed kit builds and passes its
 // core tests.
 func TestRenamedKitBuildsAndPasses(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	require.NoError(t, err)
-	dir := t.TempDir()
-	copyTree(t, root, dir)
+	root := kitcopy.Root(t)
+	dir := kitcopy.New(t)
 
 	const newPath = "example.com/you/app"
 	require.NoError(t, run([]string{newPath}, dir, io.Discard))
 
 	oldPath := modulePath(t, root)
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !(strings.HasSuffix(path, ".go") || strings.HasSuffix(path, ".templ")) {
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !rewritten(path) {
 			return err
 		}
 		b, err := os.ReadFile(path)
@@ -36,6 +36,9 @@ func TestRenamedKitBuildsAndPasses(t *testing.T) {
 		return nil
 	})
 	require.NoError(t, err)
+	readme, err := os.ReadFile(filepath.Join(dir, "docs/testing.md"))
+	require.NoError(t, err)
+	require.Contains(t, string(readme), `"`+newPath+"/internal/csp/csptest\"", "docs/testing.md's snippets import the new path")
 	require.Equal(t, newPath, modulePath(t, dir))
 	// The benchmark comparison module inside the kit follows the rename.
 	compare, err := os.ReadFile(filepath.Join(dir, "internal/bench/compare/go.mod"))
@@ -62,6 +65,30 @@ func TestRenameRefusesBadInput(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(b), `"example.com/new/y"`)
 	require.Contains(t, string(b), `"example.com/older"`, "a longer path that merely starts with the old one is left alone")
+}
+
+// TestRenameRewritesMarkdown: the import paths quoted in Markdown code
+// blocks follow the rename, so a snippet copied from the docs compiles in
+// the renamed kit; a link to the kit's repository in prose stays a link.
+func TestRenameRewritesMarkdown(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/old\n\ngo 1.26\n"), 0o644))
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "docs"), 0o755))
+	doc := "See https://example.com/old/issues.\n\n```go\nimport \"example.com/old/internal/csp/csptest\"\n```\n\n" +
+		"```templ\nimport (\n\t\"example.com/old/views/layout\"\n\t\"example.com/older/x\"\n)\n```\n"
+	for _, name := range []string{"README.md", "docs/testing.md"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(doc), 0o644))
+	}
+	require.NoError(t, run([]string{"example.com/new"}, dir, io.Discard))
+	for _, name := range []string{"README.md", "docs/testing.md"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		require.NoError(t, err)
+		got := string(b)
+		require.Contains(t, got, `import "example.com/new/internal/csp/csptest"`, name)
+		require.Contains(t, got, `"example.com/new/views/layout"`, name)
+		require.Contains(t, got, `"example.com/older/x"`, "%s: a longer path that merely starts with the old one is left alone", name)
+		require.Contains(t, got, "https://example.com/old/issues", "%s: an unquoted link is not an import", name)
+	}
 }
 
 func TestRenameNestedModule(t *testing.T) {
@@ -102,35 +129,5 @@ func modulePath(t *testing.T, dir string) string {
 
 func goCmd(t *testing.T, dir string, args ...string) {
 	t.Helper()
-	cmd := exec.Command("go", args...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go %s:\n%s", strings.Join(args, " "), out)
-}
-
-// copyTree copies the kit's sources, leaving out git metadata and local state.
-func copyTree(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if d.IsDir() {
-			switch d.Name() {
-			case ".git", "data", "bin", "tmp":
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	require.NoError(t, err)
+	kitcopy.Run(t, dir, "go", args...)
 }

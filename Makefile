@@ -20,12 +20,23 @@ GOFMT_FILES = $$(git ls-files '*.go' | grep -v '_templ\.go$$')
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[1m%-17s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# go run prints nothing while it compiles, and the first build compiles
+# every dependency (modernc SQLite most of all): about a minute on an idle
+# 2-core machine. Say so when the build cache lacks the server, which go
+# list tells in a fifth of a second.
+COMPILE_NOTE = case "$$($(GO) list -f '{{.StaleReason}}' ./cmd/noncekit 2>/dev/null)" in \
+	*"available in build cache"*) ;; \
+	*) echo "compiling ./cmd/noncekit: the first build compiles every dependency and takes about a minute, later ones seconds" ;; \
+	esac
+
 .PHONY: run
 run: ## Serve the kit at http://localhost:8080 (ADDR to change)
+	@$(COMPILE_NOTE)
 	$(GO) run ./cmd/noncekit
 
 .PHONY: run-tls
 run-tls: ## Serve https://localhost:8443 with a self-signed cert kept in DATA_DIR (report-to needs https)
+	@$(COMPILE_NOTE)
 	TLS=self-signed ADDR=$${ADDR:-localhost:8443} $(GO) run ./cmd/noncekit
 
 .PHONY: dev

@@ -45,13 +45,13 @@ func TestMissingStaticFileFailsThePage(t *testing.T) {
 	s, err := New(slog.New(slog.NewTextHandler(&logs, nil)), config.Config{}, Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close(context.Background()) })
-	page := layout.Base(layout.Page{Title: "About", Head: components.ScriptDefer("js/about.js")})
+	page := layout.Base(layout.Page{Title: "Broken", Head: components.ScriptDefer("js/no-such-file.js")})
 	rec := httptest.NewRecorder()
-	s.Render(rec, httptest.NewRequest(http.MethodGet, "/about", nil), http.StatusOK, page)
+	s.Render(rec, httptest.NewRequest(http.MethodGet, "/broken", nil), http.StatusOK, page)
 
 	assert.Equal(t, http.StatusInternalServerError, rec.Code)
-	assert.NotContains(t, rec.Body.String(), "about.js", "the visitor is told nothing of the cause")
+	assert.NotContains(t, rec.Body.String(), "no-such-file.js", "the visitor is told nothing of the cause")
 	assert.NotContains(t, rec.Body.String(), "<script", "no half-rendered page")
-	assert.Contains(t, logs.String(), `msg="render failed" path=/about`)
-	assert.Contains(t, logs.String(), `components.ScriptDefer(\"js/about.js\"): there is no static/js/about.js`)
+	assert.Contains(t, logs.String(), `msg="render failed" path=/broken`)
+	assert.Contains(t, logs.String(), `components.ScriptDefer(\"js/no-such-file.js\"): there is no static/js/no-such-file.js`)
 }

@@ -46,9 +46,9 @@ func TestMissingFileFailsTheRender(t *testing.T) {
 		c    templ.Component
 		want string
 	}{
-		{Script("js/about.js"), `components.Script("js/about.js"): there is no static/js/about.js`},
-		{ScriptDefer("js/about.js"), `components.ScriptDefer("js/about.js"): there is no static/js/about.js`},
-		{Stylesheet("css/about.css"), `components.Stylesheet("css/about.css"): there is no static/css/about.css`},
+		{Script("js/no-such-file.js"), `components.Script("js/no-such-file.js"): there is no static/js/no-such-file.js`},
+		{ScriptDefer("js/no-such-file.js"), `components.ScriptDefer("js/no-such-file.js"): there is no static/js/no-such-file.js`},
+		{Stylesheet("css/no-such-file.css"), `components.Stylesheet("css/no-such-file.css"): there is no static/css/no-such-file.css`},
 		{Script("/static/js/site.js"), `components.Script("/static/js/site.js"): name the file as it sits under static/, as in "js/site.js"`},
 		{Stylesheet("static/css/app.css"), `name the file as it sits under static/`},
 		{Script(""), `components.Script(""): there is no static/`},

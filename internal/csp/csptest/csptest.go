@@ -74,6 +74,10 @@ type Problem struct {
 	Element string
 	// Detail says what to fix.
 	Detail string
+
+	// needles find where the element is written in the .templ sources,
+	// for the failure message (source.go).
+	needles []string
 }
 
 func (p Problem) String() string {
@@ -241,6 +245,7 @@ func Check(h http.Header, body []byte, opts ...Option) []Problem {
 			if found := checkElement(el, tok.DataAtom, nonces, pol); len(found) > 0 && !c.allowed(el) {
 				for _, p := range found {
 					p.Line, p.Col, p.Element = start, startCol, describe(tok)
+					p.needles = needles(p.Kind, tok)
 					_, hasSrc := el.Attr("src")
 					if (p.Kind == MissingNonce || p.Kind == NoHeaderNonce) && tt == html.StartTagToken && !hasSrc && tok.DataAtom != atom.Link {
 						hashCheck = len(problems)
@@ -407,7 +412,7 @@ func AssertNoncedHTML(t testing.TB, h http.Header, body []byte, opts ...Option) 
 func report(t testing.TB, name string, problems []Problem) bool {
 	t.Helper()
 	for _, p := range problems {
-		t.Errorf("%s: %s", name, p)
+		t.Errorf("%s", message(name, p, places(p.needles)))
 	}
 	return len(problems) == 0
 }

@@ -244,4 +244,24 @@ func TestScaffoldedPageBuildsAndPasses(t *testing.T) {
 	for _, want := range []string{"--- PASS: TestAboutPage", "--- PASS: TestPrivacyPolicyPage", "--- PASS: TestNonceCoverage/http_GET_/about"} {
 		assert.Contains(t, out, want)
 	}
+
+	// The page names a script that is not under static/ yet: its own test
+	// fails, with the file's name, and so does the check of the views, at
+	// the line of the .templ. Then the file is added, and all pass.
+	templ := filepath.Join(dir, "views/pages/about.templ")
+	src, err := os.ReadFile(templ)
+	require.NoError(t, err)
+	edited := strings.Replace(string(src), `import "github.com/noncekit/noncekit/views/layout"`,
+		"import (\n\t\"github.com/noncekit/noncekit/views/components\"\n\t\"github.com/noncekit/noncekit/views/layout\"\n)", 1)
+	edited = strings.Replace(edited, "\t\t<h1>About</h1>\n", "\t\t<h1>About</h1>\n\t\t@components.ScriptDefer(\"js/about.js\")\n", 1)
+	require.NotEqual(t, string(src), edited)
+	require.NoError(t, os.WriteFile(templ, []byte(edited), 0o644))
+	kitcopy.Run(t, dir, "go", "tool", "templ", "generate", "-log-level", "error", "-f", "views/pages/about.templ")
+	out, err = kitcopy.Try(dir, "go", "test", "-count=1", "-run", "^(TestAboutPage|TestStaticNamesExist)$", "./internal/server/", "./views/")
+	require.Error(t, err, "a page naming a missing file must fail its tests:\n%s", out)
+	assert.Contains(t, out, `components.ScriptDefer(\"js/about.js\"): there is no static/js/about.js`, "the page's test shows the server's log")
+	assert.Contains(t, out, `views/pages/about.templ:13: components.ScriptDefer("js/about.js"): there is no static/js/about.js`)
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "static/js/about.js"), []byte("document.documentElement.dataset.about = \"ready\";\n"), 0o644))
+	kitcopy.Run(t, dir, "go", "test", "-count=1", "-run", "^(TestAboutPage|TestStaticNamesExist)$", "./internal/server/", "./views/")
 }

@@ -257,9 +257,10 @@ func TestScaffoldedPageBuildsAndPasses(t *testing.T) {
 	require.NotEqual(t, string(src), edited)
 	require.NoError(t, os.WriteFile(templ, []byte(edited), 0o644))
 	kitcopy.Run(t, dir, "go", "tool", "templ", "generate", "-log-level", "error", "-f", "views/pages/about.templ")
-	out, err = kitcopy.Try(dir, "go", "test", "-count=1", "-run", "^(TestAboutPage|TestStaticNamesExist)$", "./internal/server/", "./views/")
+	out, err = kitcopy.Try(dir, "go", "test", "-count=1", "-run", "^(TestAboutPage|TestNonceCoverage|TestStaticNamesExist)$", "./internal/server/", "./views/")
 	require.Error(t, err, "a page naming a missing file must fail its tests:\n%s", out)
 	assert.Contains(t, out, `components.ScriptDefer(\"js/about.js\"): there is no static/js/about.js`, "the page's test shows the server's log")
+	assert.Contains(t, out, "http GET /about (/about) answered 500", "the route walk fails a page that cannot render")
 	assert.Contains(t, out, `views/pages/about.templ:13: components.ScriptDefer("js/about.js"): there is no static/js/about.js`)
 
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "static/js/about.js"), []byte("document.documentElement.dataset.about = \"ready\";\n"), 0o644))

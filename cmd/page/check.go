@@ -18,7 +18,7 @@ import (
 func checkFree(root string, p page) error {
 	for _, f := range []string{p.templFile(), p.generatedFile(), p.handlerFile(), p.testFile()} {
 		if _, err := os.Stat(filepath.Join(root, f)); err == nil {
-			return fmt.Errorf("page %q is taken: %s exists", p.Name, f)
+			return fmt.Errorf("%q is taken: %s exists", p.Name, f)
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("checking %s: %w", f, err)
 		}
@@ -31,7 +31,7 @@ func checkFree(root string, p page) error {
 		return err
 	}
 	if at, ok := pages[p.Component]; ok {
-		return fmt.Errorf("page %q is taken: views/pages already declares %s (%s)", p.Name, p.Component, at)
+		return fmt.Errorf("%q is taken: views/pages already declares %s (%s)", p.Name, p.Component, at)
 	}
 	server, err := declared(root, "internal/server", "Server")
 	if err != nil {
@@ -39,7 +39,7 @@ func checkFree(root string, p page) error {
 	}
 	for _, id := range []string{p.Handler, p.Test} {
 		if at, ok := server[id]; ok {
-			return fmt.Errorf("page %q is taken: internal/server already declares %s (%s)", p.Name, id, at)
+			return fmt.Errorf("%q is taken: internal/server already declares %s (%s)", p.Name, id, at)
 		}
 	}
 	return nil
@@ -70,7 +70,7 @@ func checkPath(root string, p page) error {
 			}
 			s, err := strconv.Unquote(lit.Value)
 			if err == nil && (s == p.Path || strings.HasPrefix(s, p.Path+"/")) {
-				found = fmt.Errorf("page %q is taken: %s already uses the path %q", p.Name, position(root, fset.Position(lit.Pos())), s)
+				found = fmt.Errorf("%q is taken: %s already uses the path %q", p.Name, position(root, fset.Position(lit.Pos())), s)
 			}
 			return true
 		})

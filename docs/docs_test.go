@@ -221,6 +221,8 @@ func TestDocsRunAsWritten(t *testing.T) {
 	require.NotEmpty(t, readme)
 	require.NotEmpty(t, guide)
 
+	skipIfScaffolded(t, root, append(readme, guide...))
+
 	dir := kitcopy.New(t)
 	kitcopy.Run(t, dir, "git", "init", "-q")
 	f := &follower{dir: dir}
@@ -255,6 +257,33 @@ func TestDocsRunAsWritten(t *testing.T) {
 	out, err := kitcopy.Try(dir, "go", "test", "-count=1", "-run", "^TestStaticNamesExist$", "./views/")
 	require.Error(t, err, "without static/js/about.js the views' check must fail:\n%s", out)
 	assert.Contains(t, out, string(m[1]), "README.md quotes the failure of a missing static file as it is")
+}
+
+var makePage = regexp.MustCompile(`^make page NAME=([a-z0-9-]+)$`)
+
+// skipIfScaffolded skips the test in a kit that already has a page the
+// docs scaffold (a user who followed the README has /about): there make
+// page rightly refuses the name, and the walkthrough can only be followed
+// on the kit as cloned, where this test guards it.
+func skipIfScaffolded(t *testing.T, root string, blocks []block) {
+	t.Helper()
+	for _, b := range blocks {
+		if b.verb != "run" {
+			continue
+		}
+		for line := range strings.SplitSeq(b.body, "\n") {
+			m := makePage.FindStringSubmatch(strings.TrimSpace(line))
+			if m == nil {
+				continue
+			}
+			file := strings.ReplaceAll(m[1], "-", "_")
+			for _, path := range []string{"views/pages/" + file + ".templ", "internal/server/" + file + "_page.go"} {
+				if _, err := os.Stat(filepath.Join(root, path)); err == nil {
+					t.Skipf("%s: this kit has %s already, so make page NAME=%s is refused: the docs are followed on the kit as cloned", b.at, path, m[1])
+				}
+			}
+		}
+	}
 }
 
 // routeBlock returns the lines of a policy snapshot under the route head.

@@ -91,9 +91,9 @@ func TestRefusesTakenNamesInTheKit(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.why)
 		})
 	}
-	p, err := parseName("about")
+	p, err := parseName("make-page-sample")
 	require.NoError(t, err)
-	require.NoError(t, checkFree(root, p), "the kit ships without /about: the README's example must be free")
+	require.NoError(t, checkFree(root, p), "a name nothing uses is free")
 }
 
 // miniKit is the least of the kit scaffold reads: go.mod, the two
@@ -218,51 +218,61 @@ func TestScaffoldWrites(t *testing.T) {
 // clone: make page, then the checks of make test. In a copy of the kit it
 // scaffolds two pages and proves they build, that the generated code and
 // the formatting are what make test wants, and that the page tests, the
-// nonce walk and the policy snapshots pass with the new routes.
+// nonce walk and the policy snapshots pass with the new routes. The names
+// are ones no kit of a user's will have (the README's own walkthrough,
+// with /about, is docs/docs_test.go's).
 func TestScaffoldedPageBuildsAndPasses(t *testing.T) {
 	dir := kitcopy.New(t)
-	for _, name := range []string{"about", "privacy-policy"} {
+	one, err := parseName("make-page-sample")
+	require.NoError(t, err)
+	two, err := parseName("make-page-sample-two")
+	require.NoError(t, err)
+	for _, p := range []page{one, two} {
 		var out bytes.Buffer
-		require.NoError(t, run([]string{name}, dir, &out), out.String())
+		require.NoError(t, run([]string{p.Name}, dir, &out), out.String())
 	}
 	before := treeSum(t, dir)
-	require.ErrorContains(t, run([]string{"about"}, dir, io.Discard), "is taken")
+	require.ErrorContains(t, run([]string{one.Name}, dir, io.Discard), "is taken")
 	require.Equal(t, before, treeSum(t, dir), "scaffolding a taken name again writes nothing")
 
 	golden, err := os.ReadFile(filepath.Join(dir, "internal/server/testdata/policies.golden"))
 	require.NoError(t, err)
-	assert.Contains(t, string(golden), "\nGET /about\n", "the snapshot lists the new route")
-	assert.Contains(t, string(golden), "\nGET /privacy-policy\n")
+	assert.Contains(t, string(golden), "\nGET "+one.Path+"\n", "the snapshot lists the new route")
+	assert.Contains(t, string(golden), "\nGET "+two.Path+"\n")
 
 	kitcopy.Run(t, dir, "go", "build", "./...")
 	kitcopy.Run(t, dir, "go", "tool", "templ", "generate", "-check", "-log-level", "error")
 	kitcopy.Run(t, dir, "go", "tool", "templ", "fmt", "-fail", "-log-level", "error", "views/pages")
 	assert.Empty(t, kitcopy.Run(t, dir, "gofmt", "-l", "internal/server", "cmd"), "gofmt -l lists no file")
 	kitcopy.Run(t, dir, "go", "vet", "./internal/server/")
-	out := kitcopy.Run(t, dir, "go", "test", "-count=1", "-v", "-run", "^(TestAboutPage|TestPrivacyPolicyPage|TestNonceCoverage|TestPolicySnapshots)$",
-		"./internal/server/", "./internal/showcase/")
-	for _, want := range []string{"--- PASS: TestAboutPage", "--- PASS: TestPrivacyPolicyPage", "--- PASS: TestNonceCoverage/http_GET_/about"} {
+	pageTests := "^(" + one.Test + "|" + two.Test + "|TestNonceCoverage|TestPolicySnapshots)$"
+	out := kitcopy.Run(t, dir, "go", "test", "-count=1", "-v", "-run", pageTests, "./internal/server/", "./internal/showcase/")
+	for _, want := range []string{"--- PASS: " + one.Test, "--- PASS: " + two.Test, "--- PASS: TestNonceCoverage/http_GET_" + one.Path} {
 		assert.Contains(t, out, want)
 	}
 
 	// The page names a script that is not under static/ yet: its own test
-	// fails, with the file's name, and so does the check of the views, at
-	// the line of the .templ. Then the file is added, and all pass.
-	templ := filepath.Join(dir, "views/pages/about.templ")
+	// fails, with the file's name, as do the route walk and the check of
+	// the views, the latter at the line of the .templ. Then the file is
+	// added, and all pass.
+	script := "js/" + one.Name + ".js"
+	templ := filepath.Join(dir, one.templFile())
 	src, err := os.ReadFile(templ)
 	require.NoError(t, err)
 	edited := strings.Replace(string(src), `import "github.com/noncekit/noncekit/views/layout"`,
 		"import (\n\t\"github.com/noncekit/noncekit/views/components\"\n\t\"github.com/noncekit/noncekit/views/layout\"\n)", 1)
-	edited = strings.Replace(edited, "\t\t<h1>About</h1>\n", "\t\t<h1>About</h1>\n\t\t@components.ScriptDefer(\"js/about.js\")\n", 1)
+	h1 := "\t\t<h1>" + one.Title + "</h1>\n"
+	edited = strings.Replace(edited, h1, h1+"\t\t@components.ScriptDefer(\""+script+"\")\n", 1)
 	require.NotEqual(t, string(src), edited)
 	require.NoError(t, os.WriteFile(templ, []byte(edited), 0o644))
-	kitcopy.Run(t, dir, "go", "tool", "templ", "generate", "-log-level", "error", "-f", "views/pages/about.templ")
-	out, err = kitcopy.Try(dir, "go", "test", "-count=1", "-run", "^(TestAboutPage|TestNonceCoverage|TestStaticNamesExist)$", "./internal/server/", "./views/")
+	kitcopy.Run(t, dir, "go", "tool", "templ", "generate", "-log-level", "error", "-f", one.templFile())
+	failing := "^(" + one.Test + "|TestNonceCoverage|TestStaticNamesExist)$"
+	out, err = kitcopy.Try(dir, "go", "test", "-count=1", "-run", failing, "./internal/server/", "./views/")
 	require.Error(t, err, "a page naming a missing file must fail its tests:\n%s", out)
-	assert.Contains(t, out, `components.ScriptDefer(\"js/about.js\"): there is no static/js/about.js`, "the page's test shows the server's log")
-	assert.Contains(t, out, "http GET /about (/about) answered 500", "the route walk fails a page that cannot render")
-	assert.Contains(t, out, `views/pages/about.templ:13: components.ScriptDefer("js/about.js"): there is no static/js/about.js`)
+	assert.Contains(t, out, `components.ScriptDefer(\"`+script+`\"): there is no static/`+script, "the page's test shows the server's log")
+	assert.Contains(t, out, "http GET "+one.Path+" ("+one.Path+") answered 500", "the route walk fails a page that cannot render")
+	assert.Contains(t, out, one.templFile()+`:13: components.ScriptDefer("`+script+`"): there is no static/`+script)
 
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "static/js/about.js"), []byte("document.documentElement.dataset.about = \"ready\";\n"), 0o644))
-	kitcopy.Run(t, dir, "go", "test", "-count=1", "-run", "^(TestAboutPage|TestStaticNamesExist)$", "./internal/server/", "./views/")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "static", script), []byte("document.documentElement.dataset.sample = \"ran\";\n"), 0o644))
+	kitcopy.Run(t, dir, "go", "test", "-count=1", "-run", failing, "./internal/server/", "./views/")
 }

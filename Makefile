@@ -20,12 +20,23 @@ GOFMT_FILES = $$(git ls-files '*.go' | grep -v '_templ\.go$$')
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[1m%-17s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# go run prints nothing while it compiles, and the first build compiles
+# every dependency (modernc SQLite most of all): about a minute on an idle
+# 2-core machine. Say so when the build cache lacks the server, which go
+# list tells in a fifth of a second.
+COMPILE_NOTE = case "$$($(GO) list -f '{{.StaleReason}}' ./cmd/noncekit 2>/dev/null)" in \
+	*"available in build cache"*) ;; \
+	*) echo "compiling ./cmd/noncekit: the first build compiles every dependency and takes about a minute, later ones seconds" ;; \
+	esac
+
 .PHONY: run
 run: ## Serve the kit at http://localhost:8080 (ADDR to change)
+	@$(COMPILE_NOTE)
 	$(GO) run ./cmd/noncekit
 
 .PHONY: run-tls
 run-tls: ## Serve https://localhost:8443 with a self-signed cert kept in DATA_DIR (report-to needs https)
+	@$(COMPILE_NOTE)
 	TLS=self-signed ADDR=$${ADDR:-localhost:8443} $(GO) run ./cmd/noncekit
 
 .PHONY: dev
@@ -70,9 +81,20 @@ race: ## Run every test under the race detector (needs cgo: a C compiler such as
 e2e: ## Run only the Chromium end-to-end tests
 	$(GO) test -count=1 -v $(E2E)
 
+# The packages whose testdata/policies.golden pins every route's policy
+# headers: the skeleton's, and the showcase's while it is there.
+SNAPSHOT_PKGS = $(patsubst %/testdata/policies.golden,./%,$(wildcard internal/*/testdata/policies.golden))
+
 .PHONY: snapshots
-snapshots: ## Rewrite the policy snapshots (testdata/policies.golden) after a deliberate policy change
-	$(GO) test $(wildcard ./internal/server ./internal/showcase) -run TestPolicySnapshots -update
+snapshots: ## Rewrite the policy snapshots (internal/*/testdata/policies.golden) after a deliberate policy change
+	$(GO) test -count=1 -run '^TestPolicySnapshots$$' $(SNAPSHOT_PKGS) -update
+
+.PHONY: page
+page: ## Scaffold a page: make page NAME=about (the .templ, handler, route, nav link, test, snapshots)
+	@# NAME reaches the command through the environment (make exports
+	@# command-line variables), so no value can break the shell's quoting.
+	@test -n "$$NAME" || { echo "usage: make page NAME=about" >&2; exit 2; }
+	$(GO) run ./cmd/page "$$NAME"
 
 .PHONY: bench
 bench: ## Benchmarks (COUNT=5 rounds, interleaved): CSP middleware vs bare chi vs unrolled/secure, pages, static, reports -> bench.out

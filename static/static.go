@@ -71,6 +71,10 @@ func mustLoad(fsys fs.FS) *Assets {
 // Path("css/app.css") == "/static/css/app.3f2a1b9c0d1e.css".
 func Path(name string) string { return embedded.Path(name) }
 
+// Lookup returns the content-hashed URL and the SRI value of the embedded
+// file name, and false when there is no such file.
+func Lookup(name string) (url, integrity string, ok bool) { return embedded.Lookup(name) }
+
 // Integrity returns the SRI value of the embedded file name.
 func Integrity(name string) string { return embedded.Integrity(name) }
 
@@ -159,9 +163,22 @@ func contentType(ext string) string {
 // Prefix is where the assets are mounted.
 const Prefix = "/static/"
 
+// Lookup returns the content-hashed URL and the SRI value of name
+// ("js/site.js"), and false when it is not embedded: a typo, or a file not
+// yet added under static/. The script and stylesheet components fail the
+// page's render then, naming the file, rather than ship integrity="" and a
+// 404.
+func (a *Assets) Lookup(name string) (url, integrity string, ok bool) {
+	if as, ok := a.byName[name]; ok {
+		return as.url, as.integrity, true
+	}
+	return "", "", false
+}
+
 // Path returns the URL of the embedded file name ("css/app.css"): its
 // content-hashed form, or the plain path if name is not embedded, so a typo
-// shows up as a 404 in the browser rather than a broken page render.
+// shows up as a 404 in the browser. It suits a plain link or an image;
+// views/static_names_test.go checks every name written in a view exists.
 func (a *Assets) Path(name string) string {
 	if as, ok := a.byName[name]; ok {
 		return as.url

@@ -297,3 +297,16 @@ func BenchmarkServe(b *testing.B) {
 		})
 	}
 }
+
+func TestLookup(t *testing.T) {
+	a := testAssets(t, map[string][]byte{"js/site.js": []byte("let a = 1;")})
+	url, integrity, ok := a.Lookup("js/site.js")
+	require.True(t, ok)
+	assert.Equal(t, a.Path("js/site.js"), url)
+	assert.Equal(t, a.Integrity("js/site.js"), integrity)
+	for _, name := range []string{"js/about.js", "", "site.js", "/js/site.js", "js/site.js/", "JS/site.js"} {
+		url, integrity, ok := a.Lookup(name)
+		assert.False(t, ok, "%q is not embedded", name)
+		assert.Empty(t, url+integrity, "%q: nothing to render", name)
+	}
+}

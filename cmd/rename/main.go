@@ -1,6 +1,8 @@
 // Command rename gives the kit your module path: it rewrites go.mod and
 // every import in .go and .templ files (generated *_templ.go included), so
-// the renamed kit builds with no further edits.
+// the renamed kit builds with no further edits, and the import paths quoted
+// in Markdown (README.md, docs/), so the snippets there still compile when
+// copied.
 //
 //	go run ./cmd/rename example.com/you/app   (or: make rename MODULE=...)
 package main
@@ -66,7 +68,7 @@ func run(args []string, root string, out io.Writer) error {
 			nested = append(nested, path)
 			return nil
 		}
-		if !strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, ".templ") {
+		if !rewritten(path) {
 			return nil
 		}
 		src, err := os.ReadFile(path)
@@ -110,6 +112,18 @@ func run(args []string, root string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "renamed %s to %s in go.mod and %d files\n", oldPath, newPath, changed)
 	return nil
+}
+
+// rewritten reports whether rename rewrites the import paths in path: Go
+// and templ sources, and Markdown, whose code blocks quote imports just as
+// the sources do. Only quoted paths change, so a link to the kit's
+// repository in prose is left alone.
+func rewritten(path string) bool {
+	switch filepath.Ext(path) {
+	case ".go", ".templ", ".md":
+		return true
+	}
+	return false
 }
 
 // renameNested rewrites the go.mod of a module inside the kit (such as

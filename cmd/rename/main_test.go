@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/kittest"
+	"github.com/noncekit/noncekit/internal/kitcopy"
 )
 
 // TestRenamedKitBuildsAndPasses copies the kit, renames its module and
@@ -18,15 +18,15 @@ import (
 // templ code is still current, and the renamed kit builds and passes its
 // core tests.
 func TestRenamedKitBuildsAndPasses(t *testing.T) {
-	root := kittest.Root(t)
-	dir := kittest.Copy(t)
+	root := kitcopy.Root(t)
+	dir := kitcopy.New(t)
 
 	const newPath = "example.com/you/app"
 	require.NoError(t, run([]string{newPath}, dir, io.Discard))
 
 	oldPath := modulePath(t, root)
 	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !(strings.HasSuffix(path, ".go") || strings.HasSuffix(path, ".templ")) {
+		if err != nil || d.IsDir() || !rewritten(path) {
 			return err
 		}
 		b, err := os.ReadFile(path)
@@ -35,6 +35,9 @@ func TestRenamedKitBuildsAndPasses(t *testing.T) {
 		return nil
 	})
 	require.NoError(t, err)
+	readme, err := os.ReadFile(filepath.Join(dir, "docs/testing.md"))
+	require.NoError(t, err)
+	require.Contains(t, string(readme), `"`+newPath+"/internal/csp/csptest\"", "docs/testing.md's snippets import the new path")
 	require.Equal(t, newPath, modulePath(t, dir))
 	// The benchmark comparison module inside the kit follows the rename.
 	compare, err := os.ReadFile(filepath.Join(dir, "internal/bench/compare/go.mod"))
@@ -61,6 +64,30 @@ func TestRenameRefusesBadInput(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(b), `"example.com/new/y"`)
 	require.Contains(t, string(b), `"example.com/older"`, "a longer path that merely starts with the old one is left alone")
+}
+
+// TestRenameRewritesMarkdown: the import paths quoted in Markdown code
+// blocks follow the rename, so a snippet copied from the docs compiles in
+// the renamed kit; a link to the kit's repository in prose stays a link.
+func TestRenameRewritesMarkdown(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/old\n\ngo 1.26\n"), 0o644))
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "docs"), 0o755))
+	doc := "See https://example.com/old/issues.\n\n```go\nimport \"example.com/old/internal/csp/csptest\"\n```\n\n" +
+		"```templ\nimport (\n\t\"example.com/old/views/layout\"\n\t\"example.com/older/x\"\n)\n```\n"
+	for _, name := range []string{"README.md", "docs/testing.md"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(doc), 0o644))
+	}
+	require.NoError(t, run([]string{"example.com/new"}, dir, io.Discard))
+	for _, name := range []string{"README.md", "docs/testing.md"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		require.NoError(t, err)
+		got := string(b)
+		require.Contains(t, got, `import "example.com/new/internal/csp/csptest"`, name)
+		require.Contains(t, got, `"example.com/new/views/layout"`, name)
+		require.Contains(t, got, `"example.com/older/x"`, "%s: a longer path that merely starts with the old one is left alone", name)
+		require.Contains(t, got, "https://example.com/old/issues", "%s: an unquoted link is not an import", name)
+	}
 }
 
 func TestRenameNestedModule(t *testing.T) {
@@ -101,5 +128,5 @@ func modulePath(t *testing.T, dir string) string {
 
 func goCmd(t *testing.T, dir string, args ...string) {
 	t.Helper()
-	kittest.Run(t, dir, "go", args...)
+	kitcopy.Run(t, dir, "go", args...)
 }

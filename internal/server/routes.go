@@ -31,6 +31,7 @@ func (s *Server) routes() http.Handler {
 		{Href: "/api/policies", Label: "Every route group's policy", Blurb: "JSON listing each group's headers, as compiled at start-up."},
 		{Href: "/signin", Label: "Sign in", Nav: true},
 		{Href: "/account", Label: "Account", Nav: true},
+		// make page adds links above this line
 	}
 
 	// Cross-origin protection for every unsafe method: a form on another
@@ -64,6 +65,7 @@ func (s *Server) routes() http.Handler {
 	r.Group(func(r chi.Router) {
 		r.Use(s.site)
 		r.Get("/", s.home)
+		// make page adds routes above this line
 
 		// Pages with a session: only these routes pay for loading and
 		// saving one (a store round trip). Keep streams out: the session

@@ -25,6 +25,7 @@ import (
 	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/internal/reports"
 	"github.com/noncekit/noncekit/internal/reports/store"
+	"github.com/noncekit/noncekit/internal/server/servertest"
 	"github.com/noncekit/noncekit/internal/session"
 	"github.com/noncekit/noncekit/static"
 )
@@ -71,10 +72,11 @@ func testAccounts(t *testing.T, db *sql.DB) *account.Directory {
 }
 
 // newTestServer is the skeleton alone: config.Config's zero value leaves
-// the showcase unmounted (internal/showcase tests the two together).
+// the showcase unmounted (internal/showcase tests the two together). Its
+// warnings and errors go to the test's log, shown when the test fails.
 func newTestServer(t *testing.T, o Options) *Server {
 	t.Helper()
-	s, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "localhost:0"}, o)
+	s, err := New(servertest.Logger(t), config.Config{Addr: "localhost:0"}, o)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close(context.Background()) })
 	return s

@@ -2,7 +2,6 @@ package showcase_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -12,13 +11,15 @@ import (
 
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/server"
+	"github.com/noncekit/noncekit/internal/server/servertest"
 )
 
 // newTestServer is the kit as `make run` serves it in development: the
-// skeleton with the showcase mounted.
+// skeleton with the showcase mounted. Its warnings and errors go to the
+// test's log, shown when the test fails.
 func newTestServer(t *testing.T) *server.Server {
 	t.Helper()
-	s, err := server.New(slog.New(slog.DiscardHandler), config.Config{Addr: "localhost:0", Showcase: true}, server.Options{})
+	s, err := server.New(servertest.Logger(t), config.Config{Addr: "localhost:0", Showcase: true}, server.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close(context.Background()) })
 	return s

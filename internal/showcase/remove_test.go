@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/kittest"
+	"github.com/noncekit/noncekit/internal/kitcopy"
 )
 
 // TestRemoveShowcase does what the README's "Make it yours" says, on a copy
@@ -18,8 +18,8 @@ import (
 // home page). It lives in the showcase, so it goes with it.
 func TestRemoveShowcase(t *testing.T) {
 	t.Parallel()
-	dir := kittest.Copy(t)
-	kittest.Run(t, dir, "make", "remove-showcase")
+	dir := kitcopy.New(t)
+	kitcopy.Run(t, dir, "make", "remove-showcase")
 
 	for _, gone := range []string{"internal/showcase", "views/showcase", "static/showcase"} {
 		assert.NoDirExists(t, filepath.Join(dir, gone))
@@ -40,8 +40,8 @@ func TestRemoveShowcase(t *testing.T) {
 	})
 	require.NoError(t, err)
 
-	kittest.Run(t, dir, "go", "build", "./...")
-	kittest.Run(t, dir, "go", "vet", "./...")
-	kittest.Run(t, dir, "go", "tool", "templ", "generate", "-check", "-log-level", "error")
-	kittest.Run(t, dir, "go", "test", "-short", "-count=1", "./...")
+	kitcopy.Run(t, dir, "go", "build", "./...")
+	kitcopy.Run(t, dir, "go", "vet", "./...")
+	kitcopy.Run(t, dir, "go", "tool", "templ", "generate", "-check", "-log-level", "error")
+	kitcopy.Run(t, dir, "go", "test", "-short", "-count=1", "./...")
 }

@@ -87,6 +87,10 @@ type Problem struct {
 	Element string
 	// Detail says what to fix.
 	Detail string
+
+	// needles find where the element is written in the .templ sources,
+	// for the failure message (source.go).
+	needles []string
 }
 
 func (p Problem) String() string {
@@ -238,6 +242,7 @@ func Check(h http.Header, body []byte, opts ...Option) []Problem {
 			if found, gov := checkElement(el, tok.DataAtom, pol); len(found) > 0 && !c.allowed(el) {
 				for _, p := range found {
 					p.Line, p.Col, p.Element = start, startCol, describe(tok)
+					p.needles = needles(p.Kind, tok)
 					_, hasSrc := el.Attr("src")
 					nonceProblem := p.Kind == MissingNonce || p.Kind == NoHeaderNonce || p.Kind == WrongNonce
 					if nonceProblem && tt == html.StartTagToken && !hasSrc && tok.DataAtom != atom.Link {
@@ -415,7 +420,7 @@ func AssertNoncedHTML(t testing.TB, h http.Header, body []byte, opts ...Option) 
 func report(t testing.TB, name string, problems []Problem) bool {
 	t.Helper()
 	for _, p := range problems {
-		t.Errorf("%s: %s", name, p)
+		t.Errorf("%s", message(name, p, places(p.needles)))
 	}
 	return len(problems) == 0
 }

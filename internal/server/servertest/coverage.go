@@ -19,7 +19,10 @@ type Router interface {
 // AssertNonceCoverage requests every GET route of s (and the error pages)
 // over http and https and checks each HTML response with csptest: every
 // script, style and stylesheet carries the header's nonce, nothing a nonce
-// cannot allow is present, and nonced responses are not cacheable.
+// cannot allow is present, and nonced responses are not cacheable. A route
+// that answers 5xx fails too: a page that cannot render (a component naming
+// a missing static file) is a page nobody checked. Build s with [Logger] to
+// see why in the failure.
 // exceptions lists, by route pattern, the elements a page has on purpose.
 // It returns how many HTML responses it checked.
 func AssertNonceCoverage(t *testing.T, s Router, exceptions map[string][]csptest.Option) int {
@@ -31,6 +34,9 @@ func AssertNonceCoverage(t *testing.T, s Router, exceptions map[string][]csptest
 		}
 		for _, scheme := range []string{"http", "https"} {
 			resp := Serve(s, scheme, r)
+			if resp.StatusCode >= 500 {
+				t.Errorf("%s %s %s (%s) answered %d: the server's log says why", scheme, r.Method, r.Path, r.Pattern, resp.StatusCode)
+			}
 			mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 			if mt == "text/html" {
 				html++

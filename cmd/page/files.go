@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"go/format"
+	"strings"
+	"text/template"
+)
+
+// The files a page starts with. Each is what the README's "Adding a page"
+// shows, formatted as `templ fmt` and gofmt want, so `make test` passes on
+// the scaffold as written; the README's test compares them.
+var (
+	templSource = template.Must(template.New("templ").Parse(`package pages
+
+import "{{.Module}}/views/layout"
+
+// {{.Component}} is the page at {{.Path}}. Its handler is in
+// internal/server/{{.File}}_page.go, its route in internal/server/routes.go.
+templ {{.Component}}() {
+	@layout.Base(layout.Page{Title: "{{.Title}}", Path: "{{.Path}}"}) {
+		<h1>{{.Title}}</h1>
+		<p>This page is <code>views/pages/{{.File}}.templ</code>.</p>
+	}
+}
+`))
+
+	handlerSource = template.Must(template.New("handler").Parse(`package server
+
+import (
+	"net/http"
+
+	"{{.Module}}/views/pages"
+)
+
+// {{.Handler}} serves {{.Path}}. Its route is in the site group of
+// routes.go: the page gets the site's strict policy and a fresh nonce.
+func (s *Server) {{.Handler}}(w http.ResponseWriter, r *http.Request) {
+	s.Render(w, r, http.StatusOK, pages.{{.Component}}())
+}
+`))
+
+	testSource = template.Must(template.New("test").Parse(`package server
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"{{.Module}}/internal/csp/csptest"
+)
+
+// {{.Test}}: {{.Path}} is served, and every script, style and stylesheet
+// on it carries the response's nonce.
+func {{.Test}}(t *testing.T) {
+	t.Parallel()
+	rec := get(t, newTestServer(t, Options{}), "{{.Path}}")
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.Contains(t, rec.Body.String(), "<h1>{{.Title}}</h1>")
+	csptest.AssertNonced(t, rec.Result())
+}
+`))
+)
+
+// The lines of routes.go that new pages are added above. Each must be
+// there exactly once: the route's inside the site group, the link's inside
+// the list of s.links.
+const (
+	routeMarker = "// make page adds routes above this line"
+	linkMarker  = "// make page adds links above this line"
+)
+
+// render fills a file template; Go files come out gofmt-formatted.
+func render(t *template.Template, p page) ([]byte, error) {
+	var b bytes.Buffer
+	if err := t.Execute(&b, p); err != nil {
+		return nil, fmt.Errorf("filling the %s template: %w", t.Name(), err)
+	}
+	if t == templSource {
+		return b.Bytes(), nil
+	}
+	out, err := format.Source(b.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("formatting the %s template: %w", t.Name(), err)
+	}
+	return out, nil
+}
+
+// addRoute returns routes.go with the page's route above the route marker
+// and its nav link above the link marker, each indented like its marker.
+func addRoute(src []byte, p page) ([]byte, error) {
+	out, err := insertAbove(src, routeMarker, fmt.Sprintf("r.Get(%q, s.%s)", p.Path, p.Handler))
+	if err != nil {
+		return nil, err
+	}
+	out, err = insertAbove(out, linkMarker, fmt.Sprintf("{Href: %q, Label: %q, Nav: true},", p.Path, p.Title))
+	if err != nil {
+		return nil, err
+	}
+	formatted, err := format.Source(out)
+	if err != nil {
+		return nil, fmt.Errorf("internal/server/routes.go does not parse with the route added: %w", err)
+	}
+	return formatted, nil
+}
+
+// insertAbove inserts line above the one line of src that is marker.
+func insertAbove(src []byte, marker, line string) ([]byte, error) {
+	lines := strings.SplitAfter(string(src), "\n")
+	at := -1
+	for i, l := range lines {
+		if strings.TrimSpace(l) == marker {
+			if at >= 0 {
+				return nil, fmt.Errorf("internal/server/routes.go has the line %q twice: keep one", marker)
+			}
+			at = i
+		}
+	}
+	if at < 0 {
+		return nil, fmt.Errorf("internal/server/routes.go has no line %q: put it back (%s)", marker, markerHome[marker])
+	}
+	indent := lines[at][:len(lines[at])-len(strings.TrimLeft(lines[at], " \t"))]
+	lines = append(lines[:at], append([]string{indent + line + "\n"}, lines[at:]...)...)
+	return []byte(strings.Join(lines, "")), nil
+}
+
+// markerHome says where each marker belongs, for the refusal.
+var markerHome = map[string]string{
+	routeMarker: "inside the site group, the r.Group that uses s.site",
+	linkMarker:  "as the last line of the s.links list",
+}

@@ -1,0 +1,56 @@
+package components
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"io"
+	"strings"
+
+	"github.com/a-h/templ"
+
+	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/static"
+)
+
+// Script loads static/<name> as a classic script, in document order.
+func Script(name string) templ.Component {
+	return file("Script", name, `<script src`, `></script>`)
+}
+
+// ScriptDefer loads static/<name> after the document has been parsed.
+func ScriptDefer(name string) templ.Component {
+	return file("ScriptDefer", name, `<script src`, ` defer></script>`)
+}
+
+// Stylesheet links static/<name>. The nonce lets it load even under a
+// style-src without 'self'.
+func Stylesheet(name string) templ.Component {
+	return file("Stylesheet", name, `<link rel="stylesheet" href`, `>`)
+}
+
+// file renders the tag of a static file, open and end around its
+// content-hashed URL, its Subresource Integrity value and the response's
+// nonce.
+//
+// A name with no file under static/ fails the render, with an error naming
+// the component and the file, instead of rendering integrity="" and a URL
+// that answers 404: the page's handler answers 500 and logs the error, so
+// the page's test fails where the mistake was made rather than the browser
+// later. (views/static_names_test.go finds literal names at their line in
+// the .templ file before any page is rendered.)
+func file(component, name, open, end string) templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		url, integrity, ok := static.Lookup(name)
+		if !ok {
+			if strings.HasPrefix(name, "/") || strings.HasPrefix(name, "static/") {
+				return fmt.Errorf("components.%s(%q): name the file as it sits under static/, as in \"js/site.js\"", component, name)
+			}
+			return fmt.Errorf("components.%s(%q): there is no static/%s: add the file or fix the name", component, name, name)
+		}
+		// The URL and the hash are the kit's own, made of safe characters;
+		// the nonce is escaped anyway, as everything written into a tag.
+		_, err := io.WriteString(w, open+`="`+url+`" integrity="`+integrity+`" nonce="`+html.EscapeString(csp.NonceFrom(ctx))+`"`+end)
+		return err
+	})
+}

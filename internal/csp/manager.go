@@ -10,6 +10,8 @@ import (
 	"slices"
 
 	"github.com/a-h/templ"
+
+	"github.com/noncekit/noncekit/internal/forwarded"
 )
 
 // Header names this package writes.
@@ -74,7 +76,8 @@ type Manager struct {
 
 	// BehindTLSProxy says a proxy terminates TLS in front of the server, so
 	// plain-http requests are https to the browser and get report-to. Leave
-	// it false when the server itself serves TLS: r.TLS says so.
+	// it false when the server itself serves TLS, or when a trusted proxy
+	// says the scheme per request: forwarded.HTTPS says so.
 	BehindTLSProxy bool
 
 	// Rand is the source of nonces. Leave it nil for crypto/rand; tests set
@@ -278,7 +281,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	secure := 0
-	if r.TLS != nil || h.m.BehindTLSProxy {
+	if h.m.BehindTLSProxy || forwarded.HTTPS(r) {
 		secure = 1
 	}
 	// The values of the two headers; each is sent only when the group has

@@ -20,6 +20,21 @@ func insecureCookies(_ context.Context, in Input) []Problem {
 	}}
 }
 
+// proxyNotTrusted: behind a proxy whose address the kit does not trust,
+// every client has the proxy's address, so the per-client report limit and
+// sign-in throttle are one bucket that any one client can empty for all.
+// (BEHIND_TLS_PROXY is the only sign of a proxy the kit has.)
+func proxyNotTrusted(_ context.Context, in Input) []Problem {
+	if !in.Config.BehindTLSProxy || len(in.Config.TrustedProxies) > 0 {
+		return nil
+	}
+	return []Problem{{
+		ID: "proxy-not-trusted", Severity: Warning,
+		Message: "BEHIND_TLS_PROXY is set without TRUSTED_PROXIES: every client has the proxy's address, so the per-client report limit and sign-in throttle are one bucket shared by all",
+		Fix:     "set TRUSTED_PROXIES to the proxy's address (such as 10.0.0.2) and have the proxy set X-Forwarded-For: docs/instances.md",
+	}}
+}
+
 // policyRisks: a High lint finding is a policy an injected script can get
 // around; one that is deliberate says so with csp.Group.Accept.
 func policyRisks(_ context.Context, in Input) []Problem {

@@ -73,6 +73,7 @@ type check func(ctx context.Context, in Input) []Problem
 // checks run in this order; Run lists errors before warnings.
 var checks = []check{
 	insecureCookies,
+	proxyNotTrusted,
 	policyRisks,
 	benchRoutes,
 	noOperator,

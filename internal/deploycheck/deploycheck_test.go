@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -23,10 +24,11 @@ type operators struct {
 func (o operators) Operators(context.Context) (int, error) { return o.n, o.err }
 
 // safe is a deployment that passes every check: production, behind an
-// https proxy, no showcase, info logging, one operator.
+// https proxy whose address it trusts, no showcase, info logging, one operator.
 func safe() Input {
 	return Input{
-		Config:    config.Config{Production: true, BehindTLSProxy: true, LogLevel: slog.LevelInfo},
+		Config: config.Config{Production: true, BehindTLSProxy: true, LogLevel: slog.LevelInfo,
+			TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.2/32")}},
 		Operators: operators{n: 1},
 	}
 }
@@ -56,6 +58,13 @@ func TestEachCheck(t *testing.T) {
 		{"TLS served by the kit", func(in *Input) { in.Config.BehindTLSProxy, in.Config.TLS = false, config.TLSFiles }, nil},
 		{"plain http, no proxy", func(in *Input) { in.Config.BehindTLSProxy = false },
 			[]found{{"insecure-cookies", Error}}},
+		{"plain http, no proxy, no trusted proxies", func(in *Input) { in.Config.BehindTLSProxy, in.Config.TrustedProxies = false, nil },
+			[]found{{"insecure-cookies", Error}}},
+		{"behind a proxy it does not trust", func(in *Input) { in.Config.TrustedProxies = nil },
+			[]found{{"proxy-not-trusted", Warning}}},
+		{"TLS served by the kit, no trusted proxies", func(in *Input) {
+			in.Config.BehindTLSProxy, in.Config.TLS, in.Config.TrustedProxies = false, config.TLSFiles, nil
+		}, nil},
 		{"a High lint finding", func(in *Input) { in.PolicyRisks = []string{`group "site": HIGH script-src 'unsafe-inline'`} },
 			[]found{{"policy-high-risk", Error}}},
 		{"two High findings", func(in *Input) { in.PolicyRisks = []string{"a", "b"} },
@@ -107,9 +116,14 @@ func TestEveryCheckCanFire(t *testing.T) {
 		Operators:   operators{},
 	}
 	var got []string
-	for _, p := range Run(context.Background(), in) {
-		if !slices.Contains(got, p.ID) {
-			got = append(got, p.ID)
+	// insecure-cookies and proxy-not-trusted exclude each other (plain
+	// http; behind a proxy): everything wrong once each way.
+	for _, behindProxy := range []bool{false, true} {
+		in.Config.BehindTLSProxy = behindProxy
+		for _, p := range Run(context.Background(), in) {
+			if !slices.Contains(got, p.ID) {
+				got = append(got, p.ID)
+			}
 		}
 	}
 	assert.Len(t, got, len(checks), "each check fires once: %v", got)

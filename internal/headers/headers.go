@@ -24,7 +24,11 @@
 //     to match the group's frame-ancestors.
 package headers
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/noncekit/noncekit/internal/forwarded"
+)
 
 // Security is one route group's set of headers. An empty field sends
 // nothing for that header. Use [Default] and change what a group needs;
@@ -36,9 +40,10 @@ type Security struct {
 	CrossOriginOpenerPolicy   string
 	CrossOriginResourcePolicy string
 	FrameOptions              string
-	// StrictTransportSecurity is sent only over https (r.TLS set, or
-	// BehindTLSProxy): over plain http browsers ignore it, and sending it
-	// from a development server would pin localhost to https.
+	// StrictTransportSecurity is sent only over https (forwarded.HTTPS:
+	// a TLS connection or a trusted proxy's word; or BehindTLSProxy): over
+	// plain http browsers ignore it, and sending it from a development
+	// server would pin localhost to https.
 	StrictTransportSecurity string
 	// BehindTLSProxy says a proxy terminates TLS in front of the server.
 	BehindTLSProxy bool
@@ -89,7 +94,7 @@ func (s Security) Middleware() func(http.Handler) http.Handler {
 			for _, p := range always {
 				h[p.key] = p.val
 			}
-			if hsts != nil && (r.TLS != nil || s.BehindTLSProxy) {
+			if hsts != nil && (s.BehindTLSProxy || forwarded.HTTPS(r)) {
 				h["Strict-Transport-Security"] = hsts
 			}
 			next.ServeHTTP(w, r)

@@ -11,12 +11,12 @@
 // senders cannot hold every goroutine and connection. None of them waits:
 // past a limit the answer is 429 at once ([TooMany]).
 //
-// Clients are told apart by the connection's remote address only
-// ([ClientKey]). X-Forwarded-For and similar headers are not trusted: any
-// client can set them to a fresh value per request. Behind a reverse proxy
-// every client shares the proxy's address; rate-limit there instead, or put
-// a middleware that sets RemoteAddr from a header the proxy controls in
-// front of this one.
+// Clients are told apart by the request's remote address only
+// ([ClientKey]). This package never reads X-Forwarded-For or similar
+// headers: any client can set them to a fresh value per request. Behind a
+// reverse proxy, the server's first middleware (package forwarded) rewrites
+// RemoteAddr to the client a trusted proxy names (TRUSTED_PROXIES);
+// without it every client shares the proxy's address.
 //
 // It is about a hundred lines written here rather than a dependency such
 // as github.com/go-chi/httprate: the kit needs an explicit bound on the

@@ -6,7 +6,9 @@ import (
 	"net/netip"
 )
 
-// ClientKey identifies the client of r by its remote address. IPv6
+// ClientKey identifies the client of r by its remote address: the
+// connection's, or the client a trusted proxy named (forwarded.Resolver
+// rewrites r.RemoteAddr before any handler runs). IPv6
 // addresses are grouped by /64, the smallest block a host is usually given:
 // keying by full address would let one host rotate through 2^64 keys.
 func ClientKey(r *http.Request) string {

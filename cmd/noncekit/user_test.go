@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/noncekit/noncekit/internal/account"
+	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/database"
 )
 
@@ -26,7 +27,7 @@ func userCmd(t *testing.T, dir, stdin string, args ...string) (stdout, stderr st
 // sign-in does.
 func signIn(t *testing.T, dir, email, password string) (account.User, error) {
 	t.Helper()
-	db, err := database.Open(context.Background(), dir)
+	db, _, err := database.Open(context.Background(), config.Config{DataDir: dir})
 	require.NoError(t, err)
 	defer db.Close()
 	return account.NewDirectory(account.NewStore(db)).Authenticate(context.Background(), email, password)

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/database"
 )
 
@@ -36,7 +37,7 @@ var guestHash = sync.OnceValue(func() string {
 
 func openDB(t *testing.T) *sql.DB {
 	t.Helper()
-	db, err := database.Open(context.Background(), t.TempDir())
+	db, _, err := database.Open(context.Background(), config.Config{DataDir: t.TempDir()})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
 	return db

@@ -29,7 +29,7 @@ import (
 // uses it has closed).
 func openTestDB(t *testing.T, dir string) *sql.DB {
 	t.Helper()
-	db, err := database.Open(context.Background(), dir)
+	db, _, err := database.Open(context.Background(), config.Config{DataDir: dir})
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, db.Close()) })
 	return db

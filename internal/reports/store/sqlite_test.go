@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/database"
 	"github.com/noncekit/noncekit/internal/reports"
 )
@@ -31,7 +32,7 @@ func now() time.Time { return t0.Add(time.Hour) }
 // open returns a store on a database in dir, closed when the test ends.
 func open(t *testing.T, dir string, o Options) *SQLite {
 	t.Helper()
-	db, err := database.Open(context.Background(), dir)
+	db, _, err := database.Open(context.Background(), config.Config{DataDir: dir})
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, db.Close()) })
 	if o.Now == nil {
@@ -127,7 +128,7 @@ func TestCapEvictsTheNewest(t *testing.T) {
 func TestSurvivesRestart(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := database.Open(ctx, dir)
+	db, _, err := database.Open(ctx, config.Config{DataDir: dir})
 	require.NoError(t, err)
 	require.NoError(t, New(db, Options{Now: now}).Record(ctx, []reports.Violation{violation("demo", "script-src-elem", "inline", "http://x/demo", "enforce", 0)}, 2))
 	require.NoError(t, db.Close())

@@ -109,7 +109,7 @@ load: build ## Load test: GET a page at 64 connections with and without the secu
 	$(GO) run ./internal/bench/load -server $(BIN)
 
 .PHONY: load-reports
-load-reports: ## Load test: flood /csp-report with 10,000 reports, measure GET / p99 and memory
+load-reports: ## Load test: flood /csp-report with 10,000 reports on SQLite, then PostgreSQL (NONCEKIT_LOAD_DB=sqlite or postgres for one), measure GET / p99 and memory
 	$(GO) test -tags load -count=1 -run '^TestLoadReports$$' -v -timeout 10m ./internal/server
 
 .PHONY: remove-showcase

@@ -25,6 +25,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/noncekit/noncekit/internal/config"
+	"github.com/noncekit/noncekit/internal/database/dbtest"
 	"github.com/noncekit/noncekit/internal/reports/store"
 )
 
@@ -48,13 +49,30 @@ const (
 // runs in the server's process, so its figures include that client's share.
 func TestLoadReports(t *testing.T) {
 	config.TuneGC(os.Getenv) // as cmd/noncekit does
+	// Both engines, one after the other, in one run: their figures are
+	// then taken on the same machine at nearly the same time.
+	// NONCEKIT_LOAD_DB=sqlite or postgres runs one.
+	only := os.Getenv("NONCEKIT_LOAD_DB")
+	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
+		if only != "" && only != string(e.Dialect) {
+			t.Skipf("NONCEKIT_LOAD_DB=%s", only)
+		}
+		loadReportsOn(t, e)
+	})
+}
+
+// loadReportsOn is TestLoadReports on one engine: the store, the sessions
+// and, on PostgreSQL, the live-report broadcast all on it, as
+// cmd/noncekit runs them.
+func loadReportsOn(t *testing.T, e dbtest.Engine) {
 	rate := loadRate
 	if v, err := strconv.Atoi(os.Getenv("NONCEKIT_LOAD_RATE")); err == nil && v > 0 {
 		rate = v
 	}
 	ctx := context.Background()
-	st := store.New(openTestDB(t, t.TempDir()), store.Options{})
-	s, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "127.0.0.1:0", ReportRate: 1e9, ReportBurst: 1 << 30}, Options{Reports: st})
+	db := e.New(t)
+	st := store.New(db, store.Options{})
+	s, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "127.0.0.1:0", ReportRate: 1e9, ReportBurst: 1 << 30}, Options{DB: db, Reports: st})
 	require.NoError(t, err)
 	hs := s.HTTPServer()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

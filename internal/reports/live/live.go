@@ -212,9 +212,21 @@ func (b *Broadcast) deliver(payload string) {
 		b.log.Warn("live reports: unreadable notification", slog.Int("bytes", len(payload)), slog.Any("error", err))
 		return
 	}
-	vs := make([]reports.Violation, len(m.Violations))
-	for i, w := range m.Violations {
-		vs[i] = w.violation()
+	n := 0
+	for _, w := range m.Violations {
+		n += max(w.Count, 1)
+	}
+	if n > maxDelivered {
+		b.dropped.Add(1)
+		b.log.Warn("live reports: a notification counting more violations than a batch holds", slog.Int("violations", n))
+		return
+	}
+	vs := make([]reports.Violation, 0, n)
+	for _, w := range m.Violations {
+		v := w.violation()
+		for range max(w.Count, 1) {
+			vs = append(vs, v)
+		}
 	}
 	b.received.Add(int64(len(vs)))
 	b.hub.Publish(vs)
@@ -249,8 +261,15 @@ type message struct {
 	Violations []wire `json:"v"`
 }
 
+// maxDelivered bounds what one notification may expand to, so a forged
+// count (from anyone who can NOTIFY on the database) cannot make a
+// listener allocate without bound: a payload never carries more than a
+// batch.
+const maxDelivered = 64 * 1024
+
 // wire is what a live stream needs of a violation (see the server's
-// liveReport), under short names: the store has the rest.
+// liveReport), under short names: the store has the rest. Count is how
+// many identical violations of one batch it stands for (0 means one).
 type wire struct {
 	Group       string `json:"g"`
 	Directive   string `json:"d"`
@@ -261,6 +280,7 @@ type wire struct {
 	Line        int    `json:"l,omitempty"`
 	View        string `json:"w,omitempty"`
 	ReceivedAt  int64  `json:"t"` // unix microseconds
+	Count       int    `json:"c,omitempty"`
 }
 
 func toWire(v *reports.Violation) wire {
@@ -273,10 +293,33 @@ func (w wire) violation() reports.Violation {
 		Disposition: w.Disposition, Sample: w.Sample, Line: w.Line, View: w.View, ReceivedAt: time.UnixMicro(w.ReceivedAt).UTC()}
 }
 
-// encode packs vs into payloads of at most MaxPayload bytes, in order.
-// A violation too large for a payload of its own (the receiver's caps
-// make that impossible) is logged and left out, never sent truncated.
+// encode packs vs into payloads of at most MaxPayload bytes. Identical
+// violations of the batch (a flood of one report, or a page reloaded
+// many times) travel as one item with a count, so a batch's notifications
+// stay few and small: the listeners expand them back, in the order each
+// was first seen, with the first one's receive time. A violation too large
+// for a payload of its own (the receiver's caps make that impossible) is
+// logged and left out, never sent truncated.
 func (b *Broadcast) encode(vs []reports.Violation) []string {
+	ws := make([]wire, 0, len(vs))
+	seen := make(map[wire]int, len(vs))
+	for i := range vs {
+		w := toWire(&vs[i])
+		k := w
+		k.ReceivedAt = 0
+		if j, ok := seen[k]; ok {
+			ws[j].Count++
+			continue
+		}
+		seen[k] = len(ws)
+		w.Count = 1
+		ws = append(ws, w)
+	}
+	for i := range ws {
+		if ws[i].Count == 1 {
+			ws[i].Count = 0 // omitted: one
+		}
+	}
 	var out []string
 	var items [][]byte
 	size := 0
@@ -291,9 +334,9 @@ func (b *Broadcast) encode(vs []reports.Violation) []string {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false) // no \u003c for every < in a sample: smaller payloads
-	for i := range vs {
+	for i := range ws {
 		buf.Reset()
-		if err := enc.Encode(toWire(&vs[i])); err != nil {
+		if err := enc.Encode(ws[i]); err != nil {
 			b.log.Error("live reports: encoding a violation", slog.Any("error", err))
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -73,7 +74,8 @@ func carried(v reports.Violation) reports.Violation {
 
 // TestEveryInstanceGetsEveryBatchOnce: a batch published by one instance
 // (larger than one notification, with identical violations in it) reaches
-// both instances' hubs, the sender's included, once, in order.
+// both instances' hubs, the sender's included, once: each violation as
+// many times as it was sent, in the order each was first sent.
 func TestEveryInstanceGetsEveryBatchOnce(t *testing.T) {
 	cfg := postgres(t)
 	a, ha, _ := instance(t, cfg)
@@ -86,9 +88,10 @@ func TestEveryInstanceGetsEveryBatchOnce(t *testing.T) {
 	a.Publish(sent)
 	a.Publish(sent[:1])
 	want := make([]reports.Violation, 0, len(sent)+1)
-	for _, v := range append(sent, sent[0]) {
-		want = append(want, carried(v))
+	for i := range 150 {
+		want = append(want, carried(sent[i]), carried(sent[i]))
 	}
+	want = append(want, carried(sent[0]))
 	for name, h := range map[string]hub{"sender": ha, "other": hb} {
 		got := h.next(t, len(want))
 		assert.Equal(t, want, got, "instance %s", name)
@@ -177,6 +180,42 @@ func TestListenerReconnects(t *testing.T) {
 	// Instance b's hub gets both, whichever listener was cut.
 	got := hb.next(t, 2)
 	assert.Equal(t, []reports.Violation{carried(violation(2, "")), carried(violation(3, ""))}, got)
+}
+
+// TestAFloodOfOneReportIsOneSmallNotification: 512 copies of one report
+// (a batch of a flood), received over 100 ms, travel as one item with a
+// count and come back as 512 violations with the first one's time.
+func TestAFloodOfOneReportIsOneSmallNotification(t *testing.T) {
+	b := &Broadcast{sender: "abcdefabcdef"}
+	vs := make([]reports.Violation, 512)
+	for i := range vs {
+		vs[i] = violation(7, "")
+		vs[i].ReceivedAt = vs[i].ReceivedAt.Add(time.Duration(i) * 200 * time.Microsecond)
+	}
+	payloads := b.encode(vs)
+	require.Len(t, payloads, 1)
+	assert.Less(t, len(payloads[0]), 400)
+
+	h := make(hub, 1)
+	b.hub = h
+	b.deliver(payloads[0])
+	got := <-h
+	require.Len(t, got, 512)
+	for _, v := range got {
+		assert.Equal(t, carried(vs[0]), v)
+	}
+}
+
+// TestForgedCountsAreRefused: a notification whose counts add up to more
+// than any batch (someone else NOTIFYing on the channel) is dropped, not
+// expanded.
+func TestForgedCountsAreRefused(t *testing.T) {
+	h := make(hub, 1)
+	b := &Broadcast{hub: h, log: slog.New(slog.DiscardHandler)}
+	b.deliver(`{"f":"x","n":1,"v":[{"g":"site","c":1000000000}]}`)
+	b.deliver(`not json`)
+	assert.Empty(t, h)
+	assert.EqualValues(t, 2, b.dropped.Load())
 }
 
 func TestStartFailsWithoutTheDatabase(t *testing.T) {

@@ -76,9 +76,9 @@ type Broadcast struct {
 	log    *slog.Logger
 	sender string        // this instance's id in the payloads
 	seq    atomic.Uint64 // numbers this instance's payloads
-	// Received counts violations delivered to the hub; Dropped counts
-	// payloads the listener could not read (never expected).
-	received, dropped atomic.Int64
+	// dropped counts payloads the listener could not read or refused
+	// (never expected from the kit's own instances).
+	dropped atomic.Int64
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -124,9 +124,6 @@ func (b *Broadcast) Close() {
 		<-b.done
 	})
 }
-
-// Received is how many violations the listener has handed to the hub.
-func (b *Broadcast) Received() int64 { return b.received.Load() }
 
 // run keeps a listening connection until ctx ends, reconnecting with
 // backoff. The first attempt's outcome goes to ready.
@@ -228,7 +225,6 @@ func (b *Broadcast) deliver(payload string) {
 			vs = append(vs, v)
 		}
 	}
-	b.received.Add(int64(len(vs)))
 	b.hub.Publish(vs)
 }
 

@@ -8,7 +8,8 @@
 //	func TestMain(m *testing.M) { pgtest.Main(m) }
 //
 // The server is Debian's `postgresql` package's (initdb and postgres in
-// /usr/lib/postgresql/N/bin, or on PATH elsewhere), run as the postgres
+// /usr/lib/postgresql/N/bin; elsewhere on PATH, or in the directory
+// NONCEKIT_PG_BIN names), run as the postgres
 // user when the tests run as root (PostgreSQL refuses to run as root),
 // listening on a free loopback port and a socket in its data directory,
 // with durability off: nothing in it outlives the tests.
@@ -114,9 +115,17 @@ func (s *server) createDatabase(name string) error {
 	return nil
 }
 
-// binDir finds the directory of initdb and postgres: Debian's newest
-// version, else PATH's.
+// BinEnv names the directory of initdb and postgres when they are
+// elsewhere than Debian's /usr/lib/postgresql/N/bin or PATH (another
+// distribution, a build of your own).
+const BinEnv = "NONCEKIT_PG_BIN"
+
+// binDir finds the directory of initdb and postgres: BinEnv's, else
+// Debian's newest version, else PATH's.
 func binDir() (string, bool) {
+	if d := os.Getenv(BinEnv); d != "" {
+		return d, isExec(filepath.Join(d, "initdb")) && isExec(filepath.Join(d, "postgres"))
+	}
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
 	sort.Slice(dirs, func(i, j int) bool { return version(dirs[i]) > version(dirs[j]) })
 	for _, d := range dirs {

@@ -158,7 +158,13 @@ func start() (*server, error) {
 		missing = true
 		return nil, nil
 	}
-	dir, err := os.MkdirTemp("", "noncekit-pgtest-")
+	base := "" // os.TempDir()
+	if os.Geteuid() == 0 {
+		// The postgres user must reach the directory: /tmp is open to
+		// all, a root's TMPDIR may not be.
+		base = "/tmp"
+	}
+	dir, err := os.MkdirTemp(base, "noncekit-pgtest-")
 	if err != nil {
 		return nil, err
 	}

@@ -68,9 +68,11 @@ lint: ## gofmt, templ fmt and go vet
 	$(GO) vet $(PKGS)
 
 .PHONY: test
-test: check-generated lint ## Run every test, the Chromium suite included (CI=true makes a missing browser fail)
+test: check-generated lint ## Run every test, the Chromium and PostgreSQL suites included (CI=true makes a missing browser or PostgreSQL fail)
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "$$CHROMIUM_PATH" ] || \
 		echo "note: chromium not found, browser tests will skip: install it with 'apt-get install -y chromium'"
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -n "$$NONCEKIT_PG_BIN" ] || command -v initdb >/dev/null 2>&1 || \
+		echo "note: PostgreSQL not found, its store and several-instance tests will skip: install it with 'apt-get install -y postgresql'"
 	$(GO) test -count=1 $(PKGS)
 
 .PHONY: race
@@ -131,7 +133,7 @@ load: build ## Load test: GET a page at 64 connections with and without the secu
 	$(GO) run ./internal/bench/load -server $(BIN)
 
 .PHONY: load-reports
-load-reports: ## Load test: flood /csp-report with 10,000 reports, measure GET / p99 and memory
+load-reports: ## Load test: flood /csp-report with 10,000 reports on SQLite, then PostgreSQL (NONCEKIT_LOAD_DB=sqlite or postgres for one), measure GET / p99 and memory
 	$(GO) test -tags load -count=1 -run '^TestLoadReports$$' -v -timeout 10m ./internal/server
 
 .PHONY: remove-showcase

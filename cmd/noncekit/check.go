@@ -41,7 +41,7 @@ func deployReport(ctx context.Context, getenv func(string) string) (deploycheck.
 	if err != nil {
 		return nil, err
 	}
-	db, err := database.Open(ctx, cfg.DataDir)
+	db, _, err := database.Open(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

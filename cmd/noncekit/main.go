@@ -71,7 +71,7 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer) (err
 	config.TuneGC(getenv)
 	// One handle for every table in the database, closed once and last
 	// (defers run in reverse): after the server's Close below.
-	db, err := database.Open(ctx, cfg.DataDir)
+	db, _, err := database.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer) (err
 		return err
 	}
 	log.Info("serving", slog.String("url", cfg.Scheme()+"://"+ln.Addr().String()),
-		slog.String("database", filepath.Join(cfg.DataDir, database.FileName)), slog.String("sessions", srv.SessionBackend()))
+		slog.String("database", database.Describe(cfg)), slog.String("sessions", srv.SessionBackend()))
 	if cfg.TLS == config.TLSSelfSigned {
 		log.Info("self-signed certificate: the browser will warn once; proceed to localhost",
 			slog.String("cert", filepath.Join(cfg.DataDir, devcert.CertFile)))

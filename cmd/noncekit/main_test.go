@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/internal/database"
 	"github.com/noncekit/noncekit/internal/devcert"
@@ -132,7 +133,7 @@ func TestServesSelfSignedTLSAndKeepsReports(t *testing.T) {
 
 	cancel()
 	require.NoError(t, <-done)
-	db, err := database.Open(context.Background(), dataDir)
+	db, _, err := database.Open(context.Background(), config.Config{DataDir: dataDir})
 	require.NoError(t, err)
 	defer db.Close()
 	list, err := store.New(db, store.Options{}).List(context.Background(), store.Filter{})

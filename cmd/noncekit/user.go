@@ -82,7 +82,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	db, err := database.Open(ctx, cfg.DataDir)
+	db, _, err := database.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -9,84 +9,92 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/noncekit/noncekit/internal/account"
+	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/database"
+	"github.com/noncekit/noncekit/internal/database/dbtest"
 )
 
-// userCmd runs `noncekit user args...` on the database in dir with stdin
-// as standard input (never a terminal here), and returns what it printed.
-func userCmd(t *testing.T, dir, stdin string, args ...string) (stdout, stderr string, err error) {
+// userCmd runs `noncekit user args...` on the database cfg names (its
+// DATA_DIR, or its DATABASE_URL) with stdin as standard input (never a
+// terminal here), and returns what it printed.
+func userCmd(t *testing.T, cfg config.Config, stdin string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut strings.Builder
-	getenv := func(k string) string { return map[string]string{"DATA_DIR": dir}[k] }
+	env := map[string]string{"DATA_DIR": cfg.DataDir, "DATABASE_URL": cfg.DatabaseURL}
+	getenv := func(k string) string { return env[k] }
 	err = runUser(context.Background(), args, getenv, strings.NewReader(stdin), &out, &errOut)
 	return out.String(), errOut.String(), err
 }
 
-// signIn checks a password against the database in dir, as the server's
-// sign-in does.
-func signIn(t *testing.T, dir, email, password string) (account.User, error) {
+// signIn checks a password against the database cfg names, as the
+// server's sign-in does.
+func signIn(t *testing.T, cfg config.Config, email, password string) (account.User, error) {
 	t.Helper()
-	db, err := database.Open(context.Background(), dir)
+	db, _, err := database.Open(context.Background(), cfg)
 	require.NoError(t, err)
 	defer db.Close()
 	return account.NewDirectory(account.NewStore(db)).Authenticate(context.Background(), email, password)
 }
 
 func TestUserCommand(t *testing.T) {
-	dir := t.TempDir()
+	// The same on both engines: with DATABASE_URL, the account is in
+	// PostgreSQL, for every instance.
+	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
+		cfg := e.Config(t)
 
-	// The first operator, as the README says to make one.
-	out, _, err := userCmd(t, dir, "first operator pw\n", "add", "--operator", "Olive@Example.com")
-	require.NoError(t, err)
-	assert.Equal(t, "added operator olive@example.com (id 1)\n", out)
-	u, err := signIn(t, dir, "olive@example.com", "first operator pw")
-	require.NoError(t, err)
-	assert.True(t, u.IsOperator())
-	assert.Equal(t, "olive", u.Name, "the name defaults to the email's local part")
+		// The first operator, as the README says to make one.
+		out, _, err := userCmd(t, cfg, "first operator pw\n", "add", "--operator", "Olive@Example.com")
+		require.NoError(t, err)
+		assert.Equal(t, "added operator olive@example.com (id 1)\n", out)
+		u, err := signIn(t, cfg, "olive@example.com", "first operator pw")
+		require.NoError(t, err)
+		assert.True(t, u.IsOperator())
+		assert.Equal(t, "olive", u.Name, "the name defaults to the email's local part")
 
-	// A plain user, the flag after the email, the password with CRLF.
-	out, _, err = userCmd(t, dir, "ada's password\r\n", "add", "ada@example.com", "--name", "Ada Lovelace")
-	require.NoError(t, err)
-	assert.Equal(t, "added user ada@example.com (id 2)\n", out)
-	u, err = signIn(t, dir, "ada@example.com", "ada's password")
-	require.NoError(t, err)
-	assert.False(t, u.IsOperator())
-	assert.Equal(t, "Ada Lovelace", u.Name)
+		// A plain user, the flag after the email, the password with CRLF.
+		out, _, err = userCmd(t, cfg, "ada's password\r\n", "add", "ada@example.com", "--name", "Ada Lovelace")
+		require.NoError(t, err)
+		assert.Equal(t, "added user ada@example.com (id 2)\n", out)
+		u, err = signIn(t, cfg, "ada@example.com", "ada's password")
+		require.NoError(t, err)
+		assert.False(t, u.IsOperator())
+		assert.Equal(t, "Ada Lovelace", u.Name)
 
-	// reset: the new password works, the old one no longer does.
-	out, _, err = userCmd(t, dir, "a brand new password\n", "reset", "ADA@example.com")
-	require.NoError(t, err)
-	assert.Equal(t, "new password set for ada@example.com\n", out)
-	_, err = signIn(t, dir, "ada@example.com", "ada's password")
-	assert.ErrorIs(t, err, account.ErrInvalidCredentials)
-	_, err = signIn(t, dir, "ada@example.com", "a brand new password")
-	require.NoError(t, err)
+		// reset: the new password works, the old one no longer does.
+		out, _, err = userCmd(t, cfg, "a brand new password\n", "reset", "ADA@example.com")
+		require.NoError(t, err)
+		assert.Equal(t, "new password set for ada@example.com\n", out)
+		_, err = signIn(t, cfg, "ada@example.com", "ada's password")
+		assert.ErrorIs(t, err, account.ErrInvalidCredentials)
+		_, err = signIn(t, cfg, "ada@example.com", "a brand new password")
+		require.NoError(t, err)
 
-	// role: promote and demote.
-	out, _, err = userCmd(t, dir, "", "role", "ada@example.com", "operator")
-	require.NoError(t, err)
-	assert.Equal(t, "ada@example.com is now an operator\n", out)
-	_, _, err = userCmd(t, dir, "", "role", "olive@example.com", "user")
-	require.NoError(t, err)
-	u, err = signIn(t, dir, "olive@example.com", "first operator pw")
-	require.NoError(t, err)
-	assert.False(t, u.IsOperator())
+		// role: promote and demote.
+		out, _, err = userCmd(t, cfg, "", "role", "ada@example.com", "operator")
+		require.NoError(t, err)
+		assert.Equal(t, "ada@example.com is now an operator\n", out)
+		_, _, err = userCmd(t, cfg, "", "role", "olive@example.com", "user")
+		require.NoError(t, err)
+		u, err = signIn(t, cfg, "olive@example.com", "first operator pw")
+		require.NoError(t, err)
+		assert.False(t, u.IsOperator())
 
-	out, _, err = userCmd(t, dir, "", "list")
-	require.NoError(t, err)
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	require.Len(t, lines, 3)
-	assert.Regexp(t, `^ID\s+EMAIL\s+ROLE\s+NAME\s+CREATED$`, lines[0])
-	assert.Regexp(t, `^1\s+olive@example\.com\s+user\s+olive\s+\d{4}-`, lines[1])
-	assert.Regexp(t, `^2\s+ada@example\.com\s+operator\s+Ada Lovelace\s+\d{4}-`, lines[2])
-	assert.NotContains(t, out, "$2a$", "no hash is ever printed")
+		out, _, err = userCmd(t, cfg, "", "list")
+		require.NoError(t, err)
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		require.Len(t, lines, 3)
+		assert.Regexp(t, `^ID\s+EMAIL\s+ROLE\s+NAME\s+CREATED$`, lines[0])
+		assert.Regexp(t, `^1\s+olive@example\.com\s+user\s+olive\s+\d{4}-`, lines[1])
+		assert.Regexp(t, `^2\s+ada@example\.com\s+operator\s+Ada Lovelace\s+\d{4}-`, lines[2])
+		assert.NotContains(t, out, "$2a$", "no hash is ever printed")
+	})
 }
 
 // TestUserCommandRefuses: every mistake is an error naming it (main
 // prints it and exits 1), and changes nothing.
 func TestUserCommandRefuses(t *testing.T) {
-	dir := t.TempDir()
-	_, _, err := userCmd(t, dir, "existing password\n", "add", "taken@example.com")
+	cfg := config.Config{DataDir: t.TempDir()}
+	_, _, err := userCmd(t, cfg, "existing password\n", "add", "taken@example.com")
 	require.NoError(t, err)
 
 	tests := []struct {
@@ -115,15 +123,15 @@ func TestUserCommandRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, _, err := userCmd(t, dir, tt.stdin, tt.args...)
+			out, _, err := userCmd(t, cfg, tt.stdin, tt.args...)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 			assert.Empty(t, out, "nothing is reported done")
 		})
 	}
-	out, _, err := userCmd(t, dir, "", "list")
+	out, _, err := userCmd(t, cfg, "", "list")
 	require.NoError(t, err)
 	assert.Equal(t, 2, strings.Count(out, "\n"), "only the one account, nothing refused was stored: %s", out)
-	_, err = signIn(t, dir, "taken@example.com", "existing password")
+	_, err = signIn(t, cfg, "taken@example.com", "existing password")
 	assert.NoError(t, err, "the refused reset changed nothing")
 }

@@ -13,7 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/noncekit/noncekit/internal/database"
+	"github.com/noncekit/noncekit/internal/database/dbtest"
+	"github.com/noncekit/noncekit/internal/database/pgtest"
 )
 
 // The stored account and the guest every directory test uses.
@@ -34,18 +35,19 @@ var guestHash = sync.OnceValue(func() string {
 	return string(h)
 })
 
-func openDB(t *testing.T) *sql.DB {
+// Every test of the users table runs on both engines (dbtest.Each); the
+// PostgreSQL server is the test binary's.
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func openDB(t *testing.T, e dbtest.Engine) *sql.DB {
 	t.Helper()
-	db, err := database.Open(context.Background(), t.TempDir())
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	return db
+	return e.New(t)
 }
 
 // testDirectory holds one stored account (Ada, a user) and one guest.
-func testDirectory(t *testing.T) (*Directory, *Store, User) {
+func testDirectory(t *testing.T, e dbtest.Engine) (*Directory, *Store, User) {
 	t.Helper()
-	st := NewStore(openDB(t))
+	st := NewStore(openDB(t, e))
 	ada, err := st.Create(context.Background(), NewAccount{Email: testEmail, Name: "Ada", Role: RoleUser, Password: testPassword})
 	require.NoError(t, err)
 	d := NewDirectory(st)
@@ -60,34 +62,36 @@ func TestDummyHashCost(t *testing.T) {
 }
 
 func TestAuthenticate(t *testing.T) {
-	d, _, ada := testDirectory(t)
-	ctx := context.Background()
-	tests := []struct {
-		name, email, password string
-		id                    string // "" when refused
-	}{
-		{"stored account", testEmail, testPassword, ada.ID},
-		{"email case and spaces", "  Ada@Example.COM ", testPassword, ada.ID},
-		{"guest", guestEmail, guestPassword, GuestPrefix + "demo"},
-		{"wrong password", testEmail, "guess", ""},
-		{"password case", testEmail, strings.ToUpper(testPassword), ""},
-		{"another account's password", testEmail, guestPassword, ""},
-		{"unknown email", "nobody@example.com", testPassword, ""},
-		{"empty", "", "", ""},
-		{"longer than bcrypt reads", testEmail, testPassword + "\x00" + strings.Repeat("x", 80), ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			u, err := d.Authenticate(ctx, tt.email, tt.password)
-			if tt.id != "" {
-				require.NoError(t, err)
-				assert.Equal(t, tt.id, u.ID)
-				return
-			}
-			assert.Equal(t, ErrInvalidCredentials, err, "one error for every failure")
-			assert.Zero(t, u)
-		})
-	}
+	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
+		d, _, ada := testDirectory(t, e)
+		ctx := context.Background()
+		tests := []struct {
+			name, email, password string
+			id                    string // "" when refused
+		}{
+			{"stored account", testEmail, testPassword, ada.ID},
+			{"email case and spaces", "  Ada@Example.COM ", testPassword, ada.ID},
+			{"guest", guestEmail, guestPassword, GuestPrefix + "demo"},
+			{"wrong password", testEmail, "guess", ""},
+			{"password case", testEmail, strings.ToUpper(testPassword), ""},
+			{"another account's password", testEmail, guestPassword, ""},
+			{"unknown email", "nobody@example.com", testPassword, ""},
+			{"empty", "", "", ""},
+			{"longer than bcrypt reads", testEmail, testPassword + "\x00" + strings.Repeat("x", 80), ""},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				u, err := d.Authenticate(ctx, tt.email, tt.password)
+				if tt.id != "" {
+					require.NoError(t, err)
+					assert.Equal(t, tt.id, u.ID)
+					return
+				}
+				assert.Equal(t, ErrInvalidCredentials, err, "one error for every failure")
+				assert.Zero(t, u)
+			})
+		}
+	})
 }
 
 // TestEveryFailureDoesTheSameWork proves, by counting, that an unknown
@@ -96,83 +100,91 @@ func TestAuthenticate(t *testing.T) {
 // timing cannot tell which emails have accounts. (A stopwatch comparison
 // would flake on a loaded machine.)
 func TestEveryFailureDoesTheSameWork(t *testing.T) {
-	d, _, _ := testDirectory(t)
-	var costs []int
-	compare := d.compare
-	d.compare = func(hash, password []byte) error {
-		c, err := bcrypt.Cost(hash)
-		require.NoError(t, err)
-		costs = append(costs, c)
-		return compare(hash, password)
-	}
-	for _, email := range []string{"nobody@example.com", testEmail, guestEmail, ""} {
-		costs = costs[:0]
-		_, err := d.Authenticate(context.Background(), email, "wrong")
-		require.ErrorIs(t, err, ErrInvalidCredentials)
-		assert.Equal(t, []int{MinCost}, costs, "email %q: one comparison at the stored cost", email)
-	}
+	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
+		d, _, _ := testDirectory(t, e)
+		var costs []int
+		compare := d.compare
+		d.compare = func(hash, password []byte) error {
+			c, err := bcrypt.Cost(hash)
+			require.NoError(t, err)
+			costs = append(costs, c)
+			return compare(hash, password)
+		}
+		for _, email := range []string{"nobody@example.com", testEmail, guestEmail, ""} {
+			costs = costs[:0]
+			_, err := d.Authenticate(context.Background(), email, "wrong")
+			require.ErrorIs(t, err, ErrInvalidCredentials)
+			assert.Equal(t, []int{MinCost}, costs, "email %q: one comparison at the stored cost", email)
+		}
+	})
 }
 
 // TestDatabaseFailureIsNotAWrongPassword: a closed database is an error
 // of its own (the page answers 500), and runs no bcrypt.
 func TestDatabaseFailureIsNotAWrongPassword(t *testing.T) {
-	db := openDB(t)
-	d := NewDirectory(NewStore(db))
-	calls := 0
-	d.compare = func([]byte, []byte) error { calls++; return nil }
-	require.NoError(t, db.Close())
-	_, err := d.Authenticate(context.Background(), testEmail, testPassword)
-	require.Error(t, err)
-	assert.NotErrorIs(t, err, ErrInvalidCredentials)
-	assert.Zero(t, calls)
-	_, err = d.Lookup(context.Background(), "1")
-	require.Error(t, err)
-	assert.NotErrorIs(t, err, ErrNotFound, "a failing database does not sign anyone out")
+	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
+		db := openDB(t, e)
+		d := NewDirectory(NewStore(db))
+		calls := 0
+		d.compare = func([]byte, []byte) error { calls++; return nil }
+		require.NoError(t, db.Close())
+		_, err := d.Authenticate(context.Background(), testEmail, testPassword)
+		require.Error(t, err)
+		assert.NotErrorIs(t, err, ErrInvalidCredentials)
+		assert.Zero(t, calls)
+		_, err = d.Lookup(context.Background(), "1")
+		require.Error(t, err)
+		assert.NotErrorIs(t, err, ErrNotFound, "a failing database does not sign anyone out")
+	})
 }
 
 func TestAddGuestRefuses(t *testing.T) {
-	d, _, _ := testDirectory(t)
-	cheap, err := bcrypt.GenerateFromPassword([]byte("x"), bcrypt.MinCost)
-	require.NoError(t, err)
-	good := guestHash()
-	tests := []struct {
-		name string
-		g    Guest
-		hash string
-		want string
-	}{
-		{"not bcrypt", Guest{ID: "b", Email: "b@example.com"}, "plain", "not a bcrypt hash"},
-		{"cheaper than the rest", Guest{ID: "b", Email: "b@example.com"}, string(cheap), "bcrypt cost"},
-		{"no id", Guest{Email: "b@example.com"}, good, "required"},
-		{"bad email", Guest{ID: "b", Email: "Bee <b@example.com>"}, good, "plain address"},
-		{"id taken", Guest{ID: "demo", Email: "b@example.com"}, good, "taken"},
-		{"email taken", Guest{ID: "b", Email: "GUEST@example.com"}, good, "taken"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			assert.ErrorContains(t, d.AddGuest(tt.g, tt.hash), tt.want)
-		})
-	}
+	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
+		d, _, _ := testDirectory(t, e)
+		cheap, err := bcrypt.GenerateFromPassword([]byte("x"), bcrypt.MinCost)
+		require.NoError(t, err)
+		good := guestHash()
+		tests := []struct {
+			name string
+			g    Guest
+			hash string
+			want string
+		}{
+			{"not bcrypt", Guest{ID: "b", Email: "b@example.com"}, "plain", "not a bcrypt hash"},
+			{"cheaper than the rest", Guest{ID: "b", Email: "b@example.com"}, string(cheap), "bcrypt cost"},
+			{"no id", Guest{Email: "b@example.com"}, good, "required"},
+			{"bad email", Guest{ID: "b", Email: "Bee <b@example.com>"}, good, "plain address"},
+			{"id taken", Guest{ID: "demo", Email: "b@example.com"}, good, "taken"},
+			{"email taken", Guest{ID: "b", Email: "GUEST@example.com"}, good, "taken"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				assert.ErrorContains(t, d.AddGuest(tt.g, tt.hash), tt.want)
+			})
+		}
+	})
 }
 
 func TestLookup(t *testing.T) {
-	d, _, ada := testDirectory(t)
-	ctx := context.Background()
-	u, err := d.Lookup(ctx, ada.ID)
-	require.NoError(t, err)
-	assert.Equal(t, ada, u)
-	assert.Equal(t, RoleUser, u.Role)
+	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
+		d, _, ada := testDirectory(t, e)
+		ctx := context.Background()
+		u, err := d.Lookup(ctx, ada.ID)
+		require.NoError(t, err)
+		assert.Equal(t, ada, u)
+		assert.Equal(t, RoleUser, u.Role)
 
-	g, err := d.Lookup(ctx, GuestPrefix+"demo")
-	require.NoError(t, err)
-	assert.Equal(t, User{ID: GuestPrefix + "demo", Email: guestEmail, Name: "Guest", Role: RoleUser}, g)
+		g, err := d.Lookup(ctx, GuestPrefix+"demo")
+		require.NoError(t, err)
+		assert.Equal(t, User{ID: GuestPrefix + "demo", Email: guestEmail, Name: "Guest", Role: RoleUser}, g)
 
-	for _, id := range []string{"", "999", "0", "-1", "0" + ada.ID, ada.ID + " ", "demo", GuestPrefix + "nobody", GuestPrefix + ada.ID} {
-		_, err := d.Lookup(ctx, id)
-		assert.ErrorIs(t, err, ErrNotFound, "id %q", id)
-	}
-	_, err = NewDirectory(nil).Lookup(ctx, ada.ID)
-	assert.ErrorIs(t, err, ErrNotFound, "a directory without a store has guests only")
+		for _, id := range []string{"", "999", "0", "-1", "0" + ada.ID, ada.ID + " ", "demo", GuestPrefix + "nobody", GuestPrefix + ada.ID} {
+			_, err := d.Lookup(ctx, id)
+			assert.ErrorIs(t, err, ErrNotFound, "id %q", id)
+		}
+		_, err = NewDirectory(nil).Lookup(ctx, ada.ID)
+		assert.ErrorIs(t, err, ErrNotFound, "a directory without a store has guests only")
+	})
 }
 
 // TestGuestIsNeverAnOperator: a guest (the showcase's demo account, whose
@@ -181,115 +193,123 @@ func TestLookup(t *testing.T) {
 // is looked up as a user; and an operator stored with a guest's email
 // shadows the guest, so the printed password does not sign in to it.
 func TestGuestIsNeverAnOperator(t *testing.T) {
-	roleType := reflect.TypeFor[Role]()
-	for f := range reflect.TypeFor[Guest]().Fields() {
-		assert.NotEqual(t, roleType, f.Type, "Guest.%s: a guest must have no role to set", f.Name)
-		assert.NotContains(t, strings.ToLower(f.Name), "role")
-	}
+	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
+		roleType := reflect.TypeFor[Role]()
+		for f := range reflect.TypeFor[Guest]().Fields() {
+			assert.NotEqual(t, roleType, f.Type, "Guest.%s: a guest must have no role to set", f.Name)
+			assert.NotContains(t, strings.ToLower(f.Name), "role")
+		}
 
-	d, st, _ := testDirectory(t)
-	ctx := context.Background()
-	u, err := d.Authenticate(ctx, guestEmail, guestPassword)
-	require.NoError(t, err)
-	assert.False(t, u.IsOperator())
-	u, err = d.Lookup(ctx, u.ID)
-	require.NoError(t, err)
-	assert.False(t, u.IsOperator())
+		d, st, _ := testDirectory(t, e)
+		ctx := context.Background()
+		u, err := d.Authenticate(ctx, guestEmail, guestPassword)
+		require.NoError(t, err)
+		assert.False(t, u.IsOperator())
+		u, err = d.Lookup(ctx, u.ID)
+		require.NoError(t, err)
+		assert.False(t, u.IsOperator())
 
-	// No stored account has the guest's email: the role command cannot
-	// reach the guest.
-	assert.ErrorIs(t, st.SetRole(ctx, guestEmail, RoleOperator), ErrNotFound)
+		// No stored account has the guest's email: the role command cannot
+		// reach the guest.
+		assert.ErrorIs(t, st.SetRole(ctx, guestEmail, RoleOperator), ErrNotFound)
 
-	op, err := st.Create(ctx, NewAccount{Email: guestEmail, Role: RoleOperator, Password: "operator password"})
-	require.NoError(t, err)
-	_, err = d.Authenticate(ctx, guestEmail, guestPassword)
-	assert.ErrorIs(t, err, ErrInvalidCredentials, "the guest's printed password must not open the operator's account")
-	u, err = d.Authenticate(ctx, guestEmail, "operator password")
-	require.NoError(t, err)
-	assert.Equal(t, op.ID, u.ID)
-	assert.True(t, u.IsOperator())
-	g, err := d.Lookup(ctx, GuestPrefix+"demo")
-	require.NoError(t, err)
-	assert.False(t, g.IsOperator(), "the guest itself stays a user")
+		op, err := st.Create(ctx, NewAccount{Email: guestEmail, Role: RoleOperator, Password: "operator password"})
+		require.NoError(t, err)
+		_, err = d.Authenticate(ctx, guestEmail, guestPassword)
+		assert.ErrorIs(t, err, ErrInvalidCredentials, "the guest's printed password must not open the operator's account")
+		u, err = d.Authenticate(ctx, guestEmail, "operator password")
+		require.NoError(t, err)
+		assert.Equal(t, op.ID, u.ID)
+		assert.True(t, u.IsOperator())
+		g, err := d.Lookup(ctx, GuestPrefix+"demo")
+		require.NoError(t, err)
+		assert.False(t, g.IsOperator(), "the guest itself stays a user")
+	})
 }
 
 func TestStoreCreate(t *testing.T) {
-	st := NewStore(openDB(t))
-	st.now = func() time.Time { return time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC) }
-	ctx := context.Background()
-	u, err := st.Create(ctx, NewAccount{Email: " Op@Example.COM", Role: RoleOperator, Password: "twelve chars"})
-	require.NoError(t, err)
-	assert.Equal(t, User{ID: "1", Email: "op@example.com", Name: "op", Role: RoleOperator, Created: st.now()}, u)
-	list, err := st.List(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, []User{u}, list)
-	n, err := st.Operators(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, 1, n)
+	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
+		st := NewStore(openDB(t, e))
+		st.now = func() time.Time { return time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC) }
+		ctx := context.Background()
+		u, err := st.Create(ctx, NewAccount{Email: " Op@Example.COM", Role: RoleOperator, Password: "twelve chars"})
+		require.NoError(t, err)
+		assert.Equal(t, User{ID: "1", Email: "op@example.com", Name: "op", Role: RoleOperator, Created: st.now()}, u)
+		list, err := st.List(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, []User{u}, list)
+		n, err := st.Operators(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 1, n)
 
-	tests := []struct {
-		name string
-		a    NewAccount
-		want string
-	}{
-		{"no email", NewAccount{Role: RoleUser, Password: "twelve chars"}, "email: required"},
-		{"not an address", NewAccount{Email: "op", Role: RoleUser, Password: "twelve chars"}, "plain address"},
-		{"display name", NewAccount{Email: "Op <op2@example.com>", Role: RoleUser, Password: "twelve chars"}, "plain address"},
-		{"too long", NewAccount{Email: strings.Repeat("a", 250) + "@example.com", Role: RoleUser, Password: "twelve chars"}, "at most 254"},
-		{"short password", NewAccount{Email: "b@example.com", Role: RoleUser, Password: "eleven char"}, "at least 12"},
-		{"password past bcrypt", NewAccount{Email: "b@example.com", Role: RoleUser, Password: strings.Repeat("x", 73)}, "at most 72"},
-		{"no role", NewAccount{Email: "b@example.com", Password: "twelve chars"}, "want operator or user"},
-		{"unknown role", NewAccount{Email: "b@example.com", Role: "admin", Password: "twelve chars"}, "want operator or user"},
-		{"control in name", NewAccount{Email: "b@example.com", Name: "a\nb", Role: RoleUser, Password: "twelve chars"}, "name"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := st.Create(ctx, tt.a)
-			assert.ErrorContains(t, err, tt.want)
-		})
-	}
-	_, err = st.Create(ctx, NewAccount{Email: "OP@example.com", Role: RoleUser, Password: "twelve chars"})
-	assert.ErrorIs(t, err, ErrEmailTaken, "the same email in another case")
-	list, err = st.List(ctx)
-	require.NoError(t, err)
-	assert.Len(t, list, 1, "nothing refused was stored")
+		tests := []struct {
+			name string
+			a    NewAccount
+			want string
+		}{
+			{"no email", NewAccount{Role: RoleUser, Password: "twelve chars"}, "email: required"},
+			{"not an address", NewAccount{Email: "op", Role: RoleUser, Password: "twelve chars"}, "plain address"},
+			{"display name", NewAccount{Email: "Op <op2@example.com>", Role: RoleUser, Password: "twelve chars"}, "plain address"},
+			{"too long", NewAccount{Email: strings.Repeat("a", 250) + "@example.com", Role: RoleUser, Password: "twelve chars"}, "at most 254"},
+			{"short password", NewAccount{Email: "b@example.com", Role: RoleUser, Password: "eleven char"}, "at least 12"},
+			{"password past bcrypt", NewAccount{Email: "b@example.com", Role: RoleUser, Password: strings.Repeat("x", 73)}, "at most 72"},
+			{"no role", NewAccount{Email: "b@example.com", Password: "twelve chars"}, "want operator or user"},
+			{"unknown role", NewAccount{Email: "b@example.com", Role: "admin", Password: "twelve chars"}, "want operator or user"},
+			{"control in name", NewAccount{Email: "b@example.com", Name: "a\nb", Role: RoleUser, Password: "twelve chars"}, "name"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				_, err := st.Create(ctx, tt.a)
+				assert.ErrorContains(t, err, tt.want)
+			})
+		}
+		_, err = st.Create(ctx, NewAccount{Email: "OP@example.com", Role: RoleUser, Password: "twelve chars"})
+		assert.ErrorIs(t, err, ErrEmailTaken, "the same email in another case")
+		list, err = st.List(ctx)
+		require.NoError(t, err)
+		assert.Len(t, list, 1, "nothing refused was stored")
+	})
 }
 
 // TestIDsAreNeverReused: a session that outlived a deleted account must
 // not sign its holder in as whoever is added next.
 func TestIDsAreNeverReused(t *testing.T) {
-	db := openDB(t)
-	st := NewStore(db)
-	ctx := context.Background()
-	first, err := st.Create(ctx, NewAccount{Email: "a@example.com", Role: RoleOperator, Password: "twelve chars"})
-	require.NoError(t, err)
-	_, err = db.Exec("DELETE FROM users WHERE id = $1", first.ID)
-	require.NoError(t, err)
-	second, err := st.Create(ctx, NewAccount{Email: "b@example.com", Role: RoleUser, Password: "twelve chars"})
-	require.NoError(t, err)
-	assert.NotEqual(t, first.ID, second.ID)
-	_, err = NewDirectory(st).Lookup(ctx, first.ID)
-	assert.ErrorIs(t, err, ErrNotFound)
+	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
+		db := openDB(t, e)
+		st := NewStore(db)
+		ctx := context.Background()
+		first, err := st.Create(ctx, NewAccount{Email: "a@example.com", Role: RoleOperator, Password: "twelve chars"})
+		require.NoError(t, err)
+		_, err = db.Exec("DELETE FROM users WHERE id = $1", first.ID)
+		require.NoError(t, err)
+		second, err := st.Create(ctx, NewAccount{Email: "b@example.com", Role: RoleUser, Password: "twelve chars"})
+		require.NoError(t, err)
+		assert.NotEqual(t, first.ID, second.ID)
+		_, err = NewDirectory(st).Lookup(ctx, first.ID)
+		assert.ErrorIs(t, err, ErrNotFound)
+	})
 }
 
 func TestStoreUpdates(t *testing.T) {
-	d, st, ada := testDirectory(t)
-	ctx := context.Background()
+	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
+		d, st, ada := testDirectory(t, e)
+		ctx := context.Background()
 
-	require.NoError(t, st.SetPassword(ctx, "ADA@example.com", "a new password"))
-	_, err := d.Authenticate(ctx, testEmail, testPassword)
-	assert.ErrorIs(t, err, ErrInvalidCredentials, "the old password is gone")
-	_, err = d.Authenticate(ctx, testEmail, "a new password")
-	require.NoError(t, err)
-	assert.ErrorContains(t, st.SetPassword(ctx, testEmail, "short"), "at least 12")
-	assert.ErrorIs(t, st.SetPassword(ctx, "nobody@example.com", "a new password"), ErrNotFound)
+		require.NoError(t, st.SetPassword(ctx, "ADA@example.com", "a new password"))
+		_, err := d.Authenticate(ctx, testEmail, testPassword)
+		assert.ErrorIs(t, err, ErrInvalidCredentials, "the old password is gone")
+		_, err = d.Authenticate(ctx, testEmail, "a new password")
+		require.NoError(t, err)
+		assert.ErrorContains(t, st.SetPassword(ctx, testEmail, "short"), "at least 12")
+		assert.ErrorIs(t, st.SetPassword(ctx, "nobody@example.com", "a new password"), ErrNotFound)
 
-	require.NoError(t, st.SetRole(ctx, testEmail, RoleOperator))
-	u, err := d.Lookup(ctx, ada.ID)
-	require.NoError(t, err)
-	assert.True(t, u.IsOperator(), "a role change shows on the next lookup")
-	assert.ErrorContains(t, st.SetRole(ctx, testEmail, "root"), "want operator or user")
-	assert.ErrorIs(t, st.SetRole(ctx, "nobody@example.com", RoleUser), ErrNotFound)
+		require.NoError(t, st.SetRole(ctx, testEmail, RoleOperator))
+		u, err := d.Lookup(ctx, ada.ID)
+		require.NoError(t, err)
+		assert.True(t, u.IsOperator(), "a role change shows on the next lookup")
+		assert.ErrorContains(t, st.SetRole(ctx, testEmail, "root"), "want operator or user")
+		assert.ErrorIs(t, st.SetRole(ctx, "nobody@example.com", RoleUser), ErrNotFound)
+	})
 }
 
 func TestCheckPassword(t *testing.T) {

@@ -12,8 +12,9 @@ import (
 
 // Store keeps accounts in the users table of the kit's database
 // (database.Open creates it). Its SQL is what SQLite and PostgreSQL both
-// read ($n placeholders, ON CONFLICT, RETURNING), so a second dialect
-// needs only its own migration.
+// read ($n placeholders, ON CONFLICT, RETURNING): each dialect has only its
+// own migration, and the tests run on both. On PostgreSQL every instance
+// sees every account the moment it is created.
 type Store struct {
 	db *sql.DB
 	// now stamps Created; tests fix it.

@@ -65,8 +65,13 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// RedisURL, when set, keeps sessions in Redis so several instances
 	// share them (REDIS_URL, e.g. redis://127.0.0.1:6379/0). Default empty:
-	// sessions live in the SQLite database in DataDir.
+	// sessions live in the database (DatabaseURL's, else SQLite's).
 	RedisURL string
+	// DatabaseURL, when set, keeps reports, accounts and sessions in
+	// PostgreSQL instead of the SQLite file in DataDir, so several
+	// instances share them (DATABASE_URL, postgres://user:pass@host/db;
+	// pgx's settings, such as sslmode, go in its query). Default empty.
+	DatabaseURL string
 	// BenchRoutes adds /bench/plain (no policy at all) and /bench/csp (the
 	// site policy), both serving the home page, so `make load` can measure
 	// what the security middleware costs (NONCEKIT_BENCH_ROUTES=1). Never
@@ -168,6 +173,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("REDIS_URL=%q: want redis://host:port/db or rediss://host:port/db", Redact(v))
 		}
 		c.RedisURL = v
+	}
+	if v := getenv("DATABASE_URL"); v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			return Config{}, fmt.Errorf("DATABASE_URL=%q: want postgres://user:password@host:port/database", Redact(v))
+		}
+		c.DatabaseURL = v
 	}
 	return c, nil
 }

@@ -11,7 +11,18 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/noncekit/noncekit/internal/config"
 )
+
+// openDir opens the SQLite database in dir, as a start with DATA_DIR=dir.
+func openDir(ctx context.Context, dir string) (*sql.DB, error) {
+	db, dialect, err := Open(ctx, config.Config{DataDir: dir})
+	if err == nil && dialect != SQLite {
+		panic("DATA_DIR alone must open SQLite")
+	}
+	return db, err
+}
 
 // latest is the schema version Open leaves a database at.
 func latest(t *testing.T) int {
@@ -30,7 +41,7 @@ func userVersionOf(t *testing.T, db *sql.DB) int {
 
 func TestOpenCreatesDataDirWithTheKitsSettings(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "not", "yet")
-	db, err := Open(context.Background(), dir)
+	db, err := openDir(context.Background(), dir)
 	require.NoError(t, err)
 	defer db.Close()
 	assert.FileExists(t, filepath.Join(dir, FileName))
@@ -137,7 +148,7 @@ func TestUpgradesDatabasesOfEarlierVersions(t *testing.T) {
 			require.NoError(t, old.Close())
 
 			ctx := context.Background()
-			db, err := Open(ctx, dir)
+			db, err := openDir(ctx, dir)
 			require.NoError(t, err)
 			assert.Equal(t, latest(t), userVersionOf(t, db))
 
@@ -157,7 +168,7 @@ func TestUpgradesDatabasesOfEarlierVersions(t *testing.T) {
 
 			// And the next start finds nothing to do.
 			require.NoError(t, db.Close())
-			again, err := Open(ctx, dir)
+			again, err := openDir(ctx, dir)
 			require.NoError(t, err)
 			assert.Equal(t, latest(t), userVersionOf(t, again))
 			require.NoError(t, again.Close())
@@ -167,13 +178,13 @@ func TestUpgradesDatabasesOfEarlierVersions(t *testing.T) {
 
 func TestRefusesANewerSchema(t *testing.T) {
 	dir := t.TempDir()
-	db, err := Open(context.Background(), dir)
+	db, err := openDir(context.Background(), dir)
 	require.NoError(t, err)
 	_, err = db.Exec("PRAGMA user_version = 99")
 	require.NoError(t, err)
 	require.NoError(t, db.Close())
 
-	_, err = Open(context.Background(), dir)
+	_, err = openDir(context.Background(), dir)
 	assert.ErrorContains(t, err, "newer than this program")
 }
 
@@ -186,7 +197,7 @@ func TestConcurrentFirstOpen(t *testing.T) {
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { dbs[i], errs[i] = Open(context.Background(), dir) })
+		wg.Go(func() { dbs[i], errs[i] = openDir(context.Background(), dir) })
 	}
 	wg.Wait()
 	for i := range n {
@@ -199,7 +210,7 @@ func TestConcurrentFirstOpen(t *testing.T) {
 func TestUnwritableDataDir(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "file")
 	require.NoError(t, os.WriteFile(file, nil, 0o600))
-	_, err := Open(context.Background(), filepath.Join(file, "sub"))
+	_, err := openDir(context.Background(), filepath.Join(file, "sub"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "DATA_DIR="+filepath.Join(file, "sub"))
 }

@@ -62,17 +62,23 @@ func loadMigrations(fsys fs.FS, dir string) ([]migration, error) {
 
 // versioner reads and writes a database's schema version, inside the
 // migration's transaction. It is the one part of the runner that differs
-// between SQL dialects (SQLite keeps it in PRAGMA user_version).
+// between SQL dialects: SQLite keeps it in PRAGMA user_version,
+// PostgreSQL in a schema_migrations table (postgres.go).
+//
+// version is the transaction's first statement, and must leave any other
+// process starting on the same database waiting until this transaction
+// ends: SQLite's BEGIN IMMEDIATE does it for that dialect, an advisory
+// lock for PostgreSQL.
 type versioner interface {
 	version(ctx context.Context, tx *sql.Tx) (int, error)
-	setVersion(ctx context.Context, tx *sql.Tx, v int) error
+	setVersion(ctx context.Context, tx *sql.Tx, m migration) error
 }
 
 // migrate applies, one transaction each, the migrations newer than the
 // database's version. The version is read inside the transaction that
 // applies the next migration, so two processes starting on one new
 // database at once do not both run it: the second waits for the first's
-// write lock, then sees the new version. A database newer than this
+// lock (see versioner), then sees the new version. A database newer than this
 // binary is refused rather than written to.
 func migrate(ctx context.Context, db *sql.DB, vr versioner, ms []migration) error {
 	for {
@@ -105,7 +111,7 @@ func migrateOne(ctx context.Context, db *sql.DB, vr versioner, ms []migration) (
 	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 		return false, fmt.Errorf("migration %s: %w", m.name, err)
 	}
-	if err := vr.setVersion(ctx, tx, m.version); err != nil {
+	if err := vr.setVersion(ctx, tx, m); err != nil {
 		return false, fmt.Errorf("migration %s: setting version: %w", m.name, err)
 	}
 	if err := tx.Commit(); err != nil {

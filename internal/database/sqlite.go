@@ -71,8 +71,8 @@ func (userVersion) version(ctx context.Context, tx *sql.Tx) (int, error) {
 	return v, err
 }
 
-func (userVersion) setVersion(ctx context.Context, tx *sql.Tx, v int) error {
-	// PRAGMA takes no bind parameters; v is an int.
-	_, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(v))
+func (userVersion) setVersion(ctx context.Context, tx *sql.Tx, m migration) error {
+	// PRAGMA takes no bind parameters; the version is an int.
+	_, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(m.version))
 	return err
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/noncekit/noncekit/internal/config"
+	"github.com/noncekit/noncekit/internal/database/dbtest"
 	"github.com/noncekit/noncekit/internal/reports/store"
 )
 
@@ -52,50 +53,87 @@ func TestLoadReports(t *testing.T) {
 	if v, err := strconv.Atoi(os.Getenv("NONCEKIT_LOAD_RATE")); err == nil && v > 0 {
 		rate = v
 	}
+	rounds := 3
+	if v, err := strconv.Atoi(os.Getenv("NONCEKIT_LOAD_ROUNDS")); err == nil && v > 0 {
+		rounds = v
+	}
+	// One server per engine, SQLite's and PostgreSQL's, each with its
+	// store, sessions and (PostgreSQL) live broadcast on it, as
+	// cmd/noncekit runs them. NONCEKIT_LOAD_DB=sqlite or postgres runs one.
+	only := os.Getenv("NONCEKIT_LOAD_DB")
+	var sides []*loadSide
+	for _, e := range dbtest.Engines {
+		if only == "" || only == string(e.Dialect) {
+			sides = append(sides, startLoadSide(t, e))
+		}
+	}
+	require.NotEmpty(t, sides, "NONCEKIT_LOAD_DB=%q: want sqlite or postgres", only)
+
+	// The machine is shared (other builds run on its 2 cores), so the
+	// unloaded and loaded windows are interleaved, round after round, and
+	// pooled, and so are the engines within each round: outside noise then
+	// weighs on all alike.
+	for r := range rounds {
+		for _, sd := range sides {
+			if r == 0 {
+				runtime.GC()
+				sd.before = memNow()
+			}
+			unloaded := probeFor(t, sd.client, sd.base, time.Duration(float64(time.Second)*loadReports/float64(rate)))
+			got, lat := flood(t, sd.s, sd.client, sd.base, rate, sd.before)
+			sd.unloaded, sd.loaded = append(sd.unloaded, unloaded), append(sd.loaded, lat)
+			if r == 0 {
+				sd.res = got // the figures of the first 10,000-report flood
+			}
+			u, l := percentiles(unloaded), percentiles(lat)
+			t.Logf("%s round %d: %.0f reports/s accepted; GET / p99 unloaded %v, loaded %v; heap peak +%s",
+				sd.name, r+1, got.acceptRate, u.p99, l.p99, mib(got.peak.heapInuse-sd.before.heapInuse))
+		}
+	}
+	for _, sd := range sides {
+		t.Run(sd.name, func(t *testing.T) { sd.report(t, rate, rounds) })
+	}
+}
+
+// loadSide is one engine's server in TestLoadReports, and its figures.
+type loadSide struct {
+	name   string
+	s      *Server
+	base   string
+	client *http.Client
+
+	before           mem
+	res              floodResult
+	unloaded, loaded [][]time.Duration
+}
+
+func startLoadSide(t *testing.T, e dbtest.Engine) *loadSide {
+	t.Helper()
 	ctx := context.Background()
-	st := store.New(openTestDB(t, t.TempDir()), store.Options{})
-	s, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "127.0.0.1:0", ReportRate: 1e9, ReportBurst: 1 << 30}, Options{Reports: st})
+	db := e.New(t)
+	st := store.New(db, store.Options{})
+	s, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "127.0.0.1:0", ReportRate: 1e9, ReportBurst: 1 << 30}, Options{DB: db, Reports: st})
 	require.NoError(t, err)
 	hs := s.HTTPServer()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	go func() { _ = hs.Serve(ln) }()
-	defer func() { _ = hs.Shutdown(ctx); _ = s.Close(ctx) }()
-	base := "http://" + ln.Addr().String()
-
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: loadClients + 2}, Timeout: 10 * time.Second}
-
+	t.Cleanup(func() { _ = hs.Shutdown(ctx); _ = s.Close(ctx) })
+	sd := &loadSide{name: string(e.Dialect), s: s, base: "http://" + ln.Addr().String(),
+		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: loadClients + 2}, Timeout: 10 * time.Second}}
 	// Warm up: connections, templates, the database.
-	probe(t, client, base, 200, 0)
+	probe(t, sd.client, sd.base, 200, 0)
+	return sd
+}
 
-	// The machine is shared (other builds run on its 2 cores), so the
-	// unloaded and loaded windows are interleaved, round after round, and
-	// pooled: outside noise then weighs on both alike.
-	rounds := 3
-	if v, err := strconv.Atoi(os.Getenv("NONCEKIT_LOAD_ROUNDS")); err == nil && v > 0 {
-		rounds = v
-	}
-	runtime.GC()
-	before := memNow()
-	var unloaded, loaded [][]time.Duration
-	var res floodResult
-	for r := range rounds {
-		unloaded = append(unloaded, probeFor(t, client, base, time.Duration(float64(time.Second)*loadReports/float64(rate))))
-		got, lat := flood(t, s, client, base, rate, before)
-		loaded = append(loaded, lat)
-		if r == 0 {
-			res = got // the figures of the first 10,000-report flood
-		}
-		u, l := percentiles(unloaded[r]), percentiles(lat)
-		t.Logf("round %d: %.0f reports/s accepted; GET / p99 unloaded %v, loaded %v; heap peak +%s",
-			r+1, got.acceptRate, u.p99, l.p99, mib(got.peak.heapInuse-before.heapInuse))
-	}
-	q := s.ReportQueueStats()
+// report logs one engine's figures and checks its targets.
+func (sd *loadSide) report(t *testing.T, rate, rounds int) {
+	res := sd.res
+	q := sd.s.ReportQueueStats()
 	after := memNow()
-
-	u, l := percentiles(slices.Concat(unloaded...)), percentiles(slices.Concat(loaded...))
-	growth := res.peak.heapInuse - before.heapInuse
-	rssGrowth := res.peak.rss - before.rss
+	u, l := percentiles(slices.Concat(sd.unloaded...)), percentiles(slices.Concat(sd.loaded...))
+	growth := res.peak.heapInuse - sd.before.heapInuse
+	rssGrowth := res.peak.rss - sd.before.rss
 	t.Logf("first flood: %d sent, %d accepted (204), %d refused (429), %d other", loadReports, res.ok, res.refused, res.other)
 	t.Logf("first flood: offered %d/s from %d clients; accepted %.0f reports/s; stored end to end %.0f reports/s",
 		rate, loadClients, res.acceptRate, res.storeRate)
@@ -103,8 +141,8 @@ func TestLoadReports(t *testing.T) {
 	t.Logf("GET / unloaded (n=%d): p50 %v p99 %v max %v", u.n, u.p50, u.p99, u.max)
 	t.Logf("GET / loaded   (n=%d): p50 %v p99 %v max %v (p99 ratio %.2f)", l.n, l.p50, l.p99, l.max, float64(l.p99)/float64(u.p99))
 	t.Logf("memory during the first flood: HeapInuse %s -> peak %s (+%s); Sys %s -> %s; RSS %s -> peak %s (+%s); HeapInuse after all rounds %s",
-		mib(before.heapInuse), mib(res.peak.heapInuse), mib(growth), mib(before.sys), mib(res.peak.sys),
-		mib(before.rss), mib(res.peak.rss), mib(rssGrowth), mib(after.heapInuse))
+		mib(sd.before.heapInuse), mib(res.peak.heapInuse), mib(growth), mib(sd.before.sys), mib(res.peak.sys),
+		mib(sd.before.rss), mib(res.peak.rss), mib(rssGrowth), mib(after.heapInuse))
 
 	ok := true
 	check := func(cond bool, format string, args ...any) {

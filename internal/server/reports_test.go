@@ -29,7 +29,7 @@ import (
 // uses it has closed).
 func openTestDB(t *testing.T, dir string) *sql.DB {
 	t.Helper()
-	db, err := database.Open(context.Background(), dir)
+	db, _, err := database.Open(context.Background(), config.Config{DataDir: dir})
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, db.Close()) })
 	return db
@@ -38,7 +38,7 @@ func openTestDB(t *testing.T, dir string) *sql.DB {
 // newStoreServer is the real server with a SQLite store in a temporary
 // DATA_DIR, which holds the test accounts and the sessions too. flush
 // writes everything queued so far.
-func newStoreServer(t *testing.T, cfg config.Config) (s *Server, st *store.SQLite, flush func()) {
+func newStoreServer(t *testing.T, cfg config.Config) (s *Server, st *store.SQL, flush func()) {
 	t.Helper()
 	ctx := context.Background()
 	db := openTestDB(t, t.TempDir())

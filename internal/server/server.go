@@ -18,8 +18,10 @@ import (
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/internal/csp/lint"
+	"github.com/noncekit/noncekit/internal/database"
 	"github.com/noncekit/noncekit/internal/ratelimit"
 	"github.com/noncekit/noncekit/internal/reports"
+	"github.com/noncekit/noncekit/internal/reports/live"
 	"github.com/noncekit/noncekit/internal/reports/store"
 	"github.com/noncekit/noncekit/internal/session"
 	"github.com/noncekit/noncekit/views/layout"
@@ -61,12 +63,20 @@ type Server struct {
 	queue      *reports.Queue // between the receiver and the store; nil without one
 	queueStore store.Store    // nil without one (Options.Reports)
 	hub        *reports.Hub   // live report streams
-	limiter    *ratelimit.Limiter
-	deps       []dependency // what /readyz checks
+	// live carries stored reports to every instance's hub when the
+	// database is PostgreSQL (several instances); nil with SQLite, where
+	// the queue publishes to the hub itself.
+	live    *live.Broadcast
+	limiter *ratelimit.Limiter
+	deps    []dependency // what /readyz checks
 	// policyRisks are the High lint findings nothing accepts (PolicyRisks).
 	policyRisks []string
 	groupNames  []string // every route group's name, for the dashboard's filter
 }
+
+// liveStartTimeout bounds New's wait for the live-report listener's first
+// LISTEN (PostgreSQL only).
+const liveStartTimeout = 10 * time.Second
 
 // maxReportsInFlight caps the report requests parsed and handed over at
 // once (bodies are read before a slot is taken); past it the receiver
@@ -105,8 +115,11 @@ type Options struct {
 	Accounts Accounts
 
 	// DB is the kit's database (database.Open): sessions live in it unless
-	// cfg.RedisURL sends them to Redis; nil keeps them in memory. The
-	// caller still owns it: close the server first (Close), then DB.
+	// cfg.RedisURL sends them to Redis; nil keeps them in memory. When it
+	// is PostgreSQL, the live report streams show the reports every
+	// instance on it stores (package live): Reports should then be on the
+	// same database. The caller still owns it: close the server first
+	// (Close), then DB.
 	DB *sql.DB
 }
 
@@ -165,6 +178,19 @@ func New(log *slog.Logger, cfg config.Config, o Options) (*Server, error) {
 		if s.queueStore != nil {
 			qo := o.Queue
 			qo.Publisher, qo.Logger, qo.Drops = s.hub, log, s.logs
+			if o.DB != nil && database.DialectOf(o.DB) == database.Postgres {
+				// Other instances store reports too: every stored batch goes
+				// through the database to every instance's hub, this one's
+				// included.
+				ctx, cancel := context.WithTimeout(context.Background(), liveStartTimeout)
+				s.live, err = live.Start(ctx, o.DB, live.Options{Hub: s.hub, Logger: log})
+				cancel()
+				if err != nil {
+					_ = s.sessions.Close()
+					return nil, fmt.Errorf("server: %w", err)
+				}
+				qo.Publisher = s.live
+			}
 			s.queue = reports.NewQueue(s.queueStore, qo)
 			// Each violation is logged once and stored: the log is where an
 			// operator looks first, the store is what the dashboard shows.
@@ -275,6 +301,10 @@ func (s *Server) Close(ctx context.Context) error {
 		if err := s.queue.Close(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("server: flushing queued reports: %w", err))
 		}
+	}
+	// After the queue, whose last batches it sends to the other instances.
+	if s.live != nil {
+		s.live.Close()
 	}
 	// After the queue: its drops join the log's last summary line.
 	if s.logs != nil {

@@ -235,7 +235,7 @@ func TestRestartKeepsUsersSignedIn(t *testing.T) {
 	dir := t.TempDir()
 	b := newBrowser(t, nil)
 
-	db, err := database.Open(context.Background(), dir)
+	db, _, err := database.Open(context.Background(), config.Config{DataDir: dir})
 	require.NoError(t, err)
 	first := startInstance(t, config.Config{}, false, Options{DB: db})
 	assertRedirect(t, b.signIn(first.ts.URL, testEmail, testPassword), "/account")

@@ -1,8 +1,9 @@
 // Package session keeps per-visitor state on the server: who is signed in
 // and one-shot flash messages. It builds the scs session manager with the
 // kit's cookie defaults and opens the store the configuration asks for:
-// a table in the kit's SQLite database by default (the caller passes the
-// handle), Redis when REDIS_URL is set.
+// a table in the kit's database by default (the caller passes the handle:
+// SQLite, or PostgreSQL with DATABASE_URL, which several instances share),
+// Redis when REDIS_URL is set.
 //
 // Handlers use the package functions (SignIn, SignOut, UserID, Flash,
 // PopFlash) with the request's context; they work on routes wrapped in
@@ -71,8 +72,8 @@ func NewManager(store scs.Store, https bool) *scs.SessionManager {
 type Sessions struct {
 	Manager *scs.SessionManager
 	// Backend says where sessions live, for the start-up log line:
-	// "sqlite" (the kit's database), "redis <url without password>" or
-	// "memory".
+	// "sqlite" or "postgres" (the kit's database), "redis <url without
+	// password>" or "memory".
 	Backend string
 	// OnError answers a request whose session could not be loaded or
 	// saved: the store is down or too slow (see openRedis's timeouts).
@@ -138,7 +139,7 @@ func (g *guardWriter) Write(p []byte) (int, error) {
 func (g *guardWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }
 
 // Ping checks that the session store answers, for the readiness check:
-// a PING through Redis's pool; nil for the SQLite and memory stores,
+// a PING through Redis's pool; nil for the database and memory stores,
 // whose state is the database handle's (checked on its own) or the
 // process's.
 func (s *Sessions) Ping(ctx context.Context) error {
@@ -149,7 +150,7 @@ func (s *Sessions) Ping(ctx context.Context) error {
 }
 
 // Close stops the store's background work and closes the connections it
-// opened (Redis's pool; never the SQLite handle Open was given). Calls
+// opened (Redis's pool; never the database handle Open was given). Calls
 // after the first do nothing.
 func (s *Sessions) Close() error {
 	s.closeOnce.Do(func() {

@@ -158,7 +158,7 @@ func storeContract(t *testing.T, s *Sessions) {
 // mattn/go-sqlite3, works on the pure-Go driver and the table database
 // creates: its $1 placeholders and julianday() expiry.
 func TestSQLiteStoreWithModernc(t *testing.T) {
-	db, err := database.Open(context.Background(), t.TempDir())
+	db, _, err := database.Open(context.Background(), config.Config{DataDir: t.TempDir()})
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, db.Close()) })
 	s, err := Open(config.Config{}, db)
@@ -180,7 +180,7 @@ func TestSQLiteStoreWithModernc(t *testing.T) {
 // the sessions close; and sessions written before the close are there
 // for the next start.
 func TestCloseLeavesTheDatabaseToItsOwner(t *testing.T) {
-	db, err := database.Open(context.Background(), t.TempDir())
+	db, _, err := database.Open(context.Background(), config.Config{DataDir: t.TempDir()})
 	require.NoError(t, err)
 	defer db.Close()
 	s, err := Open(config.Config{}, db)
@@ -200,7 +200,7 @@ func TestCloseLeavesTheDatabaseToItsOwner(t *testing.T) {
 
 func TestRedisStore(t *testing.T) {
 	url := redistest.Start(t)
-	db, err := database.Open(context.Background(), t.TempDir())
+	db, _, err := database.Open(context.Background(), config.Config{DataDir: t.TempDir()})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
 	s, err := Open(config.Config{RedisURL: url}, db)

@@ -6,22 +6,25 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/alexedwards/scs/postgresstore"
 	"github.com/alexedwards/scs/redisstore"
 	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/gomodule/redigo/redis"
 
 	"github.com/noncekit/noncekit/internal/config"
+	"github.com/noncekit/noncekit/internal/database"
 )
 
-// cleanupInterval is how often expired sessions are deleted from SQLite.
-// Redis expires its keys by itself.
+// cleanupInterval is how often expired sessions are deleted from the
+// database. Redis expires its keys by itself.
 const cleanupInterval = 5 * time.Minute
 
 // Open opens the session store the configuration asks for and returns a
 // manager using it: Redis when cfg.RedisURL is set; else the table
 // "sessions" in db, the kit's database from database.Open (which creates
-// and migrates that table); with neither (tests), memory.
+// and migrates that table), SQLite or PostgreSQL; with neither (tests),
+// memory.
 //
 // Open does not take db over: Sessions.Close stops the cleanup of expired
 // sessions and leaves db open for its owner to close, after that.
@@ -29,6 +32,8 @@ func Open(cfg config.Config, db *sql.DB) (*Sessions, error) {
 	switch {
 	case cfg.RedisURL != "":
 		return openRedis(cfg)
+	case db != nil && database.DialectOf(db) == database.Postgres:
+		return openPostgres(cfg, db), nil
 	case db != nil:
 		return openSQLite(cfg, db), nil
 	default:
@@ -41,6 +46,20 @@ func Open(cfg config.Config, db *sql.DB) (*Sessions, error) {
 func openSQLite(cfg config.Config, db *sql.DB) *Sessions {
 	store := sqlite3store.NewWithCleanupInterval(db, cleanupInterval)
 	s := newSessions(NewManager(store, cfg.HTTPS()), "sqlite")
+	s.close = func() error {
+		store.StopCleanup()
+		return nil
+	}
+	return s
+}
+
+// openPostgres keeps sessions with scs's postgresstore, in the table
+// migrations/postgres creates. Every instance on the database shares them,
+// and each runs the cleanup (one DELETE of expired rows every
+// cleanupInterval: harmless when several do).
+func openPostgres(cfg config.Config, db *sql.DB) *Sessions {
+	store := postgresstore.NewWithCleanupInterval(db, cleanupInterval)
+	s := newSessions(NewManager(store, cfg.HTTPS()), "postgres")
 	s.close = func() error {
 		store.StopCleanup()
 		return nil

@@ -64,7 +64,7 @@ func labCookieOf(t *testing.T, rec *httptest.ResponseRecorder) *http.Cookie {
 // policy travels in the visitor's cookie, and the sessions table stays
 // empty whatever is posted.
 func TestLabWritesNoSessions(t *testing.T) {
-	db, err := database.Open(context.Background(), t.TempDir())
+	db, _, err := database.Open(context.Background(), config.Config{DataDir: t.TempDir()})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
 	s, err := server.New(slog.New(slog.DiscardHandler), config.Config{Showcase: true}, server.Options{DB: db})

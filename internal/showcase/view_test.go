@@ -52,7 +52,7 @@ func demoView(t *testing.T, base, path string) (stream, view string) {
 // is streamed the reports its own page view caused, and no one else's:
 // not another view's of the same page, not a real page's.
 func TestLiveDemoStreamsOnlyItsOwnView(t *testing.T) {
-	db, err := database.Open(context.Background(), t.TempDir())
+	db, _, err := database.Open(context.Background(), config.Config{DataDir: t.TempDir()})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
 	s, err := server.New(slog.New(slog.DiscardHandler), config.Config{Showcase: true},

@@ -11,10 +11,11 @@
 // first, never long-standing ones (see Options). Extension and browser
 // noise is only counted.
 //
-// [Store] is the interface the rest of the kit uses; [SQLite] implements it
-// on the kit's embedded, pure-Go SQLite database (no cgo, so
-// `CGO_ENABLED=0 go build` still gives one static binary). Package store
-// neither opens nor migrates that database: package database does, for
-// every table in it, and its owner passes the handle to [New]. A team that runs
-// PostgreSQL can implement the same three methods.
+// [Store] is the interface the rest of the kit uses; [SQL] implements it
+// on the kit's database: the embedded, pure-Go SQLite file by default, or
+// PostgreSQL when DATABASE_URL is set, where several instances share the
+// aggregates, the cap and the retention (see [SQL] for what stays per
+// instance). Package store neither opens nor migrates that database:
+// package database does, for every table in it, and its owner passes the
+// handle to [New]. Both engines pass the same tests.
 package store

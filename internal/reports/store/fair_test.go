@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/noncekit/noncekit/internal/database/dbtest"
 	"github.com/noncekit/noncekit/internal/reports"
 )
 
@@ -23,7 +24,7 @@ func from(client string, kind int, at time.Duration) reports.Violation {
 // burst sends batches of perBatch violations from client, each of a kind
 // no one else sends (numbered from base), starting at t0+start, 10 ms
 // apart, as the queue would hand them over.
-func burst(t *testing.T, s *SQLite, client string, base, batches, perBatch int, start time.Duration) {
+func burst(t *testing.T, s *SQL, client string, base, batches, perBatch int, start time.Duration) {
 	t.Helper()
 	for b := range batches {
 		at := start + time.Duration(b)*10*time.Millisecond
@@ -36,10 +37,10 @@ func burst(t *testing.T, s *SQLite, client string, base, batches, perBatch int, 
 }
 
 // rowsOf counts the stored aggregates of client.
-func rowsOf(t *testing.T, s *SQLite, client string) int {
+func rowsOf(t *testing.T, s *SQL, client string) int {
 	t.Helper()
 	var n int
-	require.NoError(t, s.db.QueryRow("SELECT count(*) FROM violations WHERE client = ?", client).Scan(&n))
+	require.NoError(t, s.db.QueryRow("SELECT count(*) FROM violations WHERE client = $1", client).Scan(&n))
 	return n
 }
 
@@ -49,50 +50,52 @@ func rowsOf(t *testing.T, s *SQLite, client string) int {
 // site's row included. Now the site's rows stay, whether the flood is
 // stopped by the per-client budget or by the cap.
 func TestEarlierAggregatesSurviveAFlood(t *testing.T) {
-	tests := []struct {
-		name     string
-		o        Options
-		siteRows int           // aggregates the real site's visitor created first
-		siteAge  time.Duration // how long before the flood they were created
-		flooders int           // clients sending the flood, 100 batches between them
-		perBatch int
-		clock    time.Duration // the store's clock, after t0
-		// what the flood keeps, and what the budget refused
-		floodRows, refused int
-	}{
-		{"one client, the budget stops it", Options{}, 1, time.Second, 1, 100, time.Hour, DefaultNewPerClient, 100*100 - DefaultNewPerClient},
-		{"one client under a large budget, the cap stops it", Options{MaxRows: 60, NewPerClient: 100_000}, 1, time.Second, 1, 100, time.Hour, 59, 0},
-		{"100 clients, the cap stops them", Options{MaxRows: 60}, 5, time.Second, 100, 10, time.Hour, 55, 0},
-		{"100 clients, the site created more, long ago", Options{MaxRows: 60}, 20, 48 * time.Hour, 100, 10, 49 * time.Hour, 40, 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			tt.o.Now = func() time.Time { return t0.Add(tt.clock) }
-			s := open(t, t.TempDir(), tt.o)
-			ctx := context.Background()
-			floodAt := tt.clock - time.Minute
-			site := make([]reports.Violation, tt.siteRows)
-			for i := range site {
-				site[i] = from("visitor", -1-i, floodAt-tt.siteAge)
-			}
-			require.NoError(t, s.Record(ctx, site, 0))
+	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
+		tests := []struct {
+			name     string
+			o        Options
+			siteRows int           // aggregates the real site's visitor created first
+			siteAge  time.Duration // how long before the flood they were created
+			flooders int           // clients sending the flood, 100 batches between them
+			perBatch int
+			clock    time.Duration // the store's clock, after t0
+			// what the flood keeps, and what the budget refused
+			floodRows, refused int
+		}{
+			{"one client, the budget stops it", Options{}, 1, time.Second, 1, 100, time.Hour, DefaultNewPerClient, 100*100 - DefaultNewPerClient},
+			{"one client under a large budget, the cap stops it", Options{MaxRows: 60, NewPerClient: 100_000}, 1, time.Second, 1, 100, time.Hour, 59, 0},
+			{"100 clients, the cap stops them", Options{MaxRows: 60}, 5, time.Second, 100, 10, time.Hour, 55, 0},
+			{"100 clients, the site created more, long ago", Options{MaxRows: 60}, 20, 48 * time.Hour, 100, 10, 49 * time.Hour, 40, 0},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				tt.o.Now = func() time.Time { return t0.Add(tt.clock) }
+				s := open(t, e, tt.o)
+				ctx := context.Background()
+				floodAt := tt.clock - time.Minute
+				site := make([]reports.Violation, tt.siteRows)
+				for i := range site {
+					site[i] = from("visitor", -1-i, floodAt-tt.siteAge)
+				}
+				require.NoError(t, s.Record(ctx, site, 0))
 
-			for c := range tt.flooders {
-				burst(t, s, fmt.Sprintf("flooder-%d", c), c*100*tt.perBatch, 100/tt.flooders, tt.perBatch, floodAt)
-			}
+				for c := range tt.flooders {
+					burst(t, s, fmt.Sprintf("flooder-%d", c), c*100*tt.perBatch, 100/tt.flooders, tt.perBatch, floodAt)
+				}
 
-			assert.Equal(t, tt.siteRows, rowsOf(t, s, "visitor"), "the site's aggregates")
-			flood := 0
-			for c := range tt.flooders {
-				flood += rowsOf(t, s, fmt.Sprintf("flooder-%d", c))
-			}
-			assert.Equal(t, tt.floodRows, flood, "the flood's aggregates")
-			assert.EqualValues(t, tt.refused, s.Refused())
-			var total int
-			require.NoError(t, s.db.QueryRow("SELECT count(*) FROM violations").Scan(&total))
-			assert.LessOrEqual(t, total, s.o.MaxRows, "the cap holds")
-		})
-	}
+				assert.Equal(t, tt.siteRows, rowsOf(t, s, "visitor"), "the site's aggregates")
+				flood := 0
+				for c := range tt.flooders {
+					flood += rowsOf(t, s, fmt.Sprintf("flooder-%d", c))
+				}
+				assert.Equal(t, tt.floodRows, flood, "the flood's aggregates")
+				assert.EqualValues(t, tt.refused, s.Refused())
+				var total int
+				require.NoError(t, s.db.QueryRow("SELECT count(*) FROM violations").Scan(&total))
+				assert.LessOrEqual(t, total, s.o.MaxRows, "the cap holds")
+			})
+		}
+	})
 }
 
 // TestBudgetPerClientAndWindow: a client's new kinds past NewPerClient in
@@ -100,98 +103,103 @@ func TestEarlierAggregatesSurviveAFlood(t *testing.T) {
 // another client has its own budget; the next window brings a new one;
 // violations without a client are not budgeted.
 func TestBudgetPerClientAndWindow(t *testing.T) {
-	ctx := context.Background()
-	s := open(t, t.TempDir(), Options{NewPerClient: 3, NewWindow: time.Minute})
-	rec := func(vs ...reports.Violation) { require.NoError(t, s.Record(ctx, vs, 0)) }
+	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
+		ctx := context.Background()
+		s := open(t, e, Options{NewPerClient: 3, NewWindow: time.Minute})
+		rec := func(vs ...reports.Violation) { require.NoError(t, s.Record(ctx, vs, 0)) }
 
-	rec(from("a", 1, 0), from("a", 2, 0), from("a", 3, 0), from("a", 4, 0))
-	assert.Equal(t, 3, rowsOf(t, s, "a"))
-	assert.EqualValues(t, 1, s.Refused())
+		rec(from("a", 1, 0), from("a", 2, 0), from("a", 3, 0), from("a", 4, 0))
+		assert.Equal(t, 3, rowsOf(t, s, "a"))
+		assert.EqualValues(t, 1, s.Refused())
 
-	rec(from("a", 5, 30*time.Second), from("a", 1, 30*time.Second)) // a new kind, and an old one again
-	assert.Equal(t, 3, rowsOf(t, s, "a"))
-	assert.EqualValues(t, 2, s.Refused())
-	list, err := s.List(ctx, Filter{Limit: 100})
-	require.NoError(t, err)
-	counts := map[string]int64{}
-	for _, a := range list {
-		counts[a.BlockedURL] += a.Count
-	}
-	assert.EqualValues(t, 2, counts["https://evil.example/1.js"], "an existing aggregate keeps counting past the budget")
+		rec(from("a", 5, 30*time.Second), from("a", 1, 30*time.Second)) // a new kind, and an old one again
+		assert.Equal(t, 3, rowsOf(t, s, "a"))
+		assert.EqualValues(t, 2, s.Refused())
+		list, err := s.List(ctx, Filter{Limit: 100})
+		require.NoError(t, err)
+		counts := map[string]int64{}
+		for _, a := range list {
+			counts[a.BlockedURL] += a.Count
+		}
+		assert.EqualValues(t, 2, counts["https://evil.example/1.js"], "an existing aggregate keeps counting past the budget")
 
-	rec(from("b", 6, 30*time.Second))
-	assert.Equal(t, 1, rowsOf(t, s, "b"), "each client has its own budget")
+		rec(from("b", 6, 30*time.Second))
+		assert.Equal(t, 1, rowsOf(t, s, "b"), "each client has its own budget")
 
-	rec(from("a", 7, 61*time.Second))
-	assert.Equal(t, 4, rowsOf(t, s, "a"), "a new window, a new budget")
+		rec(from("a", 7, 61*time.Second))
+		assert.Equal(t, 4, rowsOf(t, s, "a"), "a new window, a new budget")
 
-	var anon []reports.Violation
-	for i := range 10 {
-		anon = append(anon, from("", 100+i, 0))
-	}
-	rec(anon...)
-	assert.Equal(t, 10, rowsOf(t, s, ""), "no client, no budget")
+		var anon []reports.Violation
+		for i := range 10 {
+			anon = append(anon, from("", 100+i, 0))
+		}
+		rec(anon...)
+		assert.Equal(t, 10, rowsOf(t, s, ""), "no client, no budget")
+	})
 }
 
 // TestRetentionByAge: an aggregate nobody reported for Retention is not
 // listed, and is deleted on the next write; one reported again stays,
 // however long ago it was first seen.
 func TestRetentionByAge(t *testing.T) {
-	ctx := context.Background()
-	clock := t0.Add(time.Hour)
-	s := open(t, t.TempDir(), Options{Now: func() time.Time { return clock }})
-	require.NoError(t, s.Record(ctx, []reports.Violation{
-		violation("site", "script-src-elem", "inline", "https://x/old", "enforce", 0),
-		violation("site", "script-src-elem", "inline", "https://x/kept", "enforce", 0),
-	}, 0))
+	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
+		ctx := context.Background()
+		clock := t0.Add(time.Hour)
+		s := open(t, e, Options{Now: func() time.Time { return clock }})
+		require.NoError(t, s.Record(ctx, []reports.Violation{
+			violation("site", "script-src-elem", "inline", "https://x/old", "enforce", 0),
+			violation("site", "script-src-elem", "inline", "https://x/kept", "enforce", 0),
+		}, 0))
 
-	clock = t0.Add(DefaultRetention - time.Hour)
-	require.NoError(t, s.Record(ctx, []reports.Violation{
-		violation("site", "script-src-elem", "inline", "https://x/kept", "enforce", DefaultRetention-2*time.Hour),
-	}, 0))
+		clock = t0.Add(DefaultRetention - time.Hour)
+		require.NoError(t, s.Record(ctx, []reports.Violation{
+			violation("site", "script-src-elem", "inline", "https://x/kept", "enforce", DefaultRetention-2*time.Hour),
+		}, 0))
 
-	clock = t0.Add(DefaultRetention + time.Hour) // /old was last seen more than 30 days ago
-	paths := func() []string {
-		list, err := s.List(ctx, Filter{})
-		require.NoError(t, err)
-		var out []string
-		for _, a := range list {
-			out = append(out, a.DocumentPath)
+		clock = t0.Add(DefaultRetention + time.Hour) // /old was last seen more than 30 days ago
+		paths := func() []string {
+			list, err := s.List(ctx, Filter{})
+			require.NoError(t, err)
+			var out []string
+			for _, a := range list {
+				out = append(out, a.DocumentPath)
+			}
+			return out
 		}
-		return out
-	}
-	assert.Equal(t, []string{"/kept"}, paths(), "not listed, even before any write")
-	var n int
-	require.NoError(t, s.db.QueryRow("SELECT count(*) FROM violations").Scan(&n))
-	assert.Equal(t, 2, n, "still stored until the next write")
+		assert.Equal(t, []string{"/kept"}, paths(), "not listed, even before any write")
+		var n int
+		require.NoError(t, s.db.QueryRow("SELECT count(*) FROM violations").Scan(&n))
+		assert.Equal(t, 2, n, "still stored until the next write")
 
-	require.NoError(t, s.Record(ctx, []reports.Violation{
-		violation("site", "style-src-elem", "inline", "https://x/new", "enforce", DefaultRetention+time.Hour),
-	}, 0))
-	require.NoError(t, s.db.QueryRow("SELECT count(*) FROM violations WHERE document_path = '/old'").Scan(&n))
-	assert.Zero(t, n, "deleted on the next write")
-	assert.Equal(t, []string{"/new", "/kept"}, paths())
+		require.NoError(t, s.Record(ctx, []reports.Violation{
+			violation("site", "style-src-elem", "inline", "https://x/new", "enforce", DefaultRetention+time.Hour),
+		}, 0))
+		require.NoError(t, s.db.QueryRow("SELECT count(*) FROM violations WHERE document_path = '/old'").Scan(&n))
+		assert.Zero(t, n, "deleted on the next write")
+		assert.Equal(t, []string{"/new", "/kept"}, paths())
+	})
 }
 
 // TestLoweredCapEvictsLongStandingLast: when MaxRows is lowered below what
 // is stored, the new aggregate goes first, then long-standing ones, the
 // biggest creator's newest first, down to the cap.
 func TestLoweredCapEvictsLongStandingLast(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	clock := func() time.Time { return t0.Add(72 * time.Hour) }
-	big := open(t, dir, Options{Now: clock})
-	for i := range 6 {
-		require.NoError(t, big.Record(ctx, []reports.Violation{from("a", i, time.Duration(i)*time.Second)}, 0))
-	}
-	require.NoError(t, big.Record(ctx, []reports.Violation{from("b", 10, 0), from("b", 11, 0)}, 0))
+	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
+		ctx := context.Background()
+		clock := func() time.Time { return t0.Add(72 * time.Hour) }
+		big := open(t, e, Options{Now: clock})
+		for i := range 6 {
+			require.NoError(t, big.Record(ctx, []reports.Violation{from("a", i, time.Duration(i)*time.Second)}, 0))
+		}
+		require.NoError(t, big.Record(ctx, []reports.Violation{from("b", 10, 0), from("b", 11, 0)}, 0))
 
-	small := New(big.db, Options{MaxRows: 4, Now: clock})
-	require.NoError(t, small.Record(ctx, []reports.Violation{from("c", 20, 72*time.Hour)}, 0))
-	assert.Equal(t, 0, rowsOf(t, small, "c"), "the new aggregate went first")
-	assert.Equal(t, 2, rowsOf(t, small, "a"), "then the biggest creator's newest")
-	assert.Equal(t, 2, rowsOf(t, small, "b"))
-	var oldest int
-	require.NoError(t, small.db.QueryRow("SELECT count(*) FROM violations WHERE client = 'a' AND blocked_url IN ('https://evil.example/0.js', 'https://evil.example/1.js')").Scan(&oldest))
-	assert.Equal(t, 2, oldest, "a's earliest aggregates are the ones left")
+		small := New(big.db, Options{MaxRows: 4, Now: clock})
+		require.NoError(t, small.Record(ctx, []reports.Violation{from("c", 20, 72*time.Hour)}, 0))
+		assert.Equal(t, 0, rowsOf(t, small, "c"), "the new aggregate went first")
+		assert.Equal(t, 2, rowsOf(t, small, "a"), "then the biggest creator's newest")
+		assert.Equal(t, 2, rowsOf(t, small, "b"))
+		var oldest int
+		require.NoError(t, small.db.QueryRow("SELECT count(*) FROM violations WHERE client = 'a' AND blocked_url IN ('https://evil.example/0.js', 'https://evil.example/1.js')").Scan(&oldest))
+		assert.Equal(t, 2, oldest, "a's earliest aggregates are the ones left")
+	})
 }

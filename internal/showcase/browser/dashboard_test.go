@@ -57,7 +57,7 @@ func TestReportReachesDashboard(t *testing.T) {
 	for _, scheme := range e2e.Schemes() {
 		t.Run(scheme, func(t *testing.T) {
 			ctx := context.Background()
-			db, err := database.Open(ctx, t.TempDir())
+			db, _, err := database.Open(ctx, config.Config{DataDir: t.TempDir()})
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = db.Close() }) // last: after the server's Close below
 			_, err = account.NewStore(db).Create(ctx, account.NewAccount{Email: operatorEmail, Role: account.RoleOperator, Password: operatorPassword})

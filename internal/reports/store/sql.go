@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/noncekit/noncekit/internal/database"
 	"github.com/noncekit/noncekit/internal/reports"
 )
 
@@ -29,18 +30,48 @@ const (
 	DefaultLongStanding = 24 * time.Hour
 )
 
-// SQLite is the Store on the kit's SQLite database (package database opens
-// it in WAL mode, so the dashboard reads while the writer writes).
-type SQLite struct {
-	db *sql.DB
-	o  Options
-	// mu serialises writers in this process; busy_timeout covers another
-	// process holding the database.
+// SQL is the Store on the kit's database, SQLite or PostgreSQL (package
+// database opens either; DialectOf tells them apart). Its statements are
+// written once, in the SQL both read ($n placeholders, ON CONFLICT, CASE
+// rather than SQLite's two-argument min and max or PostgreSQL's LEAST and
+// GREATEST); the dialects differ only in how writers take turns.
+//
+// Writers take turns, cluster-wide: one Record transaction at a time
+// writes the reports tables, whichever instance it runs in. SQLite's
+// BEGIN IMMEDIATE gives that on one machine; on PostgreSQL each Record
+// first takes a transaction-level advisory lock (writeLock), released at
+// commit or rollback. That is what keeps the per-client budget, the cap
+// and the eviction order exact with several instances writing at once:
+// two instances can neither both spend a client's last new aggregate nor
+// both evict for the same excess. It costs little: each instance writes
+// one transaction per batch of up to reports.DefaultBatchSize violations,
+// at most every reports.DefaultFlushInterval. Aggregates are upserts
+// besides (INSERT ... ON CONFLICT DO UPDATE count = count + excluded.count),
+// so no count is lost whatever the order of writers.
+//
+// What is per instance, not cluster-wide: Refused (a counter of this
+// process's), and the client ids the receiver hands over, which each
+// instance derives with its own key (reports.ClientHasher): a client that
+// reaches N instances counts as N clients, so it may create up to N times
+// NewPerClient new aggregates per NewWindow, and the cap's eviction sees
+// its share split in N. The cap, retention and every count are exact.
+type SQL struct {
+	db      *sql.DB
+	dialect database.Dialect
+	o       Options
+	// mu serialises this process's writers, so they queue here rather
+	// than each holding a connection while it waits for the database's
+	// lock (busy_timeout for SQLite, the advisory lock for PostgreSQL).
 	mu      sync.Mutex
 	refused atomic.Int64
 }
 
-var _ Store = (*SQLite)(nil)
+var _ Store = (*SQL)(nil)
+
+// writeLock is the advisory lock key Record takes on PostgreSQL:
+// "ncreport" in ASCII. An application sharing the database with the kit
+// must not use it.
+const writeLock int64 = 0x6e637265706f7274
 
 // Options tunes New. The zero value is the default.
 //
@@ -84,9 +115,10 @@ type Options struct {
 }
 
 // New returns the Store on db, which must come from database.Open (that
-// is where the violations and noise tables are created and migrated). It
-// does not close db: its owner does, once nothing writes reports any more.
-func New(db *sql.DB, o Options) *SQLite {
+// is where the violations and noise tables are created and migrated, and
+// the dialect is known). It does not close db: its owner does, once
+// nothing writes reports any more.
+func New(db *sql.DB, o Options) *SQL {
 	if o.MaxRows <= 0 {
 		o.MaxRows = DefaultMaxRows
 	}
@@ -105,56 +137,69 @@ func New(db *sql.DB, o Options) *SQLite {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &SQLite{db: db, o: o}
+	return &SQL{db: db, dialect: database.DialectOf(db), o: o}
 }
 
 // Refused is how many violations were not stored because their client had
 // used its budget of new aggregates, since the store was made.
-func (s *SQLite) Refused() int64 { return s.refused.Load() }
+func (s *SQL) Refused() int64 { return s.refused.Load() }
 
 // cutoff is the oldest last_seen, in unix milliseconds, still retained.
-func (s *SQLite) cutoff() int64 { return s.o.Now().Add(-s.o.Retention).UnixMilli() }
+func (s *SQL) cutoff() int64 { return s.o.Now().Add(-s.o.Retention).UnixMilli() }
 
 // updateSQL adds to an existing aggregate; the sample fields follow the
-// most recent report.
+// most recent report. Every right-hand side reads the row as it was.
 const updateSQL = `
 UPDATE violations SET
-	count      = count + ?6,
-	first_seen = min(first_seen, ?7),
-	sample      = CASE WHEN ?8 >= last_seen THEN ?9  ELSE sample      END,
-	source_file = CASE WHEN ?8 >= last_seen THEN ?10 ELSE source_file END,
-	line        = CASE WHEN ?8 >= last_seen THEN ?11 ELSE line        END,
-	col         = CASE WHEN ?8 >= last_seen THEN ?12 ELSE col         END,
-	user_agent  = CASE WHEN ?8 >= last_seen THEN ?13 ELSE user_agent  END,
-	last_seen  = max(last_seen, ?8)
-WHERE route_group = ?1 AND directive = ?2 AND blocked_url = ?3 AND document_path = ?4 AND disposition = ?5`
+	count       = count + $6,
+	first_seen  = CASE WHEN $7 < first_seen THEN $7 ELSE first_seen END,
+	sample      = CASE WHEN $8 >= last_seen THEN $9  ELSE sample      END,
+	source_file = CASE WHEN $8 >= last_seen THEN $10 ELSE source_file END,
+	line        = CASE WHEN $8 >= last_seen THEN $11 ELSE line        END,
+	col         = CASE WHEN $8 >= last_seen THEN $12 ELSE col         END,
+	user_agent  = CASE WHEN $8 >= last_seen THEN $13 ELSE user_agent  END,
+	last_seen   = CASE WHEN $8 > last_seen THEN $8 ELSE last_seen END
+WHERE route_group = $1 AND directive = $2 AND blocked_url = $3 AND document_path = $4 AND disposition = $5`
 
 // insertSQL creates an aggregate, recording the client that created it.
+// Writers take turns (see SQL), so the row cannot appear between the
+// UPDATE that missed it and this INSERT; were it to, the upsert adds to it
+// exactly as updateSQL would rather than fail the batch.
 const insertSQL = `
 INSERT INTO violations (route_group, directive, blocked_url, document_path, disposition,
 	count, first_seen, last_seen, sample, source_file, line, col, user_agent, client)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+ON CONFLICT (route_group, directive, blocked_url, document_path, disposition) DO UPDATE SET
+	count       = violations.count + excluded.count,
+	first_seen  = CASE WHEN excluded.first_seen < violations.first_seen THEN excluded.first_seen ELSE violations.first_seen END,
+	sample      = CASE WHEN excluded.last_seen >= violations.last_seen THEN excluded.sample      ELSE violations.sample      END,
+	source_file = CASE WHEN excluded.last_seen >= violations.last_seen THEN excluded.source_file ELSE violations.source_file END,
+	line        = CASE WHEN excluded.last_seen >= violations.last_seen THEN excluded.line        ELSE violations.line        END,
+	col         = CASE WHEN excluded.last_seen >= violations.last_seen THEN excluded.col         ELSE violations.col         END,
+	user_agent  = CASE WHEN excluded.last_seen >= violations.last_seen THEN excluded.user_agent  ELSE violations.user_agent  END,
+	last_seen   = CASE WHEN excluded.last_seen > violations.last_seen THEN excluded.last_seen ELSE violations.last_seen END`
 
 // createdSQL counts the aggregates a client created since a time.
-const createdSQL = `SELECT count(*) FROM violations WHERE client = ? AND first_seen > ?`
+const createdSQL = `SELECT count(*) FROM violations WHERE client = $1 AND first_seen > $2`
 
 // expireSQL deletes what nobody reported within the retention.
-const expireSQL = `DELETE FROM violations WHERE last_seen < ?`
+const expireSQL = `DELETE FROM violations WHERE last_seen < $1`
 
-// evictSQL deletes up to ?2 of the aggregates created after ?1: the
+// evictSQL deletes up to $2 of the aggregates created after $1: the
 // newest of the client that created the most of them; aggregates without a
 // client come last.
 const evictSQL = `
 DELETE FROM violations WHERE id IN (
-	SELECT id FROM violations WHERE first_seen > ?1 AND client = (
-		SELECT client FROM violations WHERE first_seen > ?1 GROUP BY client
+	SELECT id FROM violations WHERE first_seen > $1 AND client = (
+		SELECT client FROM violations WHERE first_seen > $1 GROUP BY client
 		ORDER BY client = '', count(*) DESC, max(first_seen) DESC LIMIT 1)
-	ORDER BY first_seen DESC, id DESC LIMIT ?2)`
+	ORDER BY first_seen DESC, id DESC LIMIT $2)`
 
-// Record implements Store: one transaction per call, one UPDATE (and, for
-// a new kind within its client's budget, one INSERT) per distinct
-// aggregate in vs, then retention.
-func (s *SQLite) Record(ctx context.Context, vs []reports.Violation, noise int) error {
+// Record implements Store: one transaction per call, taking its turn
+// among writers (see SQL), one UPDATE (and, for a new kind within its
+// client's budget, one INSERT) per distinct aggregate in vs, then
+// retention.
+func (s *SQL) Record(ctx context.Context, vs []reports.Violation, noise int) error {
 	keys, rows, skipped := aggregate(vs)
 	noise += skipped
 	if len(keys) == 0 && noise == 0 {
@@ -167,6 +212,11 @@ func (s *SQLite) Record(ctx context.Context, vs []reports.Violation, noise int) 
 		return fmt.Errorf("store: record: begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }() // a no-op after Commit
+	if s.dialect == database.Postgres {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", writeLock); err != nil {
+			return fmt.Errorf("store: record: waiting for the writers' lock: %w", err)
+		}
+	}
 	var refused int64
 	if len(keys) > 0 {
 		if refused, err = s.upsert(ctx, tx, keys, rows); err != nil {
@@ -177,7 +227,7 @@ func (s *SQLite) Record(ctx context.Context, vs []reports.Violation, noise int) 
 		}
 	}
 	if noise > 0 {
-		if _, err := tx.ExecContext(ctx, "UPDATE noise SET count = count + ? WHERE id = 1", noise); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE noise SET count = count + $1 WHERE id = 1", noise); err != nil {
 			return fmt.Errorf("store: record: noise: %w", err)
 		}
 	}
@@ -192,7 +242,7 @@ func (s *SQLite) Record(ctx context.Context, vs []reports.Violation, noise int) 
 
 // upsert adds each pending aggregate to its row, or creates the row when
 // its client's budget allows. It returns how many violations it refused.
-func (s *SQLite) upsert(ctx context.Context, tx *sql.Tx, keys []key, rows map[key]*pending) (refused int64, err error) {
+func (s *SQL) upsert(ctx context.Context, tx *sql.Tx, keys []key, rows map[key]*pending) (refused int64, err error) {
 	upd, err := tx.PrepareContext(ctx, updateSQL)
 	if err != nil {
 		return 0, fmt.Errorf("store: record: prepare: %w", err)
@@ -244,7 +294,7 @@ func (s *SQLite) upsert(ctx context.Context, tx *sql.Tx, keys []key, rows map[ke
 }
 
 // retain deletes what is past the retention, then evicts down to MaxRows.
-func (s *SQLite) retain(ctx context.Context, tx *sql.Tx) error {
+func (s *SQL) retain(ctx context.Context, tx *sql.Tx) error {
 	if _, err := tx.ExecContext(ctx, expireSQL, s.cutoff()); err != nil {
 		return fmt.Errorf("store: record: retention: %w", err)
 	}
@@ -277,20 +327,20 @@ func (s *SQLite) retain(ctx context.Context, tx *sql.Tx) error {
 }
 
 // List implements Store.
-func (s *SQLite) List(ctx context.Context, f Filter) ([]Aggregate, error) {
+func (s *SQL) List(ctx context.Context, f Filter) ([]Aggregate, error) {
 	limit := f.Limit
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
-	// Empty filter values match everything: (? = '' OR column = ?).
+	// Empty filter values match everything: ($1 = '' OR column = $1).
 	rows, err := s.db.QueryContext(ctx, `
 SELECT route_group, directive, blocked_url, document_path, disposition, count,
 	first_seen, last_seen, sample, source_file, line, col, user_agent
 FROM violations
-WHERE (?1 = '' OR route_group = ?1) AND (?2 = '' OR directive = ?2) AND (?3 = '' OR disposition = ?3)
-	AND last_seen >= ?5
+WHERE ($1 = '' OR route_group = $1) AND ($2 = '' OR directive = $2) AND ($3 = '' OR disposition = $3)
+	AND last_seen >= $5
 ORDER BY last_seen DESC, id DESC
-LIMIT ?4`, f.Group, f.Directive, f.Disposition, limit, s.cutoff())
+LIMIT $4`, f.Group, f.Directive, f.Disposition, limit, s.cutoff())
 	if err != nil {
 		return nil, fmt.Errorf("store: list: %w", err)
 	}
@@ -313,7 +363,7 @@ LIMIT ?4`, f.Group, f.Directive, f.Disposition, limit, s.cutoff())
 }
 
 // NoiseCount implements Store.
-func (s *SQLite) NoiseCount(ctx context.Context) (int64, error) {
+func (s *SQL) NoiseCount(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.db.QueryRowContext(ctx, "SELECT count FROM noise WHERE id = 1").Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -1,0 +1,11 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/noncekit/noncekit/internal/database/pgtest"
+)
+
+// The user command's tests run on PostgreSQL too, on one throwaway server
+// per test binary.
+func TestMain(m *testing.M) { pgtest.Main(m) }

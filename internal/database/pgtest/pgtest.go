@@ -1,0 +1,314 @@
+// Package pgtest starts a throwaway PostgreSQL server for tests: one per
+// test binary, started when a test first asks for a database and stopped
+// by Main when the binary's tests end, with a new, empty database for
+// every test that asks.
+//
+// A package whose tests use it has a TestMain calling Main:
+//
+//	func TestMain(m *testing.M) { pgtest.Main(m) }
+//
+// The server is Debian's `postgresql` package's (initdb and postgres in
+// /usr/lib/postgresql/N/bin; elsewhere on PATH, or in the directory
+// NONCEKIT_PG_BIN names), run as the postgres
+// user when the tests run as root (PostgreSQL refuses to run as root),
+// listening on a free loopback port and a socket in its data directory,
+// with durability off: nothing in it outlives the tests.
+package pgtest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Install is how to get PostgreSQL on the kit's machines.
+const Install = "apt-get install -y postgresql"
+
+// startTimeout bounds initdb plus the server's start.
+const startTimeout = 60 * time.Second
+
+// server is the test binary's one PostgreSQL server.
+type server struct {
+	dir  string // data directory and socket directory
+	port int
+	cmd  *exec.Cmd
+	// exited is closed when the server process has exited.
+	exited chan struct{}
+	out    *lockedBuffer
+
+	mu    sync.Mutex // serialises CREATE DATABASE
+	admin *pgx.Conn
+}
+
+var (
+	startOnce sync.Once
+	shared    *server
+	startErr  error
+	// missing is set when no PostgreSQL binaries were found.
+	missing bool
+	dbSeq   atomic.Int64
+)
+
+// URL returns the URL of a new, empty database on the test binary's
+// server (starting it on first use), as DATABASE_URL would name it.
+//
+// Without PostgreSQL the test is skipped with one line saying how to
+// install it, unless the CI environment variable is set: then it fails,
+// so CI cannot pass by skipping what it was meant to run.
+func URL(t testing.TB) string {
+	t.Helper()
+	startOnce.Do(func() { shared, startErr = start() })
+	if missing {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("PostgreSQL not found and CI is set: install it (%s)", Install)
+		}
+		t.Skipf("PostgreSQL not found: %s (with CI set this fails)", Install)
+	}
+	if startErr != nil {
+		t.Fatalf("pgtest: %v", startErr)
+	}
+	name := fmt.Sprintf("test_%d_%d", os.Getpid(), dbSeq.Add(1))
+	if err := shared.createDatabase(name); err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	return shared.url(name)
+}
+
+// Main runs the tests, stops the server if one was started, and exits
+// with the tests' status.
+func Main(m *testing.M) {
+	code := m.Run()
+	if shared != nil {
+		shared.stop()
+	}
+	os.Exit(code)
+}
+
+func (s *server) url(db string) string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", s.port, db)
+}
+
+func (s *server) createDatabase(name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := s.admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return fmt.Errorf("creating database %s: %w", name, err)
+	}
+	return nil
+}
+
+// BinEnv names the directory of initdb and postgres when they are
+// elsewhere than Debian's /usr/lib/postgresql/N/bin or PATH (another
+// distribution, a build of your own).
+const BinEnv = "NONCEKIT_PG_BIN"
+
+// binDir finds the directory of initdb and postgres: BinEnv's, else
+// Debian's newest version, else PATH's.
+func binDir() (string, bool) {
+	if d := os.Getenv(BinEnv); d != "" {
+		return d, isExec(filepath.Join(d, "initdb")) && isExec(filepath.Join(d, "postgres"))
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	sort.Slice(dirs, func(i, j int) bool { return version(dirs[i]) > version(dirs[j]) })
+	for _, d := range dirs {
+		if isExec(filepath.Join(d, "initdb")) && isExec(filepath.Join(d, "postgres")) {
+			return d, true
+		}
+	}
+	initdb, err1 := exec.LookPath("initdb")
+	_, err2 := exec.LookPath("postgres")
+	if err1 != nil || err2 != nil {
+		return "", false
+	}
+	return filepath.Dir(initdb), true
+}
+
+func version(binDir string) int {
+	v, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
+	return v
+}
+
+func isExec(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
+}
+
+// start runs initdb into a new directory and starts the server on it.
+func start() (*server, error) {
+	bin, ok := binDir()
+	if !ok {
+		missing = true
+		return nil, nil
+	}
+	base := "" // os.TempDir()
+	if os.Geteuid() == 0 {
+		// The postgres user must reach the directory: /tmp is open to
+		// all, a root's TMPDIR may not be.
+		base = "/tmp"
+	}
+	dir, err := os.MkdirTemp(base, "noncekit-pgtest-")
+	if err != nil {
+		return nil, err
+	}
+	cred, err := runAs(dir)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	data := filepath.Join(dir, "data")
+	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync")
+	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	initdb.Dir = dir // the test's own directory may be closed to the postgres user
+	if out, err := initdb.CombinedOutput(); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("initdb: %v:\n%s", err, out)
+	}
+	port, err := freePort()
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	s := &server{dir: dir, port: port, exited: make(chan struct{}), out: &lockedBuffer{}}
+	// The server is this process's child, not pg_ctl's daemon: Pdeathsig
+	// stops it (fast shutdown) if the test binary dies without running
+	// Main's stop, a panic or a timeout.
+	s.cmd = exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(port), "-k", dir,
+		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
+		"-c", "full_page_writes=off", "-c", "max_connections=200", "-c", "log_min_messages=warning")
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGINT}
+	s.cmd.Dir = dir
+	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	started := make(chan error)
+	go func() {
+		// Pdeathsig fires when the thread that started the child exits,
+		// not the process: keep this goroutine on its thread until the
+		// server has exited.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		err := s.cmd.Start()
+		started <- err
+		if err == nil {
+			_ = s.cmd.Wait()
+			close(s.exited)
+		}
+	}()
+	if err := <-started; err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("starting postgres: %w", err)
+	}
+	if err := s.connect(); err != nil {
+		s.stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// connect waits for the server to take connections and keeps one to the
+// postgres database, for CREATE DATABASE.
+func (s *server) connect() error {
+	deadline := time.Now().Add(startTimeout)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		c, err := pgx.Connect(ctx, s.url("postgres"))
+		cancel()
+		if err == nil {
+			s.admin = c
+			return nil
+		}
+		select {
+		case <-s.exited:
+			return fmt.Errorf("postgres exited before taking connections:\n%s", s.out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("postgres on port %d took no connection within %v: %v\n%s", s.port, startTimeout, err, s.out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stop shuts the server down (fast: sessions are ended) and removes its
+// directory.
+func (s *server) stop() {
+	if s.admin != nil {
+		_ = s.admin.Close(context.Background())
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-s.exited:
+	case <-time.After(30 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.exited
+	}
+	_ = os.RemoveAll(s.dir)
+}
+
+// runAs returns the credential to run PostgreSQL's programs with, and
+// hands dir to that user: as root, the postgres user (PostgreSQL refuses
+// to run as root); otherwise nil, the current user.
+func runAs(dir string) (*syscall.Credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		return nil, fmt.Errorf("running as root, and there is no postgres user to run PostgreSQL as (%s creates it): %w", Install, err)
+	}
+	uid, err1 := strconv.Atoi(u.Uid)
+	gid, err2 := strconv.Atoi(u.Gid)
+	if err1 != nil || err2 != nil {
+		return nil, fmt.Errorf("the postgres user's ids %q:%q are not numbers", u.Uid, u.Gid)
+	}
+	if err := os.Chown(dir, uid, gid); err != nil {
+		return nil, fmt.Errorf("handing %s to the postgres user: %w", dir, err)
+	}
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+}
+
+// freePort asks the kernel for a free loopback port. Another process could
+// take it before postgres binds it; the start then fails with its output.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("finding a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// lockedBuffer is the server's output, written by the process's copier
+// goroutine and read on failure.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.TrimSpace(l.b.String())
+}

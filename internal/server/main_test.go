@@ -1,0 +1,11 @@
+package server
+
+import (
+	"testing"
+
+	"github.com/noncekit/noncekit/internal/database/pgtest"
+)
+
+// The several-instance tests share one throwaway PostgreSQL server per
+// test binary (a new database each).
+func TestMain(m *testing.M) { pgtest.Main(m) }

@@ -66,6 +66,11 @@ type Server struct {
 	// policyRisks are the High lint findings nothing accepts (PolicyRisks).
 	policyRisks []string
 	groupNames  []string // every route group's name, for the dashboard's filter
+
+	// now is Options.Now; started is when New ran, the last deploy as far
+	// as the dashboard's "new" marks are concerned.
+	now     func() time.Time
+	started time.Time
 }
 
 // maxReportsInFlight caps the report requests parsed and handed over at
@@ -108,6 +113,11 @@ type Options struct {
 	// cfg.RedisURL sends them to Redis; nil keeps them in memory. The
 	// caller still owns it: close the server first (Close), then DB.
 	DB *sql.DB
+
+	// Now is the clock the reports dashboard marks new reports by (first
+	// seen since New ran, or within newWindow). Default time.Now; tests
+	// fix it.
+	Now func() time.Time
 }
 
 // Accounts is what the server needs of the accounts: sign-in, the
@@ -135,6 +145,11 @@ func New(log *slog.Logger, cfg config.Config, o Options) (*Server, error) {
 		}
 		s.accounts = account.NewDirectory(st)
 	}
+	s.now = o.Now
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.started = s.now()
 	s.csp.BehindTLSProxy = cfg.BehindTLSProxy
 	s.csp.Rand = o.NonceSource
 	if o.Reports != nil {
@@ -164,7 +179,10 @@ func New(log *slog.Logger, cfg config.Config, o Options) (*Server, error) {
 		s.sink = s.logs
 		if s.queueStore != nil {
 			qo := o.Queue
-			qo.Publisher, qo.Logger, qo.Drops = s.hub, log, s.logs
+			// Stored violations go to the live streams, and to the watch
+			// for new third parties.
+			qo.Publisher = publishers{s.hub, newNewSources(log, s.queueStore, s.started)}
+			qo.Logger, qo.Drops = log, s.logs
 			s.queue = reports.NewQueue(s.queueStore, qo)
 			// Each violation is logged once and stored: the log is where an
 			// operator looks first, the store is what the dashboard shows.

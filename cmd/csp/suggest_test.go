@@ -20,19 +20,21 @@ import (
 	"github.com/noncekit/noncekit/internal/server"
 )
 
-// learnPort is the port the Chromium test's server happened to have; any
-// other gives the same output with its number.
-const learnPort = "41234"
-
-// learnReportBodies are the three reports Chromium sends for /demo/learn
+// learnReportBodies are the four reports Chromium sends for /demo/learn
 // under its report-only policy, over http (report-uri), as the Chromium
 // test (internal/showcase/browser, TestLearnDemo) receives them: the
 // image and the script from the second origin, and the inline handler.
 var learnReportBodies = []string{
-	`{"csp-report":{"document-uri":"http://127.0.0.1:41234/demo/learn","referrer":"","violated-directive":"script-src-elem","effective-directive":"script-src-elem","original-policy":"default-src 'self'; script-src 'nonce-x' 'strict-dynamic'; style-src 'self' 'nonce-x'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; report-uri /csp-report?group=learn&view=V","disposition":"report","blocked-uri":"http://localhost:41234/demo/learn/third-party.js","status-code":200,"script-sample":""}}`,
-	`{"csp-report":{"document-uri":"http://127.0.0.1:41234/demo/learn","referrer":"","violated-directive":"img-src","effective-directive":"img-src","original-policy":"default-src 'self'; script-src 'nonce-x' 'strict-dynamic'; style-src 'self' 'nonce-x'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; report-uri /csp-report?group=learn&view=V","disposition":"report","blocked-uri":"http://localhost:41234/demo/learn/third-party.svg","status-code":200,"script-sample":""}}`,
-	`{"csp-report":{"document-uri":"http://127.0.0.1:41234/demo/learn","referrer":"","violated-directive":"script-src-attr","effective-directive":"script-src-attr","original-policy":"default-src 'self'; script-src 'nonce-x' 'strict-dynamic'; style-src 'self' 'nonce-x'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; report-uri /csp-report?group=learn&view=V","disposition":"report","blocked-uri":"inline","line-number":1,"column-number":1,"source-file":"http://127.0.0.1:41234/demo/learn","status-code":200,"script-sample":""}}`,
+	`{"csp-report":{"document-uri":"http://127.0.0.1:41234/demo/learn","referrer":"","violated-directive":"script-src-elem","effective-directive":"script-src-elem","original-policy":"` + learnPolicy + `","disposition":"report","blocked-uri":"http://localhost:41234/demo/learn/third-party.js","status-code":200,"script-sample":""}}`,
+	`{"csp-report":{"document-uri":"http://127.0.0.1:41234/demo/learn","referrer":"","violated-directive":"img-src","effective-directive":"img-src","original-policy":"` + learnPolicy + `","disposition":"report","blocked-uri":"http://localhost:41234/demo/learn/third-party.svg","line-number":1,"column-number":2909,"source-file":"http://127.0.0.1:41234/demo/learn","status-code":200,"script-sample":""}}`,
+	// The handler twice: when Chromium parses the attribute, and when the
+	// page's script clicks the button.
+	`{"csp-report":{"document-uri":"http://127.0.0.1:41234/demo/learn","referrer":"","violated-directive":"script-src-attr","effective-directive":"script-src-attr","original-policy":"` + learnPolicy + `","disposition":"report","blocked-uri":"inline","status-code":200,"script-sample":""}}`,
+	`{"csp-report":{"document-uri":"http://127.0.0.1:41234/demo/learn","referrer":"","violated-directive":"script-src-attr","effective-directive":"script-src-attr","original-policy":"` + learnPolicy + `","disposition":"report","blocked-uri":"inline","line-number":71,"column-number":34,"source-file":"http://127.0.0.1:41234/static/showcase/js/learn-demo.24f84bfb3b8d.js","status-code":200,"script-sample":""}}`,
 }
+
+// learnPolicy is the learn page's report-only policy as Chromium quotes it.
+const learnPolicy = "default-src 'self'; script-src 'nonce-+77/SS21B9DnPeBzdytd6Q==' 'strict-dynamic'; style-src 'self' 'nonce-+77/SS21B9DnPeBzdytd6Q=='; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; report-uri /csp-report?group=learn&view=YRQZFA77OZOXTXN2BFK5JMEUQZ"
 
 // learnStore fills a DATA_DIR the way a running server does: the kit with
 // the showcase, its real receiver and queue, and the store in the
@@ -75,7 +77,7 @@ const wantLearn = `learn: Content-Security-Policy-Report-Only (ReportOnly), 3 re
       img-src gets http://localhost:41234.
 
   Refused:
-    script-src-attr inline on /demo/learn (report, 1 time)
+    script-src-attr inline on /demo/learn (report, 2 times)
       Why: An inline event handler attribute (onclick=, onload=, …). No nonce can reach an attribute: allowing it would take 'unsafe-inline', or 'unsafe-hashes', which lets a copy of the handler injected anywhere run.
       Instead: Attach it from a nonced script: el.addEventListener("click", handler); for elements that come and go, one delegated listener on document (document.addEventListener("click", (e) => { const el = e.target.closest("[data-action]"); … })).
 `

@@ -62,7 +62,7 @@ func learnStore(t *testing.T, bodies []string) func(string) string {
 }
 
 // wantLearn is what `csp suggest` prints for those reports.
-const wantLearn = `learn: Content-Security-Policy-Report-Only (ReportOnly), 3 reports: 2 resolved, 1 refused
+const wantLearn = `learn: Content-Security-Policy-Report-Only (ReportOnly), 3 kinds of report: 2 resolved, 1 refused
 
   Header:
     Content-Security-Policy-Report-Only: default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' http://localhost:41234; style-src 'self' 'nonce-{nonce}'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; img-src 'self' http://localhost:41234

@@ -379,7 +379,7 @@ func TestWrite(t *testing.T) {
 	}
 	var b strings.Builder
 	require.NoError(t, Write(&b, Suggest(csp.Group{Name: "g", Enforce: site}, aggs, bases)))
-	want := `g: Content-Security-Policy (Enforce), 3 reports: 2 resolved, 1 refused
+	want := `g: Content-Security-Policy (Enforce), 3 kinds of report: 2 resolved, 1 refused
 
   Header:
     Content-Security-Policy: default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' https://cdn.example.com; style-src 'self' 'nonce-{nonce}'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; img-src 'self' https://images.example.com

@@ -58,7 +58,7 @@ func writeOne(w *bufio.Writer, s Suggestion) {
 // summary counts a suggestion's reports by outcome.
 func summary(s Suggestion) string {
 	n := len(s.Resolved) + len(s.Refused) + len(s.Allowed)
-	out := plural(n, "report") + ": " + strconv.Itoa(len(s.Resolved)) + " resolved, " + strconv.Itoa(len(s.Refused)) + " refused"
+	out := plural(n, "kind") + " of report: " + strconv.Itoa(len(s.Resolved)) + " resolved, " + strconv.Itoa(len(s.Refused)) + " refused"
 	if len(s.Allowed) > 0 {
 		out += ", " + strconv.Itoa(len(s.Allowed)) + " already allowed"
 	}

@@ -43,7 +43,7 @@ func classify(p csp.Policy, r Report) verdict {
 		// for it allows no string-to-script path.
 		return allow(opAdd, csp.ScriptSrc, csp.WasmUnsafeEval, "")
 	case "trusted-types-policy":
-		return trustedTypesPolicy(r.Sample)
+		return trustedTypesPolicy(p, r.Sample)
 	case "trusted-types-sink":
 		return refusalFor(kindTrustedTypesSink)
 	}
@@ -69,6 +69,10 @@ func classify(p csp.Policy, r Report) verdict {
 		return refuse("invalid-source", "A policy cannot name where it came from: "+err.Error()+".",
 			"Serve the resource from a host with a name (not an IP literal), over http, https, ws or wss.")
 	}
+	if strings.HasPrefix(string(origin), "ws") && d != csp.ConnectSrc {
+		// ws: and wss: are for connect-src only.
+		return refusalFor(kindUnknown)
+	}
 	switch d {
 	case csp.ScriptSrc, csp.ScriptSrcElem:
 		return externalScript(p, d, origin)
@@ -81,12 +85,6 @@ func classify(p csp.Policy, r Report) verdict {
 			return allow(opAdd, csp.WorkerSrc, origin, "")
 		}
 		return allow(opSet, csp.WorkerSrc, origin, "")
-	case csp.ConnectSrc:
-	default:
-		if strings.HasPrefix(string(origin), "ws") {
-			// ws: and wss: are for connect-src only.
-			return refusalFor(kindUnknown)
-		}
 	}
 	return allow(opAdd, d, origin, "")
 }

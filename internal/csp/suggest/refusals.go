@@ -58,7 +58,7 @@ var refusalTexts = map[string][2]string{
 		"Use textContent or DOM methods (createElement, append), or pass the value through a named Trusted Types policy that sanitises it (trustedTypes.createPolicy).",
 	},
 	kindTrustedTypesName: {
-		"A script created a Trusted Types policy whose name the report does not give in a form a policy can list.",
+		"A Trusted Types policy name the suggester cannot add: the report gives none a policy can list, or the group's policy lists no names at all (then its pages cannot have caused the report).",
 		"Find the trustedTypes.createPolicy call and add its name to trusted-types by hand if it is the site's own.",
 	},
 	kindObject: {
@@ -148,9 +148,11 @@ func isIdentifierCall(s string) bool {
 
 // trustedTypesPolicy allows a Trusted Types policy name the page created:
 // a policy is code the site wrote, and naming it lets only that code make
-// trusted values.
-func trustedTypesPolicy(name string) verdict {
-	if name == "" || csp.New().Set(csp.DefaultSrc, csp.Self).Set(csp.TrustedTypes, csp.Source(name)).Validate() != nil ||
+// trusted values. Only a policy that lists names already can refuse one;
+// a report against any other is forged, and a new trusted-types directive
+// would refuse every other name the site uses.
+func trustedTypesPolicy(p csp.Policy, name string) verdict {
+	if !p.Has(csp.TrustedTypes) || name == "" || csp.New().Set(csp.DefaultSrc, csp.Self).Set(csp.TrustedTypes, csp.Source(name)).Validate() != nil ||
 		strings.HasPrefix(name, "'") || name == "*" {
 		return refusalFor(kindTrustedTypesName)
 	}

@@ -242,6 +242,16 @@ func suggestOne(group string, declared csp.Policy, disposition string, aggs []st
 			s.Resolved = append(s.Resolved, Resolved{Report: r, By: cand.c})
 		}
 	}
+	if len(s.Changes) > 0 && hasHigh(p, delivery) {
+		// Unreachable: each change was checked, and a declared policy with
+		// a High finding gets none. Kept so that no later rule can break
+		// the package's promise: nothing is suggested rather than that.
+		for _, r := range s.Resolved {
+			s.Refused = append(s.Refused, Refusal{Report: r.Report, Kind: "lint-high",
+				Why: "The suggested policy has a High lint finding.", Instead: "Decide by hand; `go run ./cmd/csp lint` explains the finding."})
+		}
+		s.Changes, s.Resolved = nil, nil
+	}
 	if len(s.Changes) > 0 {
 		s.Policy = p
 		s.Value = p.String()
@@ -260,9 +270,11 @@ func apply(p csp.Policy, c Change, delivery lint.Delivery) (csp.Policy, *Refusal
 			Instead: "Serve the resource from an exact origin, or from this site, and load it the way its kind needs."}
 	}
 	var next csp.Policy
-	if c.Op == opSet {
+	if c.Op == opSet && !p.Has(c.Directive) {
 		next = p.Set(c.Directive, c.Source)
 	} else {
+		// A second source for a directive a Set created: goExpr writes
+		// both in the one Set call.
 		next = p.Add(c.Directive, c.Source)
 	}
 	if err := next.Validate(); err != nil {
@@ -280,6 +292,15 @@ func apply(p csp.Policy, c Change, delivery lint.Delivery) (csp.Policy, *Refusal
 		}
 	}
 	return next, nil
+}
+
+func hasHigh(p csp.Policy, d lint.Delivery) bool {
+	for _, f := range lint.Policy(p, d) {
+		if f.Severity == lint.High {
+			return true
+		}
+	}
+	return false
 }
 
 func reportOf(a store.Aggregate) Report {

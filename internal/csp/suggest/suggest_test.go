@@ -60,6 +60,12 @@ func assertSafe(t *testing.T, s Suggestion) {
 	}
 	for _, c := range s.Changes {
 		assert.Empty(t, forbidden(c.Directive, c.Source), "change %+v", c)
+		if strings.HasPrefix(string(c.Source), "ws") {
+			assert.Equal(t, csp.ConnectSrc, c.Directive, "websockets are for connect-src: %+v", c)
+		}
+		if c.Directive == csp.TrustedTypes {
+			assert.True(t, s.Declared.Has(csp.TrustedTypes), "never a new trusted-types directive: %+v", c)
+		}
 	}
 	for _, bad := range []string{"'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "*"} {
 		if !strings.Contains(s.Declared.String(), bad) {
@@ -171,6 +177,12 @@ func TestSuggest(t *testing.T) {
 			goExpr: `site.Set(csp.WorkerSrc, "https://workers.example.com")`,
 		},
 		{
+			name:   "two workers: one worker-src",
+			policy: site, aggs: []store.Aggregate{agg("worker-src", "https://w1.example/w.js"), agg("worker-src", "https://w2.example/w.js")},
+			value:  siteHeader + "; worker-src https://w1.example https://w2.example",
+			goExpr: `site.Set(csp.WorkerSrc, "https://w1.example", "https://w2.example")`,
+		},
+		{
 			name:   "a form posting to another origin",
 			policy: site, aggs: []store.Aggregate{agg("form-action", "https://pay.example.com/checkout")},
 			value:  "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic'; style-src 'self' 'nonce-{nonce}'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self' https://pay.example.com",
@@ -216,6 +228,10 @@ func TestSuggest(t *testing.T) {
 		{name: "data: stylesheet", policy: site, aggs: []store.Aggregate{agg("style-src-elem", "data")}, refused: []string{kindScheme}},
 		{name: "blob: font", policy: site, aggs: []store.Aggregate{agg("font-src", "blob")}, refused: []string{kindScheme}},
 		{name: "a websocket URL outside connect-src", policy: site, aggs: []store.Aggregate{agg("img-src", "wss://x.example/s")}, refused: []string{kindUnknown}},
+		{name: "a websocket URL as a script", policy: site, aggs: []store.Aggregate{agg("script-src-elem", "wss://x.example/s")}, refused: []string{kindUnknown}},
+		{name: "a websocket URL as a stylesheet", policy: site, aggs: []store.Aggregate{agg("style-src-elem", "ws://x.example/s")}, refused: []string{kindUnknown}},
+		{name: "a Trusted Types policy name against a policy that lists none", policy: site.Set(csp.RequireTrustedTypesFor, "'script'"),
+			aggs: []store.Aggregate{withSample(agg("trusted-types", "trusted-types-policy"), "app")}, refused: []string{kindTrustedTypesName}},
 		{name: "IPv6 literal", policy: site, aggs: []store.Aggregate{agg("img-src", "http://[::1]:8080/x.png")}, refused: []string{"invalid-source"}},
 		{name: "wildcard in a forged host", policy: site, aggs: []store.Aggregate{agg("img-src", "https://*.example.com/x.png")}, refused: []string{"invalid-source"}},
 		{name: "an unknown directive", policy: site, aggs: []store.Aggregate{agg("navigate-to", "https://x.example/")}, refused: []string{kindUnknown}},
@@ -399,4 +415,50 @@ func TestWrite(t *testing.T) {
       Instead: ` + refusalTexts[kindInlineHandler][1] + `
 `
 	assert.Equal(t, want, b.String())
+}
+
+// TestEverySuggestionIsSafe crosses every reportable directive with blocked
+// values of every shape, under policies of every kind the kit declares,
+// in both dispositions: whatever the reports, no suggested policy has a
+// High lint finding or a source the package never suggests.
+func TestEverySuggestionIsSafe(t *testing.T) {
+	policies := map[string]csp.Policy{
+		"site":         site,
+		"api":          csp.New().Set(csp.DefaultSrc, csp.None).Set(csp.FrameAncestors, csp.None),
+		"allowlist":    site.Replace(csp.ScriptSrc, csp.Self),
+		"nonce only":   site.Replace(csp.ScriptSrc, csp.Nonce),
+		"elem set":     site.Set(csp.ScriptSrcElem, csp.Nonce, csp.Self).Set(csp.StyleSrcElem, csp.Self),
+		"hashes":       site.Add(csp.ScriptSrc, csp.SHA256("x")),
+		"trusted":      site.Set(csp.RequireTrustedTypesFor, "'script'").Set(csp.TrustedTypes, "app"),
+		"worker":       site.Set(csp.WorkerSrc, csp.Self),
+		"no fallbacks": csp.New().Set(csp.DefaultSrc, csp.Self).Set(csp.ObjectSrc, csp.None),
+	}
+	blocked := []string{"inline", "eval", "wasm-eval", "trusted-types-policy", "trusted-types-sink", "data", "blob",
+		"chrome-extension", "filesystem", "self", "https://cdn.example.com/x.js", "http://cdn.example.com:8080/x",
+		"wss://live.example.com/s", "https://www.google.com/tools/feedback/escalation-options", "https://ajax.googleapis.com/x.js",
+		"http://127.0.0.1:8080/x", "https://*.example.com/x", "https://[::1]/x", "javascript:alert(1)", "https://a.example/x;y"}
+	samples := []string{"", "javascript:void(0)", `{"a":1}`, "go()", "app", "'none'", "*"}
+	var aggs []store.Aggregate
+	for _, d := range append(csp.ReportableDirectives(), "navigate-to", "default-src") {
+		for _, b := range blocked {
+			for _, smp := range samples {
+				for _, disp := range []string{"enforce", "report"} {
+					a := withSample(agg(string(d), b), smp)
+					a.Disposition = disp
+					aggs = append(aggs, a)
+				}
+			}
+		}
+	}
+	for name, p := range policies {
+		t.Run(name, func(t *testing.T) {
+			ss := Suggest(csp.Group{Name: "g", Enforce: p, ReportOnly: p}, aggs, bases)
+			require.Len(t, ss, 2)
+			for _, s := range ss {
+				assertSafe(t, s)
+				noise := len(aggs) / len(blocked) / 2 // chrome-extension's share
+				assert.Equal(t, len(aggs)/2-noise, len(s.Resolved)+len(s.Refused)+len(s.Allowed), "every report but noise accounted for")
+			}
+		})
+	}
 }

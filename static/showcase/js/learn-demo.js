@@ -76,8 +76,8 @@
       const others = () => [...document.querySelectorAll("[data-demo]")].filter((p) => p !== panel);
       const judged = () => others().every((p) => p.dataset.outcome);
       const returned = () => violations.length > 0 && violations.every((v) => serverReports.some((r) => sameReport(v, r)));
-      if (!(await demo.waitFor(() => judged() && returned(), 10000))) {
-        status.textContent = "Not every violation came back from the server as a report.";
+      if (!(await demo.waitFor(() => judged() && returned(), 8000))) {
+        status.textContent = "Not every violation came back from the server as a report (does it run with a report store?).";
         return "no reports";
       }
       status.textContent = `${serverReports.length} reports received; asking the server…`;

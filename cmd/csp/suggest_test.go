@@ -20,36 +20,38 @@ import (
 	"github.com/noncekit/noncekit/internal/server"
 )
 
-// learnReportBodies are the four reports Chromium sends for /demo/learn
-// under its report-only policy, over http (report-uri), as the Chromium
-// test (internal/showcase/browser, TestLearnDemo) receives them: the
-// image and the script from the second origin, and the inline handler.
-var learnReportBodies = []string{
-	`{"csp-report":{"document-uri":"http://127.0.0.1:41234/demo/learn","referrer":"","violated-directive":"script-src-elem","effective-directive":"script-src-elem","original-policy":"` + learnPolicy + `","disposition":"report","blocked-uri":"http://localhost:41234/demo/learn/third-party.js","status-code":200,"script-sample":""}}`,
-	`{"csp-report":{"document-uri":"http://127.0.0.1:41234/demo/learn","referrer":"","violated-directive":"img-src","effective-directive":"img-src","original-policy":"` + learnPolicy + `","disposition":"report","blocked-uri":"http://localhost:41234/demo/learn/third-party.svg","line-number":1,"column-number":2909,"source-file":"http://127.0.0.1:41234/demo/learn","status-code":200,"script-sample":""}}`,
-	// The handler twice: when Chromium parses the attribute, and when the
-	// page's script clicks the button.
-	`{"csp-report":{"document-uri":"http://127.0.0.1:41234/demo/learn","referrer":"","violated-directive":"script-src-attr","effective-directive":"script-src-attr","original-policy":"` + learnPolicy + `","disposition":"report","blocked-uri":"inline","status-code":200,"script-sample":""}}`,
-	`{"csp-report":{"document-uri":"http://127.0.0.1:41234/demo/learn","referrer":"","violated-directive":"script-src-attr","effective-directive":"script-src-attr","original-policy":"` + learnPolicy + `","disposition":"report","blocked-uri":"inline","line-number":71,"column-number":34,"source-file":"http://127.0.0.1:41234/static/showcase/js/learn-demo.24f84bfb3b8d.js","status-code":200,"script-sample":""}}`,
+// reportBodies are four reports as Chromium sends them over http
+// (report-uri) for a page of the skeleton's site group with an image and a
+// script from a second origin and an inline handler: the shape, to the
+// byte, of the reports TestLearnDemo (internal/showcase/browser) logs for
+// /demo/learn, moved to the site group so that this test stays when the
+// showcase is removed. That test runs this command on its own store.
+var reportBodies = []string{
+	`{"csp-report":{"document-uri":"http://127.0.0.1:41234/","referrer":"","violated-directive":"script-src-elem","effective-directive":"script-src-elem","original-policy":"` + sitePolicy + `","disposition":"enforce","blocked-uri":"http://localhost:41234/widget.js","status-code":200,"script-sample":""}}`,
+	`{"csp-report":{"document-uri":"http://127.0.0.1:41234/","referrer":"","violated-directive":"img-src","effective-directive":"img-src","original-policy":"` + sitePolicy + `","disposition":"enforce","blocked-uri":"http://localhost:41234/badge.svg","line-number":1,"column-number":2909,"source-file":"http://127.0.0.1:41234/","status-code":200,"script-sample":""}}`,
+	// The handler twice: when Chromium parses the attribute, and when a
+	// script clicks the button.
+	`{"csp-report":{"document-uri":"http://127.0.0.1:41234/","referrer":"","violated-directive":"script-src-attr","effective-directive":"script-src-attr","original-policy":"` + sitePolicy + `","disposition":"enforce","blocked-uri":"inline","status-code":200,"script-sample":""}}`,
+	`{"csp-report":{"document-uri":"http://127.0.0.1:41234/","referrer":"","violated-directive":"script-src-attr","effective-directive":"script-src-attr","original-policy":"` + sitePolicy + `","disposition":"enforce","blocked-uri":"inline","line-number":71,"column-number":34,"source-file":"http://127.0.0.1:41234/static/js/site.2686dd77bfbd.js","status-code":200,"script-sample":""}}`,
 }
 
-// learnPolicy is the learn page's report-only policy as Chromium quotes it.
-const learnPolicy = "default-src 'self'; script-src 'nonce-+77/SS21B9DnPeBzdytd6Q==' 'strict-dynamic'; style-src 'self' 'nonce-+77/SS21B9DnPeBzdytd6Q=='; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; report-uri /csp-report?group=learn&view=YRQZFA77OZOXTXN2BFK5JMEUQZ"
+// sitePolicy is the site group's policy as Chromium quotes it.
+const sitePolicy = "default-src 'self'; script-src 'nonce-+77/SS21B9DnPeBzdytd6Q==' 'strict-dynamic'; style-src 'self' 'nonce-+77/SS21B9DnPeBzdytd6Q=='; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; report-uri /csp-report?group=site"
 
-// learnStore fills a DATA_DIR the way a running server does: the kit with
-// the showcase, its real receiver and queue, and the store in the
-// directory's database. It returns the environment `csp suggest` reads.
-func learnStore(t *testing.T, bodies []string) func(string) string {
+// storeReports fills a DATA_DIR the way a running server does: the kit's
+// real receiver and queue, and the store in the directory's database. It
+// returns the environment `csp suggest` reads.
+func storeReports(t *testing.T, bodies []string) func(string) string {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	db, err := database.Open(ctx, dir)
 	require.NoError(t, err)
-	srv, err := server.New(slog.New(slog.DiscardHandler), config.Config{Showcase: true},
+	srv, err := server.New(slog.New(slog.DiscardHandler), config.Config{},
 		server.Options{DB: db, Reports: store.New(db, store.Options{})})
 	require.NoError(t, err)
 	for _, b := range bodies {
-		req := httptest.NewRequest(http.MethodPost, "/csp-report?group=learn&view=V", strings.NewReader(b))
+		req := httptest.NewRequest(http.MethodPost, "/csp-report?group=site", strings.NewReader(b))
 		req.Header.Set("Content-Type", "application/csp-report")
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, req)
@@ -57,42 +59,41 @@ func learnStore(t *testing.T, bodies []string) func(string) string {
 	}
 	require.NoError(t, srv.Close(ctx)) // writes what is queued
 	require.NoError(t, db.Close())
-	env := map[string]string{"DATA_DIR": dir, "SHOWCASE": "on"}
+	env := map[string]string{"DATA_DIR": dir, "SHOWCASE": "off"}
 	return func(k string) string { return env[k] }
 }
 
-// wantLearn is what `csp suggest` prints for those reports.
-const wantLearn = `learn: Content-Security-Policy-Report-Only (ReportOnly), 3 kinds of report: 2 resolved, 1 refused
+// want is what `csp suggest` prints for those reports.
+const want = `site: Content-Security-Policy (Enforce), 3 kinds of report: 2 resolved, 1 refused
 
   Header:
-    Content-Security-Policy-Report-Only: default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' http://localhost:41234; style-src 'self' 'nonce-{nonce}'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; img-src 'self' http://localhost:41234
+    Content-Security-Policy: default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' http://localhost:41234; style-src 'self' 'nonce-{nonce}'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; img-src 'self' http://localhost:41234
 
-  Go (the group's ReportOnly policy in the route table):
+  Go (the group's Enforce policy in the route table):
     site.Add(csp.ScriptSrc, "http://localhost:41234").Add(csp.ImgSrc, "http://localhost:41234")
 
   Resolves:
-    script-src-elem http://localhost:41234/demo/learn/third-party.js on /demo/learn (report, 1 time)
+    script-src-elem http://localhost:41234/widget.js on / (enforce, 1 time)
       script-src gets http://localhost:41234. Browsers that know 'strict-dynamic' (every current one) ignore http://localhost:41234: the file runs only when its <script> tag carries the nonce. Load it with <script src="…" nonce={ templ.GetNonce(ctx) }>, or components.Script("…") for a copy under static/; the origin is for browsers that predate 'strict-dynamic'.
-    img-src http://localhost:41234/demo/learn/third-party.svg on /demo/learn (report, 1 time)
+    img-src http://localhost:41234/badge.svg on / (enforce, 1 time)
       img-src gets http://localhost:41234.
 
   Refused:
-    script-src-attr inline on /demo/learn (report, 2 times)
+    script-src-attr inline on / (enforce, 2 times)
       Why: An inline event handler attribute (onclick=, onload=, …). No nonce can reach an attribute: allowing it would take 'unsafe-inline', or 'unsafe-hashes', which lets a copy of the handler injected anywhere run.
       Instead: Attach it from a nonced script: el.addEventListener("click", handler); for elements that come and go, one delegated listener on document (document.addEventListener("click", (e) => { const el = e.target.closest("[data-action]"); … })).
 `
 
-// TestSuggestPrintsTheLearnDemoChange is the issue's "done when": on a
-// store holding the learn demo's reports, `csp suggest` prints the exact
-// header and Go expression and exits 1.
-func TestSuggestPrintsTheLearnDemoChange(t *testing.T) {
-	getenv := learnStore(t, learnReportBodies)
-	for _, args := range [][]string{{"suggest"}, {"suggest", "--group", "learn"}} {
+// TestSuggestPrintsTheChange: on a store holding those reports, `csp
+// suggest` prints the exact header and Go expression and exits 1.
+func TestSuggestPrintsTheChange(t *testing.T) {
+	getenv := storeReports(t, reportBodies)
+	for _, args := range [][]string{{"suggest"}, {"suggest", "--group", "site"}} {
 		var stdout, stderr bytes.Buffer
 		code := run(context.Background(), args, getenv, &stdout, &stderr)
 		assert.Equal(t, 1, code, "stderr: %s", &stderr)
-		assert.Equal(t, wantLearn, stdout.String(), "%v", args)
-		assert.Equal(t, "csp suggest: 1 route group to change: learn\n", stderr.String())
+		assert.Equal(t, want, stdout.String(), "%v", args)
+		assert.Equal(t, "csp suggest: 1 route group to change: site\n", stderr.String())
 	}
 
 	var stdout, stderr bytes.Buffer
@@ -105,7 +106,7 @@ func TestSuggestPrintsTheLearnDemoChange(t *testing.T) {
 
 	// Another group has nothing to change; reports older than --since are
 	// left out.
-	for _, args := range [][]string{{"suggest", "--group", "demo"}, {"suggest", "--since", "1ns"}} {
+	for _, args := range [][]string{{"suggest", "--group", "api"}, {"suggest", "--since", "1ns"}} {
 		stdout.Reset()
 		stderr.Reset()
 		assert.Equal(t, 0, run(context.Background(), args, getenv, &stdout, &stderr), "%v: %s", args, &stderr)

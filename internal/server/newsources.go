@@ -83,10 +83,13 @@ func (n *newSources) seed() {
 		n.log.Warn("new third party: reading the stored reports failed; every source will be logged once", slog.Any("error", err))
 		return
 	}
+	// Stores keep times to the millisecond: a report received in the
+	// millisecond the process started must not pass for an older one.
+	started := n.started.Truncate(time.Millisecond)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	for _, a := range aggs {
-		if o := webOrigin(a.BlockedURL); o != "" && a.FirstSeen.Before(n.started) {
+		if o := webOrigin(a.BlockedURL); o != "" && a.FirstSeen.Before(started) {
 			n.known[o] = true
 		}
 	}

@@ -109,17 +109,20 @@ func TestServerLogsNewThirdParty(t *testing.T) {
 	db := openTestDB(t, t.TempDir())
 	st := store.New(db, store.Options{})
 	body := strings.Replace(reportURIBody, `"inline"`, `"https://cdn.example/x.js"`, 1)
-	serve := func() string {
+	// now is the server's clock: the second start is an hour after the
+	// first report, whatever the machine's speed.
+	serve := func(now func() time.Time) string {
 		var buf safeBuffer
 		s, err := New(slog.New(slog.NewTextHandler(&buf, nil)), config.Config{Addr: "localhost:0"},
-			Options{Reports: st, Queue: reports.QueueOptions{FlushInterval: time.Millisecond}})
+			Options{Reports: st, Queue: reports.QueueOptions{FlushInterval: time.Millisecond}, Now: now})
 		require.NoError(t, err)
 		require.Equal(t, 204, postReport(s, "application/csp-report", body).Code)
 		require.NoError(t, s.Close(context.Background())) // writes the queue and publishes
 		return buf.String()
 	}
-	assert.Equal(t, []string{"https://cdn.example"}, newThirdParties(serve()))
-	assert.Empty(t, newThirdParties(serve()), "known since before the restart")
+	assert.Equal(t, []string{"https://cdn.example"}, newThirdParties(serve(time.Now)))
+	later := time.Now().Add(time.Hour)
+	assert.Empty(t, newThirdParties(serve(func() time.Time { return later })), "known since before the restart")
 }
 
 // safeBuffer is a bytes.Buffer the server's goroutines may log to.

@@ -15,8 +15,10 @@ const newWindow = 24 * time.Hour
 
 // isNew says whether a kind of report first seen at first is new: seen
 // since the server started (the last deploy), or within newWindow.
+// The store keeps times to the millisecond, so the start is compared at
+// that precision.
 func (s *Server) isNew(first time.Time) bool {
-	return !first.Before(s.started) || !first.Before(s.now().Add(-newWindow))
+	return !first.Before(s.started.Truncate(time.Millisecond)) || !first.Before(s.now().Add(-newWindow))
 }
 
 // suggestionBases are the policies routes.go derives its groups' from, by

@@ -1,10 +1,14 @@
 package browser_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -18,6 +22,7 @@ import (
 	"github.com/noncekit/noncekit/internal/csp/suggest"
 	"github.com/noncekit/noncekit/internal/database"
 	"github.com/noncekit/noncekit/internal/e2e"
+	"github.com/noncekit/noncekit/internal/kittest"
 	"github.com/noncekit/noncekit/internal/reports/store"
 	"github.com/noncekit/noncekit/internal/server"
 	views "github.com/noncekit/noncekit/views/showcase"
@@ -40,11 +45,14 @@ type applied struct {
 // suggest` prints. Enforced, that policy blocks only the handler once the
 // script's tag carries the nonce, and, without the nonce, also the script:
 // under 'strict-dynamic' Chromium ignores the host, as the note says.
+// `go run ./cmd/csp suggest` on the test's store prints the same and
+// exits 1.
 func TestLearnDemo(t *testing.T) {
 	for _, scheme := range e2e.Schemes() {
 		t.Run(scheme, func(t *testing.T) {
 			ctx := context.Background()
-			db, err := database.Open(ctx, t.TempDir())
+			dataDir := t.TempDir()
+			db, err := database.Open(ctx, dataDir)
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = db.Close() }) // last: after the server's Close
 			st := store.New(db, store.Options{})
@@ -112,6 +120,11 @@ func TestLearnDemo(t *testing.T) {
 			t.Logf("csp suggest prints:\n%s", out.String())
 			assert.Equal(t, csp.HeaderCSPReportOnly+": "+wantValue,
 				e2e.Eval[string](t, tb, `document.querySelector("[data-suggested-header]").textContent`))
+
+			// The command itself, on this store, as an operator runs it.
+			stdout, code := goRunSuggest(t, dataDir)
+			assert.Equal(t, 1, code, "there is something to change")
+			assert.Equal(t, out.String(), stdout, "go run ./cmd/csp suggest prints the same")
 			assert.Equal(t, "ReportOnly: "+wantGo+",",
 				e2e.Eval[string](t, tb, `document.querySelector("[data-suggested-go]").textContent`))
 
@@ -137,6 +150,27 @@ func TestLearnDemo(t *testing.T) {
 			assert.Equal(t, "blocked", got[views.CaseLearnHandler])
 		})
 	}
+}
+
+// goRunSuggest runs `go run ./cmd/csp suggest --group learn` on the store
+// in dataDir, with the showcase on, and returns its standard output and
+// exit status.
+func goRunSuggest(t *testing.T, dataDir string) (string, int) {
+	t.Helper()
+	cmd := exec.Command("go", "run", "./cmd/csp", "suggest", "--group", "learn")
+	cmd.Dir = kittest.Root(t)
+	cmd.Env = append(os.Environ(), "DATA_DIR="+dataDir, "SHOWCASE=on", "APP_ENV=development", "REDIS_URL=")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if exit := (*exec.ExitError)(nil); errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	t.Logf("go run ./cmd/csp suggest --group learn: exit %d, stderr:\n%s", code, &stderr)
+	return stdout.String(), code
 }
 
 func outcomes(t *testing.T, tb *e2e.Tab) map[string]string {

@@ -1,8 +1,12 @@
-// Command csp reviews a Content-Security-Policy.
+// Command csp reviews a Content-Security-Policy, and suggests changes to
+// the kit's own from the violation reports it stored.
 //
 // Usage:
 //
 //	go run ./cmd/csp lint [-report-only | -meta] '<policy>'
+//	go run ./cmd/csp suggest [--group NAME] [--json] [--since DURATION]
+//
+// suggest is described in suggest.go.
 //
 // lint reads the policy with csp.ParseLenient (the grammar is checked but
 // default-src is not required, so a partial policy can be reviewed), lints
@@ -30,6 +34,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -50,16 +55,21 @@ const (
 )
 
 const usage = `usage: csp lint [-report-only | -meta] '<policy>'
+       csp suggest [--group NAME] [--json] [--since DURATION]
 
-Prints the weaknesses of a Content-Security-Policy, one per line, and exits
-1 when one of them is HIGH.
+lint prints the weaknesses of a Content-Security-Policy, one per line, and
+exits 1 when one of them is HIGH.
+
+suggest reads the violation reports the server stored (DATA_DIR) and prints,
+per route group, the smallest safe change to its policy and what to change
+in the pages instead; it exits 1 when there is something to change.
 `
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() { os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr)) }
 
-// run is the whole command with its arguments (without the program name)
-// and output streams; it returns the exit status.
-func run(args []string, stdout, stderr io.Writer) int {
+// run is the whole command with its arguments (without the program name),
+// environment and output streams; it returns the exit status.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
@@ -67,6 +77,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "lint":
 		return runLint(args[1:], stdout, stderr)
+	case "suggest":
+		return runSuggest(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

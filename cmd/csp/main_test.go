@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 
@@ -10,6 +11,9 @@ import (
 
 	"github.com/noncekit/noncekit/internal/csp"
 )
+
+// noEnv is an empty environment: lint reads none.
+func noEnv(string) string { return "" }
 
 const strictPolicy = "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic'; style-src 'self' 'nonce-{nonce}'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
@@ -40,7 +44,7 @@ func TestRun(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			code := run(tt.args, &stdout, &stderr)
+			code := run(context.Background(), tt.args, noEnv, &stdout, &stderr)
 			assert.Equal(t, tt.code, code, "stdout:\n%s\nstderr:\n%s", &stdout, &stderr)
 			if tt.stdout == "" && tt.code != 0 {
 				assert.Empty(t, stdout.String())
@@ -53,7 +57,7 @@ func TestRun(t *testing.T) {
 
 func TestRunOutputFormat(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"lint", "script-src 'unsafe-inline' 'unsafe-eval'"}, &stdout, &stderr)
+	code := run(context.Background(), []string{"lint", "script-src 'unsafe-inline' 'unsafe-eval'"}, noEnv, &stdout, &stderr)
 	require.Equal(t, 1, code)
 	lines := strings.Split(strings.TrimRight(stdout.String(), "\n"), "\n")
 	require.Len(t, lines, 3)

@@ -26,8 +26,8 @@ import (
 
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/database"
-	"github.com/noncekit/noncekit/internal/logbuf"
 	"github.com/noncekit/noncekit/internal/devcert"
+	"github.com/noncekit/noncekit/internal/logbuf"
 	"github.com/noncekit/noncekit/internal/reports/store"
 	"github.com/noncekit/noncekit/internal/server"
 )

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"log/slog"
 	"net/http"
 
 	"github.com/noncekit/noncekit/internal/csp"
@@ -30,18 +31,24 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) {
 		s.Render(w, r, http.StatusServiceUnavailable, pages.ReportsPage(p))
 		return
 	}
-	p.Rows, p.Noise = reportRows(list), noise
+	p.Rows, p.Noise = s.reportRows(list), noise
+	if p.Suggestions, err = s.suggestions(r.Context(), f.Group); err != nil {
+		s.log.ErrorContext(r.Context(), "reading reports for suggestions", slog.Any("error", err))
+		p.Error = "the report store could not be read; see the server log"
+		s.Render(w, r, http.StatusServiceUnavailable, pages.ReportsPage(p))
+		return
+	}
 	s.Render(w, r, http.StatusOK, pages.ReportsPage(p))
 }
 
 // reportRows is the dashboard's view of the store's aggregates.
-func reportRows(list []store.Aggregate) []pages.ReportRow {
+func (s *Server) reportRows(list []store.Aggregate) []pages.ReportRow {
 	rows := make([]pages.ReportRow, len(list))
 	for i, a := range list {
 		rows[i] = pages.ReportRow{
 			Group: a.Group, Directive: a.Directive, BlockedURL: a.BlockedURL, DocumentPath: a.DocumentPath,
 			Disposition: a.Disposition, Count: a.Count, FirstSeen: a.FirstSeen, LastSeen: a.LastSeen,
-			Sample: a.Sample, SourceFile: a.SourceFile, Line: a.Line,
+			Sample: a.Sample, SourceFile: a.SourceFile, Line: a.Line, New: s.isNew(a.FirstSeen),
 		}
 	}
 	return rows

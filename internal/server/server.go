@@ -72,6 +72,11 @@ type Server struct {
 	// policyRisks are the High lint findings nothing accepts (PolicyRisks).
 	policyRisks []string
 	groupNames  []string // every route group's name, for the dashboard's filter
+
+	// now is Options.Now; started is when New ran, the last deploy as far
+	// as the dashboard's "new" marks are concerned.
+	now     func() time.Time
+	started time.Time
 }
 
 // liveStartTimeout bounds New's wait for the live-report listener's first
@@ -121,6 +126,11 @@ type Options struct {
 	// same database. The caller still owns it: close the server first
 	// (Close), then DB.
 	DB *sql.DB
+
+	// Now is the clock the reports dashboard marks new reports by (first
+	// seen since New ran, or within newWindow). Default time.Now; tests
+	// fix it.
+	Now func() time.Time
 }
 
 // Accounts is what the server needs of the accounts: sign-in, the
@@ -148,6 +158,11 @@ func New(log *slog.Logger, cfg config.Config, o Options) (*Server, error) {
 		}
 		s.accounts = account.NewDirectory(st)
 	}
+	s.now = o.Now
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.started = s.now()
 	s.csp.BehindTLSProxy = cfg.BehindTLSProxy
 	s.csp.Rand = o.NonceSource
 	if o.Reports != nil {
@@ -177,11 +192,11 @@ func New(log *slog.Logger, cfg config.Config, o Options) (*Server, error) {
 		s.sink = s.logs
 		if s.queueStore != nil {
 			qo := o.Queue
-			qo.Publisher, qo.Logger, qo.Drops = s.hub, log, s.logs
+			// Stored violations go to the live streams (through the
+			// database to every instance's hub on PostgreSQL, this one's
+			// included), and to the watch for new third parties.
+			var streams reports.Publisher = s.hub
 			if o.DB != nil && database.DialectOf(o.DB) == database.Postgres {
-				// Other instances store reports too: every stored batch goes
-				// through the database to every instance's hub, this one's
-				// included.
 				ctx, cancel := context.WithTimeout(context.Background(), liveStartTimeout)
 				s.live, err = live.Start(ctx, o.DB, live.Options{Hub: s.hub, Logger: log})
 				cancel()
@@ -189,8 +204,10 @@ func New(log *slog.Logger, cfg config.Config, o Options) (*Server, error) {
 					_ = s.sessions.Close()
 					return nil, fmt.Errorf("server: %w", err)
 				}
-				qo.Publisher = s.live
+				streams = s.live
 			}
+			qo.Publisher = publishers{streams, newNewSources(log, s.queueStore, s.started)}
+			qo.Logger, qo.Drops = log, s.logs
 			s.queue = reports.NewQueue(s.queueStore, qo)
 			// Each violation is logged once and stored: the log is where an
 			// operator looks first, the store is what the dashboard shows.

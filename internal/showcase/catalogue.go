@@ -39,6 +39,10 @@ type Demo struct {
 	// fragments), relative to /demo, on r, which carries the page's route
 	// group: their responses get the page's policy, as a fragment's must.
 	Routes func(s *Showcase, r chi.Router)
+	// Live gives every view of the page a report stream of its own, as
+	// the live demo has (see tagView): DemoView.StreamURL, and
+	// DemoView.Host and Secure, where the browser reached the page.
+	Live bool
 }
 
 // Exception is one deliberately bad element of a demo page: an element
@@ -224,6 +228,21 @@ var Catalogue = []Demo{
 			views.CaseHTMXSwap: "swapped", views.CaseHTMXInjected: "blocked",
 			views.CaseHTMXBoosted: "allowed", views.CaseHTMXBoostRefused: "refused",
 			views.CaseHTMXOn: "blocked", views.CaseHTMXDelegated: "ran", views.CaseHTMXPost: "posted",
+		},
+	},
+	{
+		// The adoption loop: a report-only policy, the visitor's own
+		// reports, and package suggest's answer to them (learn.go).
+		Slug: "learn", Title: "From reports to a better policy",
+		Summary: "A report-only page with a third-party image, script and an inline handler; its reports become a suggested policy.",
+		Policy:  learnPolicy, View: views.LearnDemo, Routes: (*Showcase).learnRoutes, Live: true,
+		Expect: map[string]string{
+			views.CaseLearnImage: "reported", views.CaseLearnScript: "reported",
+			views.CaseLearnHandler: "reported", views.CaseLearnSuggestion: "suggested",
+		},
+		Exceptions: []Exception{
+			{Tag: "script", Case: views.CaseLearnScript, Reason: "a third-party tag pasted without the nonce, reported under report-only"},
+			{Tag: "button", Case: views.CaseLearnHandler, Reason: "an onclick= handler the suggester refuses to allow"},
 		},
 	},
 }

@@ -117,13 +117,16 @@ func (s *Showcase) demoPage(d Demo, g csp.Group) http.HandlerFunc {
 	}
 	entry := views.Entry{Slug: d.Slug, Title: d.Title, Summary: d.Summary}
 	return func(w http.ResponseWriter, r *http.Request) {
-		v := views.DemoView{
-			Entry:      entry,
-			Expect:     d.Expect,
-			Enforce:    w.Header().Get(csp.HeaderCSP),
-			ReportOnly: w.Header().Get(csp.HeaderCSPReportOnly),
-			Findings:   findings,
+		v := views.DemoView{Entry: entry, Expect: d.Expect, Findings: findings}
+		if d.Live {
+			// First: it changes the report URL in the headers shown below.
+			stream, ok := s.tagView(w, r)
+			if !ok {
+				return
+			}
+			v.StreamURL, v.Host, v.Secure = stream, r.Host, r.TLS != nil
 		}
+		v.Enforce, v.ReportOnly = w.Header().Get(csp.HeaderCSP), w.Header().Get(csp.HeaderCSPReportOnly)
 		s.app.Render(w, r, http.StatusOK, d.View(v))
 	}
 }

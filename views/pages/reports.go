@@ -20,6 +20,35 @@ type Reports struct {
 	Error string
 	// Stored is false when the server runs without a report store.
 	Stored bool
+	// Suggestions are the groups whose policy or pages should change,
+	// from every stored report of the groups the filter selects.
+	Suggestions []Suggestion
+}
+
+// Suggestion is one route group's suggested change, as the "Suggested
+// changes" panel shows it (package suggest computes it).
+type Suggestion struct {
+	Group  string
+	Header string // Content-Security-Policy or ...-Report-Only
+	Field  string // the csp.Group field: Enforce or ReportOnly
+	// Value and Go are the resulting header value and the route table's
+	// expression; both "" when only refusals are left.
+	Value, Go string
+	Resolved  []SuggestedReport
+	Refused   []SuggestedReport
+	// Blockers are the group's own High lint findings, to fix first.
+	Blockers []string
+}
+
+// SuggestedReport is a report a suggestion resolves (Change, Note) or
+// refuses (Why, Instead).
+type SuggestedReport struct {
+	Directive, BlockedURL, DocumentPath, Disposition string
+	Count                                            int64
+	Sample                                           string
+	Change, Note                                     string
+	Why, Instead                                     string
+	New                                              bool
 }
 
 // ReportRow is one kind of violation: every report with the same route
@@ -31,6 +60,9 @@ type ReportRow struct {
 	FirstSeen, LastSeen                                     time.Time
 	Sample, SourceFile                                      string
 	Line                                                    int // 0 when the browser sent none
+	// New marks a kind first seen since the server started (the last
+	// deploy) or within the last 24 hours.
+	New bool
 }
 
 // ReportFilter is the filter form's current choice; "" is "any".

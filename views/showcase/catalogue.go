@@ -28,6 +28,12 @@ type DemoView struct {
 	Enforce    string // Content-Security-Policy, "" when not sent
 	ReportOnly string // Content-Security-Policy-Report-Only, "" when not sent
 	Findings   []lint.Finding
+	// StreamURL is this page view's own report stream, and Host (the Host
+	// header) and Secure (TLS) are where the browser reached the page; all
+	// are set for a Live entry only.
+	StreamURL string
+	Host      string
+	Secure    bool
 }
 
 // Handler attributes used by the handler demos. The browser hashes the

@@ -5,6 +5,7 @@
 package browser_test
 
 import (
+	"context"
 	"log/slog"
 	"os"
 	"testing"
@@ -12,7 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/noncekit/noncekit/internal/config"
+	"github.com/noncekit/noncekit/internal/database"
 	"github.com/noncekit/noncekit/internal/e2e"
+	"github.com/noncekit/noncekit/internal/reports/store"
 	"github.com/noncekit/noncekit/internal/server"
 )
 
@@ -26,10 +29,17 @@ func startKit(t *testing.T, scheme string) *e2e.Kit {
 }
 
 // newKitServer is the kit with the showcase mounted, for a test that
-// serves it through a handler of its own.
+// serves it through a handler of its own. Like cmd/noncekit, it stores
+// reports (in a temporary DATA_DIR): the demos' live lists and
+// /demo/learn's suggestion are fed by the stored reports.
 func newKitServer(t *testing.T) *server.Server {
 	t.Helper()
-	srv, err := server.New(slog.New(slog.DiscardHandler), config.Config{Showcase: true}, server.Options{})
+	db, _, err := database.Open(context.Background(), config.Config{DataDir: t.TempDir()})
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() }) // last: after the server's Close
+	srv, err := server.New(slog.New(slog.DiscardHandler), config.Config{Showcase: true},
+		server.Options{DB: db, Reports: store.New(db, store.Options{})})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close(context.Background()) })
 	return srv
 }

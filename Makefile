@@ -6,7 +6,9 @@ GO      ?= go
 BIN     ?= bin/noncekit
 AIR     := github.com/air-verse/air@v1.67.4
 PKGS    := ./...
-E2E     := ./internal/e2e/...
+# The Chromium suites: the skeleton's and the showcase's (a pattern that
+# matches nothing once the showcase is removed only warns).
+E2E     := ./internal/e2e/... ./internal/showcase/browser/...
 COUNT   ?= 5
 ROUNDS  ?= 20
 BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
@@ -62,12 +64,16 @@ test: check-generated lint ## Run every test, the Chromium suite included (CI=tr
 		echo "note: chromium not found, browser tests will skip: install it with 'apt-get install -y chromium'"
 	$(GO) test -count=1 $(PKGS)
 
+.PHONY: test-short
+test-short: ## The quick inner loop: every test but the Chromium suites and the ones that copy the kit (go test -short)
+	$(GO) test -short $(PKGS)
+
 .PHONY: race
 race: ## Run every test under the race detector (needs cgo: a C compiler such as gcc)
 	CGO_ENABLED=1 $(GO) test -race -count=1 $(PKGS)
 
 .PHONY: e2e
-e2e: ## Run only the Chromium end-to-end tests
+e2e: ## Run only the Chromium suites (skeleton and showcase), verbose
 	$(GO) test -count=1 -v $(E2E)
 
 .PHONY: snapshots

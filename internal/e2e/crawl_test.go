@@ -12,8 +12,10 @@ import (
 // page of the skeleton raises a securitypolicyviolation or logs a console
 // error. A page added to the nav is covered without editing this test.
 func TestCrawlIsClean(t *testing.T) {
+	t.Parallel()
 	for _, scheme := range e2e.Schemes() {
 		t.Run(scheme, func(t *testing.T) {
+			t.Parallel()
 			k := startKit(t, scheme)
 			tb := e2e.NewTab(t)
 			start := k.URL + "/"

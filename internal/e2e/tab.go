@@ -35,9 +35,12 @@ document.addEventListener("securitypolicyviolation", (e) => {
 }, true);`
 
 // NewTab opens a tab in the shared browser that Main started; the tab
-// closes when the test ends.
+// closes when the test ends. With -short it skips the test instead.
 func NewTab(t *testing.T) *Tab {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: the Chromium suite runs in `make test` and `make e2e`")
+	}
 	if browser == nil {
 		t.Fatal("e2e.NewTab: no browser: the package's TestMain must call e2e.Main")
 	}

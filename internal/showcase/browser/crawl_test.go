@@ -51,8 +51,10 @@ var demoGroups = func() map[string]bool {
 // page outside the demos raises a securitypolicyviolation or logs a console
 // error. A page added to the nav is covered without editing this test.
 func TestCrawlWithTheShowcase(t *testing.T) {
+	t.Parallel()
 	for _, scheme := range e2e.Schemes() {
 		t.Run(scheme, func(t *testing.T) {
+			t.Parallel()
 			k := startKit(t, scheme)
 			tb := e2e.NewTab(t)
 			start := k.URL + "/"

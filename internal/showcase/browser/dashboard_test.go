@@ -21,8 +21,10 @@ import (
 // report-to over https) is stored, listed by GET /api/reports, and streamed
 // back to the demo page's "Reports the server received" list.
 func TestReportReachesDashboard(t *testing.T) {
+	t.Parallel()
 	for _, scheme := range e2e.Schemes() {
 		t.Run(scheme, func(t *testing.T) {
+			t.Parallel()
 			db, err := database.Open(context.Background(), t.TempDir())
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = db.Close() }) // last: after the server's Close below

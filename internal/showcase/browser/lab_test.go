@@ -14,6 +14,7 @@ import (
 // preset policy, the table the lab fills in says what the preview's probes
 // really did under that exact policy.
 func TestLabProbes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		policy string

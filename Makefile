@@ -1,10 +1,9 @@
 # Noncekit's commands. `make help` lists them. Everything runs through the
-# go command: templ is a go.mod tool (`go tool templ`), air runs with
-# `go run`, so nothing is installed globally.
+# go command: templ is a go.mod tool (`go tool templ`), so nothing is
+# installed globally.
 
 GO      ?= go
 BIN     ?= bin/noncekit
-AIR     := github.com/air-verse/air@v1.67.4
 PKGS    := ./...
 # The Chromium suites: the skeleton's and the showcase's (a pattern that
 # matches nothing once the showcase is removed only warns).
@@ -15,6 +14,16 @@ BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 # The Go files gofmt checks: generated *_templ.go are templ's to format.
 # The shell runs the command where a recipe uses the variable.
 GOFMT_FILES = $$(git ls-files '*.go' | grep -v '_templ\.go$$')
+
+# make dev: the app listens on DEV_APP, templ's live-reload proxy on
+# localhost:DEV_PORT. templ watches the files DEV_WATCH matches: a .templ
+# edit that changes only text reloads the page with no rebuild (the running
+# app reads templ's text from the files the watcher writes); any other
+# watched change (.go, Go code in a .templ, CSS, JS or SVG, which are
+# embedded) rebuilds and restarts the app, then reloads the page.
+DEV_APP   ?= localhost:8080
+DEV_PORT  ?= 7331
+DEV_WATCH := (.+\.go$$)|(.+\.templ$$)|(.+\.(css|js|svg)$$)
 
 .DEFAULT_GOAL := help
 
@@ -31,8 +40,10 @@ run-tls: ## Serve https://localhost:8443 with a self-signed cert kept in DATA_DI
 	TLS=self-signed ADDR=$${ADDR:-localhost:8443} $(GO) run ./cmd/noncekit
 
 .PHONY: dev
-dev: ## Live reload: rebuild, restart and reload the browser on .templ/.go/CSS/JS changes
-	DEV=true $(GO) run $(AIR) -c .air.toml
+dev: ## Live reload at http://localhost:7331: a .templ text edit reloads at once, .go/CSS/JS edits rebuild first
+	@echo "make dev: open http://localhost:$(DEV_PORT) (templ's live-reload proxy; the app itself listens on $(DEV_APP))"
+	ADDR=$(DEV_APP) $(GO) tool templ generate -watch -log-level warn -proxy=http://$(DEV_APP) -proxyport=$(DEV_PORT) -open-browser=false \
+		-watch-pattern='$(DEV_WATCH)' -ignore-pattern='_test\.go$$' -cmd='$(GO) run ./cmd/noncekit'
 
 .PHONY: build
 build: ## Build one self-contained binary (templates and static files embedded) into bin/

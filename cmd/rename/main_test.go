@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"io/fs"
 	"os"
@@ -12,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/noncekit/noncekit/internal/kitcopy"
 )
 
 // TestRenamedKitBuildsAndPasses copies the kit, renames its module and
@@ -22,16 +22,14 @@ func TestRenamedKitBuildsAndPasses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: copies and rebuilds the whole kit; `make test` runs it")
 	}
-	root, err := filepath.Abs("../..")
-	require.NoError(t, err)
-	dir := copyDir(t, root)
-	copyTree(t, root, dir)
+	root := kitcopy.Root(t)
+	dir := kitcopy.Copy(t)
 
 	const newPath = "example.com/you/app"
 	require.NoError(t, run([]string{newPath}, dir, io.Discard))
 
 	oldPath := modulePath(t, root)
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !(strings.HasSuffix(path, ".go") || strings.HasSuffix(path, ".templ")) {
 			return err
 		}
@@ -111,51 +109,4 @@ func goCmd(t *testing.T, dir string, args ...string) {
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "go %s:\n%s", strings.Join(args, " "), out)
-}
-
-// copyDir returns an empty directory for the copy of the kit at root, the
-// same one on every run from the same checkout, and removes it when the
-// test ends. The go command's build cache keys a package on its directory:
-// in a fresh temporary directory each run, every package of the renamed kit
-// compiled again (about 15 s warm); at a stable path an unchanged kit is
-// found in the cache. The build proves the same thing either way. When the
-// directory exists (another run of this test is using it, or a killed run
-// left it), the test uses a fresh temporary directory and says so.
-func copyDir(t *testing.T, root string) string {
-	t.Helper()
-	sum := sha256.Sum256([]byte(root))
-	dir := filepath.Join(os.TempDir(), "noncekit-rename-test-"+hex.EncodeToString(sum[:6]))
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Logf("%v: building the copy in a fresh directory, without the build cache (delete %s if no test is running)", err, dir)
-		return t.TempDir()
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	return dir
-}
-
-// copyTree copies the kit's sources, leaving out git metadata and local state.
-func copyTree(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if d.IsDir() {
-			switch d.Name() {
-			case ".git", "data", "bin", "tmp":
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	require.NoError(t, err)
 }

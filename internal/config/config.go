@@ -23,8 +23,6 @@ type Config struct {
 	LogLevel slog.Level
 	// LogFormat is text or json (LOG_FORMAT). Default text.
 	LogFormat string
-	// Dev turns on live reload for `make dev` (DEV=true). Default false.
-	Dev bool
 	// Production (APP_ENV=production) makes a High policy lint finding a
 	// start-up error instead of a warning. Default APP_ENV=development.
 	Production bool
@@ -117,7 +115,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	for _, b := range []struct {
 		name string
 		dst  *bool
-	}{{"DEV", &c.Dev}, {"NONCEKIT_BENCH_ROUTES", &c.BenchRoutes}, {"BEHIND_TLS_PROXY", &c.BehindTLSProxy}} {
+	}{{"NONCEKIT_BENCH_ROUTES", &c.BenchRoutes}, {"BEHIND_TLS_PROXY", &c.BehindTLSProxy}} {
 		if v := getenv(b.name); v != "" {
 			on, err := strconv.ParseBool(v)
 			if err != nil {

@@ -7,7 +7,6 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/noncekit/noncekit/internal/csp"
-	"github.com/noncekit/noncekit/internal/devreload"
 	"github.com/noncekit/noncekit/internal/headers"
 	"github.com/noncekit/noncekit/internal/ratelimit"
 	"github.com/noncekit/noncekit/internal/reports"
@@ -55,9 +54,6 @@ func (s *Server) routes() http.Handler {
 	sec.BehindTLSProxy = s.cfg.BehindTLSProxy
 	r.Use(sec.Middleware())
 	r.Use(cop.Handler)
-	if s.cfg.Dev {
-		r.Use(devreload.Middleware)
-	}
 
 	// Pages: the strict nonce-based policy.
 	r.Group(func(r chi.Router) {
@@ -95,9 +91,6 @@ func (s *Server) routes() http.Handler {
 		rep.CrossOriginResourcePolicy = "cross-origin"
 		r.With(rep.Middleware(), s.limiter.Middleware, ratelimit.Concurrency(maxReportsInFlight)).
 			Post("/csp-report", reports.NewHandler(s.log, s.sink).ServeHTTP)
-		if s.cfg.Dev {
-			r.Get(devreload.Path, devreload.Handler(s.stopping).ServeHTTP)
-		}
 	})
 
 	// The live stream of stored reports, for the demo pages. Its own group

@@ -36,7 +36,7 @@ var alwaysViolates = []string{"/demo", "/demo/report-only"}
 // the components. A demo may block many things on purpose, never these:
 // that would mean a component lost its nonce, which a demo page would
 // otherwise hide among its deliberate violations.
-var layoutAsset = regexp.MustCompile(`/static/(css/app|js/site|showcase/js/demos|showcase/js/lab|img/favicon)\.[0-9a-f]+\.`)
+var layoutAsset = regexp.MustCompile(`/static/(css/app|js/site|showcase/css/showcase|showcase/js/demos|showcase/js/lab|img/favicon)\.[0-9a-f]+\.`)
 
 // demoGroups are the route groups whose pages violate on purpose.
 var demoGroups = func() map[string]bool {

@@ -47,20 +47,16 @@ func ScreenshotDir(t *testing.T) string {
 	return dir
 }
 
-// Screenshot writes two PNGs of the tab's page, named for name and v: the
-// first screen as a visitor sees it (name-v.png) and the whole page
-// (name-v-full.png). It returns the first one's path.
+// Screenshot writes a PNG of the tab's whole page, named for name and v
+// (name-v.png), and returns its path. The top Height pixels are the first
+// screen a visitor sees.
 func Screenshot(t *testing.T, tb *Tab, name string, v Viewport) string {
 	t.Helper()
-	dir := ScreenshotDir(t)
-	base := filepath.Join(dir, strings.NewReplacer("/", "_", " ", "_").Replace(name)+"-"+v.Name)
-	first, err := chromedp.Run(tb.ctx, chromedp.CaptureScreenshot())
+	file := filepath.Join(ScreenshotDir(t), strings.NewReplacer("/", "_", " ", "_").Replace(name)+"-"+v.Name+".png")
+	png, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
 	require.NoError(t, err, "screenshot of %s", name)
-	require.NoError(t, os.WriteFile(base+".png", first, 0o644))
-	full, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
-	require.NoError(t, err, "full-page screenshot of %s", name)
-	require.NoError(t, os.WriteFile(base+"-full.png", full, 0o644))
-	return base + ".png"
+	require.NoError(t, os.WriteFile(file, png, 0o644))
+	return file
 }
 
 // AssertNoHorizontalOverflow checks that the page is no wider than the

@@ -34,8 +34,9 @@ document.addEventListener("securitypolicyviolation", (e) => {
     disposition: e.disposition, source: e.sourceFile, line: e.lineNumber});
 }, true);`
 
-// NewTab opens a tab in the shared browser that Main started; the tab
-// closes when the test ends. With -short it skips the test instead.
+// NewTab opens a tab in the shared browser that Main started, with its own
+// cookies and cache; the tab closes when the test ends. With -short it
+// skips the test instead.
 func NewTab(t *testing.T) *Tab {
 	t.Helper()
 	if testing.Short() {
@@ -44,7 +45,10 @@ func NewTab(t *testing.T) *Tab {
 	if browser == nil {
 		t.Fatal("e2e.NewTab: no browser: the package's TestMain must call e2e.Main")
 	}
-	ctx, cancel := chromedp.NewContext(browser)
+	// A browser context of its own, like a fresh incognito window: tests
+	// run in parallel, and cookies are per host, not per port, so two kits
+	// on 127.0.0.1 would otherwise overwrite each other's session cookie.
+	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
 	ctx, cancelTimeout := context.WithTimeout(ctx, tabTimeout)
 	t.Cleanup(cancelTimeout)

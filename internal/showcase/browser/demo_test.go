@@ -33,6 +33,7 @@ func TestCatalogueOutcomes(t *testing.T) {
 						got[c.Name] = c.Outcome
 					}
 					assert.Equal(t, d.Expect, got, "%s: outcomes against the table", u)
+					assertDemoPageSound(t, tb, u)
 				})
 			}
 		})
@@ -58,6 +59,7 @@ func TestLiveDemoOutcomes(t *testing.T) {
 					assert.NotEmpty(t, c.Expected, "%s: case %s has no data-expected", u, c.Name)
 					assert.Equal(t, c.Expected, c.Outcome, "%s: case %s", u, c.Name)
 				}
+				assertDemoPageSound(t, tb, u)
 			}
 		})
 	}

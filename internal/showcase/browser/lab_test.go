@@ -59,6 +59,7 @@ func TestLabProbes(t *testing.T) {
 			require.Equal(t, 0, status, "an opaque redirect (303) was expected") // redirect: "manual"
 			tb.Open(t, k.URL+"/lab")
 			e2e.WaitUntil(t, tb, `document.body?.dataset.labReady === "true"`, "the lab never filled its table")
+			assertDemoPageSound(t, tb, k.URL+"/lab")
 			got := e2e.Eval[map[string]string](t, tb, `Object.fromEntries([...document.querySelectorAll("[data-probe-row]")]
 				.map((r) => [r.dataset.probeRow, r.dataset.outcome]))`)
 			for probe, want := range tt.want {

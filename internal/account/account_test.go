@@ -31,6 +31,7 @@ func TestDummyHashCost(t *testing.T) {
 }
 
 func TestAuthenticate(t *testing.T) {
+	t.Parallel()
 	d := testDirectory(t)
 	tests := []struct {
 		name, email, password string
@@ -63,6 +64,7 @@ func TestAuthenticate(t *testing.T) {
 // password does: the answer's timing cannot tell which emails have
 // accounts. (A stopwatch comparison would flake on a loaded machine.)
 func TestEveryFailureDoesTheSameWork(t *testing.T) {
+	t.Parallel()
 	d := testDirectory(t)
 	var costs []int
 	compare := d.compare
@@ -82,6 +84,7 @@ func TestEveryFailureDoesTheSameWork(t *testing.T) {
 }
 
 func TestAddRefuses(t *testing.T) {
+	t.Parallel()
 	d := testDirectory(t)
 	cheap, err := bcrypt.GenerateFromPassword([]byte("x"), bcrypt.MinCost)
 	require.NoError(t, err)
@@ -107,6 +110,7 @@ func TestAddRefuses(t *testing.T) {
 }
 
 func TestLookup(t *testing.T) {
+	t.Parallel()
 	d := testDirectory(t)
 	u, ok := d.Lookup("ada")
 	require.True(t, ok)

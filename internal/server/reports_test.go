@@ -78,6 +78,7 @@ func postReport(h http.Handler, ctype, body string) *httptest.ResponseRecorder {
 // the real router: every answer is 204 or 4xx, and the valid entries of a
 // mixed batch reach the store.
 func TestBadReportsNever5xxAndValidOnesAreKept(t *testing.T) {
+	t.Parallel()
 	s, st, flush := newStoreServer(t, config.Config{ReportRate: 1e6, ReportBurst: 1e6})
 	entries := make([]string, 5000)
 	for i := range entries {

@@ -50,7 +50,8 @@ func TestMakeDevReloads(t *testing.T) {
 		t.Skip("-short: copies the kit and builds it; `make test` runs it")
 	}
 	dir := kitcopy.Copy(t)
-	appAddr, proxyPort := "127.0.0.1:"+freePort(t), freePort(t)
+	ports := freePorts(t, 2)
+	appAddr, proxyPort := "127.0.0.1:"+ports[0], ports[1]
 	log := startMakeDev(t, dir, appAddr, proxyPort)
 	proxy := "http://127.0.0.1:" + proxyPort
 	waitServing(t, proxy+"/", log)
@@ -169,13 +170,18 @@ func editFile(t *testing.T, path, old, new string) time.Time {
 	return start
 }
 
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort(t *testing.T) string {
+// freePorts returns n distinct loopback TCP ports that were free a moment
+// ago: all are held open until the last is chosen, so none repeats.
+func freePorts(t *testing.T, n int) []string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	var ports []string
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer ln.Close()
+		ports = append(ports, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+	}
+	return ports
 }
 
 // lockedBuffer collects a process's output, written and read from

@@ -70,7 +70,7 @@ lint: ## gofmt, templ fmt and go vet
 	$(GO) vet $(PKGS)
 
 .PHONY: test
-test: check-generated lint ## Run every test, the Chromium suite included (CI=true makes a missing browser fail)
+test: check-generated lint ## Run every test, the Chromium suites included (CI=true makes a missing browser fail)
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "$$CHROMIUM_PATH" ] || \
 		echo "note: chromium not found, browser tests will skip: install it with 'apt-get install -y chromium'"
 	$(GO) test -count=1 $(PKGS)

@@ -1,18 +1,29 @@
 # Noncekit's commands. `make help` lists them. Everything runs through the
-# go command: templ is a go.mod tool (`go tool templ`), air runs with
-# `go run`, so nothing is installed globally.
+# go command: templ is a go.mod tool (`go tool templ`), so nothing is
+# installed globally.
 
 GO      ?= go
 BIN     ?= bin/noncekit
-AIR     := github.com/air-verse/air@v1.67.4
 PKGS    := ./...
-E2E     := ./internal/e2e/...
+# The Chromium suites: the skeleton's and the showcase's (a pattern that
+# matches nothing once the showcase is removed only warns).
+E2E     := ./internal/e2e/... ./internal/showcase/browser/...
 COUNT   ?= 5
 ROUNDS  ?= 20
 BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 # The Go files gofmt checks: generated *_templ.go are templ's to format.
 # The shell runs the command where a recipe uses the variable.
 GOFMT_FILES = $$(git ls-files '*.go' | grep -v '_templ\.go$$')
+
+# make dev: the app listens on DEV_APP, templ's live-reload proxy on
+# localhost:DEV_PORT. templ watches the files DEV_WATCH matches: a .templ
+# edit that changes only text reloads the page with no rebuild (the running
+# app reads templ's text from the files the watcher writes); any other
+# watched change (.go, Go code in a .templ, CSS, JS or SVG, which are
+# embedded) rebuilds and restarts the app, then reloads the page.
+DEV_APP   ?= localhost:8080
+DEV_PORT  ?= 7331
+DEV_WATCH := (.+\.go$$)|(.+\.templ$$)|(.+\.(css|js|svg)$$)
 
 .DEFAULT_GOAL := help
 
@@ -40,8 +51,10 @@ run-tls: ## Serve https://localhost:8443 with a self-signed cert kept in DATA_DI
 	TLS=self-signed ADDR=$${ADDR:-localhost:8443} $(GO) run ./cmd/noncekit
 
 .PHONY: dev
-dev: ## Live reload: rebuild, restart and reload the browser on .templ/.go/CSS/JS changes
-	DEV=true $(GO) run $(AIR) -c .air.toml
+dev: ## Live reload at http://localhost:7331: a .templ text edit reloads at once, .go/CSS/JS edits rebuild first
+	@echo "make dev: open http://localhost:$(DEV_PORT) (templ's live-reload proxy; the app itself listens on $(DEV_APP))"
+	ADDR=$(DEV_APP) $(GO) tool templ generate -watch -log-level warn -proxy=http://$(DEV_APP) -proxyport=$(DEV_PORT) -open-browser=false \
+		-watch-pattern='$(DEV_WATCH)' -ignore-pattern='_test\.go$$' -cmd='$(GO) run ./cmd/noncekit'
 
 .PHONY: build
 build: ## Build one self-contained binary (templates and static files embedded) into bin/
@@ -75,12 +88,16 @@ test: check-generated lint ## Run every test, the Chromium and PostgreSQL suites
 		echo "note: PostgreSQL not found, its store and several-instance tests will skip: install it with 'apt-get install -y postgresql'"
 	$(GO) test -count=1 $(PKGS)
 
+.PHONY: test-short
+test-short: ## The quick inner loop: every test but the Chromium suites and the ones that copy the kit (go test -short)
+	$(GO) test -short $(PKGS)
+
 .PHONY: race
 race: ## Run every test under the race detector (needs cgo: a C compiler such as gcc)
 	CGO_ENABLED=1 $(GO) test -race -count=1 $(PKGS)
 
 .PHONY: e2e
-e2e: ## Run only the Chromium end-to-end tests
+e2e: ## Run only the Chromium suites (skeleton and showcase), verbose
 	$(GO) test -count=1 -v $(E2E)
 
 # The packages whose testdata/policies.golden pins every route's policy

@@ -62,6 +62,7 @@ func TestDummyHashCost(t *testing.T) {
 }
 
 func TestAuthenticate(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
 		d, _, ada := testDirectory(t, e)
 		ctx := context.Background()
@@ -100,6 +101,7 @@ func TestAuthenticate(t *testing.T) {
 // timing cannot tell which emails have accounts. (A stopwatch comparison
 // would flake on a loaded machine.)
 func TestEveryFailureDoesTheSameWork(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
 		d, _, _ := testDirectory(t, e)
 		var costs []int

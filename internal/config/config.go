@@ -25,8 +25,6 @@ type Config struct {
 	LogLevel slog.Level
 	// LogFormat is text or json (LOG_FORMAT). Default text.
 	LogFormat string
-	// Dev turns on live reload for `make dev` (DEV=true). Default false.
-	Dev bool
 	// Production (APP_ENV=production) runs the deploy checks at start
 	// (package deploycheck, `noncekit check`): an error among them, such as
 	// a High policy lint finding or session cookies without Secure, stops
@@ -143,7 +141,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	for _, b := range []struct {
 		name string
 		dst  *bool
-	}{{"DEV", &c.Dev}, {"NONCEKIT_BENCH_ROUTES", &c.BenchRoutes}, {"BEHIND_TLS_PROXY", &c.BehindTLSProxy}} {
+	}{{"NONCEKIT_BENCH_ROUTES", &c.BenchRoutes}, {"BEHIND_TLS_PROXY", &c.BehindTLSProxy}} {
 		if v := getenv(b.name); v != "" {
 			on, err := strconv.ParseBool(v)
 			if err != nil {

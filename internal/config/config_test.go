@@ -20,11 +20,11 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestFromEnv(t *testing.T) {
-	c, err := FromEnv(env(map[string]string{"ADDR": ":9000", "DATA_DIR": "/var/lib/app", "LOG_LEVEL": "debug", "LOG_FORMAT": "JSON", "DEV": "true",
+	c, err := FromEnv(env(map[string]string{"ADDR": ":9000", "DATA_DIR": "/var/lib/app", "LOG_LEVEL": "debug", "LOG_FORMAT": "JSON",
 		"APP_ENV": "development", "TLS": "self-signed", "REPORT_RATE": "0.5", "REPORT_BURST": "7", "REPORT_RETENTION": "168h",
 		"BEHIND_TLS_PROXY": "true", "REDIS_URL": "redis://127.0.0.1:6379/0", "NONCEKIT_BENCH_ROUTES": "1"}))
 	require.NoError(t, err)
-	assert.Equal(t, Config{Addr: ":9000", DataDir: "/var/lib/app", LogLevel: slog.LevelDebug, LogFormat: "json", Dev: true,
+	assert.Equal(t, Config{Addr: ":9000", DataDir: "/var/lib/app", LogLevel: slog.LevelDebug, LogFormat: "json",
 		TLS: TLSSelfSigned, ReportRate: 0.5, ReportBurst: 7, ReportRetention: 7 * 24 * time.Hour,
 		BehindTLSProxy: true, RedisURL: "redis://127.0.0.1:6379/0", BenchRoutes: true, Showcase: true}, c)
 	assert.Equal(t, "https", c.Scheme())
@@ -101,7 +101,7 @@ func TestReportRetention(t *testing.T) {
 }
 
 func TestBadValuesNameTheVariable(t *testing.T) {
-	for k, v := range map[string]string{"LOG_LEVEL": "loud", "LOG_FORMAT": "xml", "DEV": "maybe", "APP_ENV": "staging", "TLS": "yes",
+	for k, v := range map[string]string{"LOG_LEVEL": "loud", "LOG_FORMAT": "xml", "APP_ENV": "staging", "TLS": "yes",
 		"REPORT_RATE": "-1", "REPORT_BURST": "0", "BEHIND_TLS_PROXY": "yes please", "REDIS_URL": "localhost:6379",
 		"NONCEKIT_BENCH_ROUTES": "yes please", "REPORT_RETENTION": "30 days"} {
 		_, err := FromEnv(env(map[string]string{k: v}))

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -29,7 +30,16 @@ const missingChromium = "chromium not found: install it with 'apt-get install -y
 // PATH. Without one, Main prints a one-line install hint and returns 0 so
 // that `make test` passes on a machine without a browser, unless CI is set:
 // there it fails, or the suite would silently prove nothing.
+//
+// With -short (`make test-short`, the quick inner loop) Main starts no
+// browser: the tests that need one skip in NewTab, saying so, and the
+// harness's own unit tests still run.
 func Main(m *testing.M) int {
+	// testing.Short reads the flags, which m.Run would parse only later.
+	flag.Parse()
+	if testing.Short() {
+		return m.Run()
+	}
 	path := chromiumPath()
 	if path == "" {
 		if os.Getenv("CI") != "" {

@@ -13,15 +13,19 @@ type Visit struct {
 
 // Crawl opens start, then every same-origin page linked from a page it
 // opened, breadth first, each once, and hands what each page did to check.
-// It returns the pages it visited. A page added to the navigation is
-// crawled without editing the test that calls it.
-func Crawl(t *testing.T, tb *Tab, k *Kit, start string, check func(Visit)) []string {
+// A page skip answers true for is not opened (skip may be nil). It returns
+// the pages it visited. A page added to the navigation is crawled without
+// editing the test that calls it.
+func Crawl(t *testing.T, tb *Tab, k *Kit, start string, skip func(url string) bool, check func(Visit)) []string {
 	t.Helper()
 	seen := map[string]bool{start: true}
 	queue, visited := []string{start}, []string(nil)
 	for len(queue) > 0 {
 		u := queue[0]
 		queue = queue[1:]
+		if skip != nil && skip(u) {
+			continue
+		}
 		resp := tb.Open(t, u)
 		v := Visit{URL: u, Status: resp.Status, Violations: RecordedViolations(t, tb)}
 		for _, m := range tb.TakeConsole() {

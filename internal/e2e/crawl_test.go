@@ -12,10 +12,12 @@ import (
 // page of the skeleton raises a securitypolicyviolation or logs a console
 // error, and that every link answers.
 func TestCrawlIsClean(t *testing.T) {
+	t.Parallel()
 	for _, scheme := range e2e.Schemes() {
 		t.Run(scheme, func(t *testing.T) {
+			t.Parallel()
 			k := startKit(t, scheme)
-			pages := e2e.Crawl(t, e2e.NewTab(t), k, k.URL+"/", func(v e2e.Visit) {
+			pages := e2e.Crawl(t, e2e.NewTab(t), k, k.URL+"/", nil, func(v e2e.Visit) {
 				assert.Less(t, v.Status, int64(400), "%s answered %d", v.URL, v.Status)
 				assert.Empty(t, v.Violations, "%s raised securitypolicyviolation events", v.URL)
 				assert.Empty(t, v.CSP, "%s logged CSP violations", v.URL)

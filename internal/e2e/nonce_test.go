@@ -27,9 +27,11 @@ type nonced struct {
 // (so CSS selectors and injected scripts cannot exfiltrate it), while the
 // element's .nonce property still holds the header's nonce.
 func TestNonceHiddenFromDOM(t *testing.T) {
+	t.Parallel()
 	for _, scheme := range e2e.Schemes() {
 		for _, path := range []string{"/", "/signin"} {
 			t.Run(scheme+path, func(t *testing.T) {
+				t.Parallel()
 				k := startKit(t, scheme)
 				tb := e2e.NewTab(t)
 				resp := tb.Open(t, k.URL+path)

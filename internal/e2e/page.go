@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
@@ -56,4 +57,20 @@ func Header(resp *network.Response, name string) string {
 		}
 	}
 	return ""
+}
+
+// SignIn signs the tab in through the kit's own sign-in form, as a person
+// would, and waits until the form has sent the browser on to /account.
+func SignIn(t *testing.T, tb *Tab, base, email, password string) {
+	t.Helper()
+	tb.Open(t, base+"/signin")
+	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	Eval[bool](t, tb, `(() => {
+		const f = document.querySelector('form[action="/signin"]');
+		f.elements.email.value = `+q(email)+`;
+		f.elements.password.value = `+q(password)+`;
+		f.submit();
+		return true;
+	})()`)
+	WaitUntil(t, tb, `location.pathname === "/account"`, "signing in as %s did not reach /account", email)
 }

@@ -32,6 +32,7 @@ const sriScript = "js/site.js"
 // compromised CDN or proxy would do). Chromium must run the intact script
 // and refuse the tampered one with an integrity error on the console.
 func TestTamperedAssetFailsSRI(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		tamper   bool
@@ -43,6 +44,7 @@ func TestTamperedAssetFailsSRI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			srv, fetched := sriServer(t, tt.tamper)
 			tb := e2e.NewTab(t)
 			tb.Open(t, srv.URL+"/")

@@ -34,16 +34,30 @@ document.addEventListener("securitypolicyviolation", (e) => {
     disposition: e.disposition, source: e.sourceFile, line: e.lineNumber});
 }, true);`
 
-// NewTab opens a tab in the shared browser that Main started; the tab
-// closes when the test ends.
+// NewTab opens a tab in the shared browser that Main started, with its own
+// cookies and cache; the tab closes when the test ends. Everything the tab
+// does must finish within 45 s. With -short it skips the test instead.
 func NewTab(t *testing.T) *Tab {
 	t.Helper()
+	return NewTabWithin(t, tabTimeout)
+}
+
+// NewTabWithin is NewTab for a test whose page waits on slow work, such as
+// a rebuild of the kit: everything the tab does must finish within d.
+func NewTabWithin(t *testing.T, d time.Duration) *Tab {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: the Chromium suite runs in `make test` and `make e2e`")
+	}
 	if browser == nil {
 		t.Fatal("e2e.NewTab: no browser: the package's TestMain must call e2e.Main")
 	}
-	ctx, cancel := chromedp.NewContext(browser)
+	// A browser context of its own, like a fresh incognito window: tests
+	// run in parallel, and cookies are per host, not per port, so two kits
+	// on 127.0.0.1 would otherwise overwrite each other's session cookie.
+	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, tabTimeout)
+	ctx, cancelTimeout := context.WithTimeout(ctx, d)
 	t.Cleanup(cancelTimeout)
 	tb := &Tab{ctx: ctx}
 	// Listen sees an event before the reply to any later command, so once

@@ -102,6 +102,7 @@ func TestPanicGivesKitPageAndLogsStack(t *testing.T) {
 }
 
 func TestSecurityHeadersOnEveryRoute(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, Options{})
 	for _, rt := range servertest.Routes(t, s.Routes()) {
 		resp := servertest.Serve(s, "http", rt)

@@ -1,15 +1,11 @@
 package server
 
 import (
-	"context"
-	"log/slog"
 	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/server/servertest"
 )
 
@@ -28,10 +24,4 @@ func TestEveryGetRouteAnswersHead(t *testing.T) {
 	// Home, reports, sign-in, account, health, the APIs, the stream, a
 	// static file and the not-found page.
 	assert.GreaterOrEqual(t, n, 10, "too few GET routes were checked")
-
-	// `make dev` adds the live-reload stream.
-	dev, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "localhost:0", Dev: true}, Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = dev.Close(context.Background()) })
-	assert.Equal(t, n+1, servertest.AssertHeadMatchesGet(t, dev))
 }

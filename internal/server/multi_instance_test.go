@@ -18,6 +18,7 @@ import (
 // still draws its own nonces. Needs redis-server (skipped without it,
 // unless CI is set).
 func TestInstancesShareSessionsThroughRedis(t *testing.T) {
+	t.Parallel()
 	cfg := config.Config{RedisURL: redistest.Start(t), DataDir: t.TempDir()}
 	a := startInstance(t, cfg, false, Options{})
 	b := startInstance(t, cfg, false, Options{})

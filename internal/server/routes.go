@@ -7,7 +7,6 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/noncekit/noncekit/internal/csp"
-	"github.com/noncekit/noncekit/internal/devreload"
 	"github.com/noncekit/noncekit/internal/forwarded"
 	"github.com/noncekit/noncekit/internal/headers"
 	"github.com/noncekit/noncekit/internal/ratelimit"
@@ -63,9 +62,6 @@ func (s *Server) routes() http.Handler {
 	r.Use(sec.Middleware())
 	r.Use(cop.Handler)
 	r.Use(headAsGet)
-	if s.cfg.Dev {
-		r.Use(devreload.Middleware)
-	}
 
 	// Pages: the strict nonce-based policy.
 	r.Group(func(r chi.Router) {
@@ -111,9 +107,6 @@ func (s *Server) routes() http.Handler {
 		receiver := reports.NewHandler(s.log, s.sink, reports.HandlerOptions{Limiter: s.limiter, Key: ratelimit.ClientKey,
 			MaxInFlight: maxReportsInFlight, Client: func(r *http.Request) string { return clients.ID(ratelimit.ClientKey(r)) }})
 		r.With(rep.Middleware()).Post("/csp-report", receiver.ServeHTTP)
-		if s.cfg.Dev {
-			r.Get(devreload.Path, devreload.Handler(s.stopping).ServeHTTP)
-		}
 	})
 
 	// The live stream of stored reports, for operators. Its own group for

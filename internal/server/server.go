@@ -47,9 +47,7 @@ type Server struct {
 	// mountErrs are the errors of parts that failed to mount (mountIf).
 	mountErrs []error
 
-	// stopping is closed when graceful shutdown begins, so long-lived
-	// streams end instead of holding the shutdown up until its deadline.
-	stopping chan struct{}
+	// stopOnce makes Stop safe to call more than once.
 	stopOnce sync.Once
 
 	// sessions keeps per-visitor state (sign-in, flashes, the policy lab's
@@ -149,7 +147,7 @@ type Accounts interface {
 // Close releases the store.
 func New(log *slog.Logger, cfg config.Config, o Options) (*Server, error) {
 	s := &Server{log: log, cfg: cfg, policies: o.Policies.orDefault(), csp: csp.NewManager(log), store: noReports{},
-		hub: reports.NewHub(0, 0), stopping: make(chan struct{}), accounts: o.Accounts, sink: o.Sink,
+		hub: reports.NewHub(0, 0), accounts: o.Accounts, sink: o.Sink,
 		signIns: newSignInThrottle(nil)}
 	if s.accounts == nil {
 		var st *account.Store
@@ -278,15 +276,11 @@ func (s *Server) SessionBackend() string { return s.sessions.Backend }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Stop ends the long-lived responses: it closes the stopping channel (the
-// dev-reload stream) and the hub (the live report streams), which would
-// otherwise hold a graceful shutdown up until its deadline. HTTPServer
-// registers it to run on Shutdown.
+// Stop ends the long-lived responses: it closes the hub (the live report
+// streams), which would otherwise hold a graceful shutdown up until its
+// deadline. HTTPServer registers it to run on Shutdown.
 func (s *Server) Stop() {
-	s.stopOnce.Do(func() {
-		close(s.stopping)
-		s.hub.Close()
-	})
+	s.stopOnce.Do(s.hub.Close)
 }
 
 // HTTPServer returns an http.Server with explicit limits: slow or oversized

@@ -140,6 +140,7 @@ func assertRedirect(t *testing.T, p page, to string) {
 }
 
 func TestSessionCookieAttributes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		cfg    config.Config
@@ -172,6 +173,7 @@ func TestSessionCookieAttributes(t *testing.T) {
 }
 
 func TestSignInFlow(t *testing.T) {
+	t.Parallel()
 	in := startInstance(t, config.Config{}, false, Options{DB: openTestDB(t, t.TempDir())})
 	base := in.ts.URL
 	b := newBrowser(t, nil)
@@ -232,6 +234,7 @@ func TestSignInFlow(t *testing.T) {
 // TestRestartKeepsUsersSignedIn: sessions live in $DATA_DIR/noncekit.db,
 // so a new process on the same directory knows the same sessions.
 func TestRestartKeepsUsersSignedIn(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	b := newBrowser(t, nil)
 

@@ -1,8 +1,13 @@
 package pages
 
 import (
+	"context"
+	"io"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/a-h/templ"
 
 	"github.com/noncekit/noncekit/internal/csp"
 )
@@ -70,7 +75,48 @@ type ReportFilter struct {
 	Group, Directive, Disposition string
 }
 
-func when(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") + " UTC" }
+// when is a report's time as the table shows it, in UTC (the column
+// header says so); datetime is the same instant for <time datetime>.
+func when(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") }
+
+func datetime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// wrapAt writes a path or URL, escaped, with a <wbr> after each / ? & =
+// and ., the only places a narrow column may wrap it. Written in Go: a
+// templ loop would put spaces between the parts.
+func wrapAt(s string) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		for i, part := range breakable(s) {
+			if i > 0 {
+				if _, err := io.WriteString(w, "<wbr>"); err != nil {
+					return err
+				}
+			}
+			if _, err := io.WriteString(w, templ.EscapeString(part)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// breakable cuts s after each / ? & = and . that is not its first
+// character nor followed by another of them ("https://" stays whole).
+func breakable(s string) []string {
+	const seps = "/?&=."
+	var parts []string
+	last := 0
+	for i := 1; i < len(s)-1; i++ {
+		if strings.IndexByte(seps, s[i]) >= 0 && strings.IndexByte(seps, s[i+1]) < 0 {
+			parts = append(parts, s[last:i+1])
+			last = i + 1
+		}
+	}
+	if last < len(s) {
+		parts = append(parts, s[last:])
+	}
+	return parts
+}
 
 // where is "source:line" for a row, or "" when the browser sent neither.
 func where(r ReportRow) string {

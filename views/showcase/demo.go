@@ -32,13 +32,18 @@ const (
 	CaseNoncedInlineStyle    = "nonced-inline-style"
 )
 
-// expect gives a case's expected outcome: under report-only nothing is
-// blocked, only reported.
+// expect gives a case's expected outcome. What the enforced policy blocks,
+// the report-only one lets run (or apply) and reports: "reported", which
+// demos.js sees as the page's securitypolicyviolation event with
+// disposition "report".
 func (d Demo) expect(blockedUnderEnforce bool, success string) string {
-	if blockedUnderEnforce && !d.ReportOnly {
-		return "blocked"
+	switch {
+	case !blockedUnderEnforce:
+		return success
+	case d.ReportOnly:
+		return "reported"
 	}
-	return success
+	return "blocked"
 }
 
 func (d Demo) title() string {

@@ -43,21 +43,37 @@ type LabProbe struct {
 	Name      string // data-probe in the preview, data-probe-row in the lab
 	Label     string
 	Directive string // what decides it
+	// Role says which outcome is the safe one, so the lab can colour each
+	// result by safety rather than by whether something ran (lab.js):
+	//   - RoleInjected: markup an attacker could inject. Blocked is safe;
+	//     ran, applied or loaded is unsafe.
+	//   - RoleOwn: the site's own nonced code. Ran means the site works;
+	//     blocked means the policy breaks it.
+	//   - RoleFraming: the lab framing the preview. Refused is safe;
+	//     allowed is what the lab needs to read the probes.
+	Role string
 }
+
+// The roles of the lab's probes.
+const (
+	RoleInjected = "injected"
+	RoleOwn      = "own"
+	RoleFraming  = "framing"
+)
 
 // LabProbes is the fixed battery, in the order the lab lists it.
 var LabProbes = []LabProbe{
-	{"inline-script", "Inline <script>, no nonce", "script-src-elem"},
-	{"nonced-script", "Inline <script nonce>", "script-src-elem"},
-	{"external-script", "<script src> from this origin, no nonce", "script-src-elem"},
-	{"dynamic-script", "Script created by the nonced script", "script-src-elem ('strict-dynamic')"},
-	{"eval", "eval(\"1 + 1\")", "script-src ('unsafe-eval')"},
-	{"inline-style", "Inline <style>, no nonce", "style-src-elem"},
-	{"style-attr", "style= attribute", "style-src-attr"},
-	{"inline-handler", "onclick= attribute", "script-src-attr"},
-	{"base", "<base href>", "base-uri"},
-	{"object", "<object> embedding a page of this site", "object-src"},
-	{"framing", "Framed by the lab", "frame-ancestors"},
+	{"inline-script", "Inline <script>, no nonce", "script-src-elem", RoleInjected},
+	{"nonced-script", "Inline <script nonce>", "script-src-elem", RoleOwn},
+	{"external-script", "<script src> from this origin, no nonce", "script-src-elem", RoleInjected},
+	{"dynamic-script", "Script created by the nonced script", "script-src-elem ('strict-dynamic')", RoleOwn},
+	{"eval", "eval(\"1 + 1\")", "script-src ('unsafe-eval')", RoleInjected},
+	{"inline-style", "Inline <style>, no nonce", "style-src-elem", RoleInjected},
+	{"style-attr", "style= attribute", "style-src-attr", RoleInjected},
+	{"inline-handler", "onclick= attribute", "script-src-attr", RoleInjected},
+	{"base", "<base href>", "base-uri", RoleInjected},
+	{"object", "<object> embedding a page of this site", "object-src", RoleInjected},
+	{"framing", "Framed by the lab", "frame-ancestors", RoleFraming},
 }
 
 // previewProbeScript is the preview's nonced inline script: it marks its

@@ -16,7 +16,6 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/devreload"
 	"github.com/noncekit/noncekit/static"
 )
 
@@ -38,7 +37,7 @@ var examplePaths = map[string]string{
 }
 
 // streams are the routes that answer with an event stream.
-var streams = map[string]bool{"/api/reports/stream": true, devreload.Path: true}
+var streams = map[string]bool{"/api/reports/stream": true}
 
 // fallbacks are the responses no pattern names: chi's NotFound and
 // MethodNotAllowed handlers, which render pages too.

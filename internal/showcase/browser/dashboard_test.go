@@ -54,8 +54,10 @@ func jsString(s string) string {
 // view: a second tab's reports never reach the first, nor the first's the
 // second.
 func TestReportReachesDashboard(t *testing.T) {
+	t.Parallel()
 	for _, scheme := range e2e.Schemes() {
 		t.Run(scheme, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			db, _, err := database.Open(ctx, config.Config{DataDir: t.TempDir()})
 			require.NoError(t, err)

@@ -16,8 +16,10 @@ import (
 // Expect says: the browser blocked what it must and ran the rest, and the
 // page has exactly the panels the table declares.
 func TestCatalogueOutcomes(t *testing.T) {
+	t.Parallel()
 	for _, scheme := range e2e.Schemes() {
 		t.Run(scheme, func(t *testing.T) {
+			t.Parallel()
 			k := startKit(t, scheme)
 			tb := e2e.NewTab(t)
 			for _, d := range showcase.Catalogue {
@@ -31,6 +33,7 @@ func TestCatalogueOutcomes(t *testing.T) {
 						got[c.Name] = c.Outcome
 					}
 					assert.Equal(t, d.Expect, got, "%s: outcomes against the table", u)
+					assertDemoPageSound(t, tb, u)
 				})
 			}
 		})
@@ -40,8 +43,10 @@ func TestCatalogueOutcomes(t *testing.T) {
 // TestLiveDemoOutcomes checks the live demo and its report-only twin the
 // same way: each panel ends as its data-expected says.
 func TestLiveDemoOutcomes(t *testing.T) {
+	t.Parallel()
 	for _, scheme := range e2e.Schemes() {
 		t.Run(scheme, func(t *testing.T) {
+			t.Parallel()
 			k := startKit(t, scheme)
 			tb := e2e.NewTab(t)
 			for _, path := range []string{"/demo", "/demo/report-only"} {
@@ -54,6 +59,7 @@ func TestLiveDemoOutcomes(t *testing.T) {
 					assert.NotEmpty(t, c.Expected, "%s: case %s has no data-expected", u, c.Name)
 					assert.Equal(t, c.Expected, c.Outcome, "%s: case %s", u, c.Name)
 				}
+				assertDemoPageSound(t, tb, u)
 			}
 		})
 	}
@@ -64,6 +70,7 @@ func TestLiveDemoOutcomes(t *testing.T) {
 // report the browser sent to the kit's receiver, in the format each scheme
 // uses (report-uri over http, report-to over https).
 func TestDemoViolationReported(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		path        string
 		group       string
@@ -76,6 +83,7 @@ func TestDemoViolationReported(t *testing.T) {
 	for _, tt := range tests {
 		for _, scheme := range e2e.Schemes() {
 			t.Run(scheme+tt.path, func(t *testing.T) {
+				t.Parallel()
 				k := startKit(t, scheme)
 				tb := e2e.NewTab(t)
 				tb.Open(t, k.URL+tt.path)

@@ -45,6 +45,35 @@
     return out;
   }
 
+  // verdict says whether an outcome is safe, by the probe's role (see
+  // LabProbe.Role in views/showcase/lab.go): an injected script that ran is
+  // unsafe; the site's own nonced script that ran means the site works.
+  const verdicts = {
+    injected: { blocked: "safe", ran: "unsafe", applied: "unsafe", loaded: "unsafe" },
+    own: { ran: "works", blocked: "breaks" },
+    framing: { refused: "safe", allowed: "neutral" },
+  };
+  const verdictLabels = { safe: "safe", unsafe: "unsafe", works: "your code works", breaks: "breaks your code", neutral: "" };
+  const verdict = (role, outcome) => (verdicts[role] && verdicts[role][outcome]) || "neutral";
+
+  // annotate writes the lab's reading into the preview's own card of the
+  // probe, so the preview shows its results too. textContent only.
+  function annotate(doc, name, outcome, v) {
+    const card = doc.querySelector(`[data-probe="${name}"]`);
+    if (!card) return;
+    card.dataset.verdict = v;
+    const p = doc.createElement("p");
+    p.className = "probe-result";
+    const badge = doc.createElement("span");
+    badge.className = "badge";
+    badge.textContent = outcome;
+    const label = doc.createElement("span");
+    label.className = "verdict";
+    label.textContent = verdictLabels[v];
+    p.append(badge, label);
+    card.append(p);
+  }
+
   window.addEventListener("load", () => {
     const frame = document.querySelector("iframe[data-lab-preview]");
     if (!frame) return;
@@ -55,7 +84,8 @@
       doc = null;
     }
     let results;
-    if (doc && doc.body && doc.body.hasAttribute("data-lab-preview")) {
+    const readable = doc && doc.body && doc.body.hasAttribute("data-lab-preview");
+    if (readable) {
       results = measure(doc, frame.contentWindow);
     } else {
       // Refused by frame-ancestors (the frame holds a browser error page),
@@ -69,12 +99,16 @@
     }
     for (const row of document.querySelectorAll("[data-probe-row]")) {
       const got = results[row.dataset.probeRow] || "unknown";
+      const v = verdict(row.dataset.role, got);
       row.dataset.outcome = got;
-      const badge = row.querySelector("[data-result]");
-      badge.textContent = got;
-      const good = ["ran", "applied", "loaded", "allowed"].includes(got);
-      badge.className = "badge badge-" + (good ? "ok" : got === "blocked" || got === "refused" ? "bad" : "info");
+      row.dataset.verdict = v;
+      row.querySelector("[data-result]").textContent = got;
+      row.querySelector("[data-verdict-label]").textContent = verdictLabels[v];
+      if (readable) annotate(doc, row.dataset.probeRow, got, v);
     }
+    // Show the whole preview, its results included: the frame takes its
+    // content's height (a CSSOM write, which no style-src restricts).
+    frame.style.height = readable ? `${doc.documentElement.scrollHeight + 2}px` : "14rem";
     document.body.dataset.labReady = "true";
   });
 })();

@@ -1,0 +1,171 @@
+package e2e_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/noncekit/noncekit/internal/account"
+	"github.com/noncekit/noncekit/internal/config"
+	"github.com/noncekit/noncekit/internal/database"
+	"github.com/noncekit/noncekit/internal/e2e"
+	"github.com/noncekit/noncekit/internal/reports/store"
+	"github.com/noncekit/noncekit/internal/server"
+)
+
+// maxPhoneHeader bounds the site header on a phone: the navigation must
+// not push the page below the first screen (844 px tall). Two rows of
+// links and the brand fit; a vertical stack of links does not.
+const maxPhoneHeader = 140
+
+// TestScreens renders the skeleton's pages on a laptop and on a phone,
+// checks that none scrolls sideways and that the header stays compact on
+// the phone, and saves screenshots (e2e.ScreenshotDir) for a person to
+// look at. The reports table is filled with real reports first.
+func TestScreens(t *testing.T) {
+	t.Parallel()
+	k := startKitWithStore(t)
+	postReports(t, k)
+
+	for _, v := range e2e.Viewports() {
+		t.Run(v.Name, func(t *testing.T) {
+			t.Parallel()
+			tb := e2e.NewTab(t)
+			tb.SetViewport(t, v)
+			e2e.SignIn(t, tb, k.URL, screensOperator, screensPassword)
+			for _, path := range []string{"/", "/reports", "/signin"} {
+				name := "skeleton" + strings.ReplaceAll(path, "/", "-")
+				if path == "/" {
+					name = "skeleton-home"
+				}
+				tb.Open(t, k.URL+path)
+				e2e.AssertNoHorizontalOverflow(t, tb, path, v)
+				header := e2e.Eval[float64](t, tb, `document.querySelector(".site-header").getBoundingClientRect().height`)
+				if v.Mobile {
+					assert.LessOrEqual(t, header, float64(maxPhoneHeader), "%s: the header takes %.0f px of the phone's first screen", path, header)
+				}
+				if path == "/reports" {
+					assertReportsTableReadable(t, tb, v)
+				}
+				t.Logf("%s: %s", path, e2e.Screenshot(t, tb, name, v))
+			}
+		})
+	}
+}
+
+// assertReportsTableReadable checks the reports table on a laptop: each
+// date stays on one line and no path or URL is cut inside a word.
+func assertReportsTableReadable(t *testing.T, tb *e2e.Tab, v e2e.Viewport) {
+	t.Helper()
+	if v.Mobile {
+		return // the table scrolls inside its box on a phone
+	}
+	got := e2e.Eval[struct {
+		Paths      int      `json:"paths"`
+		Rows       int      `json:"rows"`
+		DateLines  []int    `json:"dateLines"`
+		SplitWords []string `json:"splitWords"`
+	}](t, tb, `(() => {
+		const lines = (el) => {
+			const r = document.createRange();
+			r.selectNodeContents(el);
+			return new Set([...r.getClientRects()].map((q) => Math.round(q.top))).size;
+		};
+		// A word is cut when a letter or digit starts a line right after a
+		// letter or digit: the line broke inside a word.
+		const split = [], paths = document.querySelectorAll("#reports [data-path]");
+		for (const el of paths) {
+			let prev = null;
+			const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+			for (let text = walk.nextNode(); text; text = walk.nextNode()) {
+				for (let i = 0; i < text.length; i++) {
+					const r = document.createRange();
+					r.setStart(text, i);
+					r.setEnd(text, i + 1);
+					const cur = {ch: text.data[i], top: r.getBoundingClientRect().top};
+					if (prev && cur.top > prev.top + 2 && /[A-Za-z0-9]/.test(prev.ch) && /[A-Za-z0-9]/.test(cur.ch)) {
+						split.push(el.textContent);
+					}
+					prev = cur;
+				}
+			}
+		}
+		return {
+			paths: paths.length,
+			rows: document.querySelectorAll("#reports tbody tr").length,
+			dateLines: [...document.querySelectorAll("#reports time")].map(lines),
+			splitWords: split,
+		};
+	})()`)
+	require.Positive(t, got.Rows, "the reports table is empty")
+	require.Equal(t, 2*got.Rows, len(got.DateLines), "each row shows when it was last and first seen in <time>")
+	require.Equal(t, 3*got.Rows, got.Paths, "each row marks its blocked URL, page and source as data-path")
+	for i, n := range got.DateLines {
+		assert.Equal(t, 1, n, "date %d of the reports table spans %d lines", i, n)
+	}
+	assert.Empty(t, got.SplitWords, "paths cut inside a word")
+}
+
+// The operator who looks at the reports page in TestScreens.
+const (
+	screensOperator = "olive@example.com"
+	screensPassword = "operator staple battery"
+)
+
+// startKitWithStore serves the skeleton with a real report store, so the
+// reports page has rows to show.
+func startKitWithStore(t *testing.T) *e2e.Kit {
+	t.Helper()
+	ctx := context.Background()
+	db, _, err := database.Open(ctx, config.Config{DataDir: t.TempDir()})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() }) // last: after the server's Close below
+	// The reports page is an operator's.
+	_, err = account.NewStore(db).Create(ctx, account.NewAccount{Email: screensOperator, Role: account.RoleOperator, Password: screensPassword})
+	require.NoError(t, err)
+	srv, err := server.New(slog.New(slog.DiscardHandler), config.Config{}, server.Options{DB: db, Reports: store.New(db, store.Options{})})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close(context.Background()) })
+	return e2e.Serve(t, "http", srv)
+}
+
+// postReports sends the kind of reports a real site collects, long paths
+// and URLs included, and waits until the store lists them.
+func postReports(t *testing.T, k *e2e.Kit) {
+	t.Helper()
+	reports := []struct{ group, directive, blocked, document, source string }{
+		{"site", "script-src-elem", "inline", "/account/settings/notifications", "/account/settings/notifications"},
+		{"site", "style-src-elem", "https://fonts.example-cdn.com/css2?family=Inter:wght@400;700&display=swap", "/reports", ""},
+		{"site", "img-src", "https://tracking.analytics-provider.example/pixel/collect/v2/event", "/blog/2026/11/a-rather-long-article-title-about-content-security-policy", ""},
+		{"api", "connect-src", "wss://realtime.example.org/socket/websocket", "/dashboard/realtime", "/static/js/site.49448c65785e.js"},
+	}
+	for _, r := range reports {
+		body := fmt.Sprintf(`{"csp-report":{"document-uri":%q,"violated-directive":%q,"effective-directive":%q,"original-policy":"default-src 'self'","disposition":"enforce","blocked-uri":%q,"line-number":12,"column-number":3,"source-file":%q,"status-code":200,"script-sample":""}}`,
+			k.URL+r.document, r.directive, r.directive, r.blocked, k.URL+r.source)
+		req, err := http.NewRequest(http.MethodPost, k.URL+"/csp-report?group="+r.group, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/csp-report")
+		resp, err := k.Client().Do(req)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		require.Less(t, resp.StatusCode, 300, "report POST answered %d", resp.StatusCode)
+	}
+	require.Eventually(t, func() bool {
+		resp, err := k.Client().Get(k.URL + "/api/reports")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		var got struct {
+			Reports []store.Aggregate `json:"reports"`
+		}
+		return json.NewDecoder(resp.Body).Decode(&got) == nil && len(got.Reports) == len(reports)
+	}, e2e.WaitTimeout, e2e.PollInterval, "the posted reports never reached the store")
+}

@@ -1,0 +1,151 @@
+package browser_test
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/noncekit/noncekit/internal/e2e"
+)
+
+// maxPhoneHeader bounds the site header on a phone, with the showcase's
+// links in the navigation too: a wrapped row of links, not a vertical stack
+// filling the first screen.
+const maxPhoneHeader = 140
+
+// TestScreens renders the showcase's pages on a laptop and on a phone,
+// after their scripts have judged every panel, and checks what a visitor
+// sees: nothing scrolls sideways, the header stays compact on the phone,
+// the live demo's tinted panels are in the first screen, the report-only
+// twin says its script ran and was reported, and the lab's preview is shown
+// whole. It saves screenshots (e2e.ScreenshotDir) for a person to look at.
+func TestScreens(t *testing.T) {
+	t.Parallel()
+	k := startKit(t, "http")
+	const demoReady, labReady = `document.body?.dataset.demoReady === "true"`, `document.body?.dataset.labReady === "true"`
+	pages := []struct {
+		name, path string
+		policy     string // for the lab: the policy to try first
+		ready      string // a JavaScript expression, true once the page's script is done
+		check      func(t *testing.T, tb *e2e.Tab, v e2e.Viewport)
+	}{
+		{"demo", "/demo", "", demoReady, checkLiveDemo},
+		{"demo-report-only", "/demo/report-only", "", demoReady, checkReportOnly},
+		{"catalogue", "/demo/catalogue", "", `document.readyState === "complete"`, nil},
+		{"demo-report-only-beside", "/demo/report-only-beside", "", demoReady, nil},
+		{"lab", "/lab", "", labReady, checkLab},
+		{"lab-weak", "/lab", "default-src * data: 'unsafe-inline' 'unsafe-eval'", labReady, nil},
+	}
+	for _, v := range e2e.Viewports() {
+		t.Run(v.Name, func(t *testing.T) {
+			t.Parallel()
+			tb := e2e.NewTab(t)
+			tb.SetViewport(t, v)
+			for _, p := range pages {
+				if p.policy != "" {
+					// The lab form's own request, with the session cookie
+					// the previous visit to /lab set.
+					status := e2e.Eval[int](t, tb, `fetch("/lab", {method: "POST", redirect: "manual",
+						body: new URLSearchParams({policy: `+strconv.Quote(p.policy)+`})}).then((r) => r.status)`)
+					require.Equal(t, 0, status, "an opaque redirect (303) was expected")
+				}
+				tb.Open(t, k.URL+p.path)
+				e2e.WaitUntil(t, tb, p.ready, "%s never got ready", p.path)
+				e2e.AssertNoHorizontalOverflow(t, tb, p.path, v)
+				if v.Mobile {
+					header := e2e.Eval[float64](t, tb, `document.querySelector(".site-header").getBoundingClientRect().height`)
+					assert.LessOrEqual(t, header, float64(maxPhoneHeader), "%s: the header takes %.0f px of the phone's first screen", p.path, header)
+				}
+				if p.check != nil {
+					p.check(t, tb, v)
+				}
+				t.Logf("%s: %s", p.path, e2e.Screenshot(t, tb, "showcase-"+p.name, v))
+			}
+		})
+	}
+}
+
+// panelLook is a live-demo panel as the visitor sees it.
+type panelLook struct {
+	Name       string  `json:"name"`
+	Outcome    string  `json:"outcome"`
+	Label      string  `json:"label"`
+	Background string  `json:"background"`
+	Top        float64 `json:"top"`
+}
+
+func panels(t *testing.T, tb *e2e.Tab) []panelLook {
+	t.Helper()
+	return e2e.Eval[[]panelLook](t, tb, `Array.from(document.querySelectorAll("[data-demo]"), (p) => ({
+		name: p.dataset.demo, outcome: p.dataset.outcome || "",
+		label: p.querySelector("[data-outcome-label]")?.textContent || "",
+		background: getComputedStyle(p).backgroundColor, top: p.getBoundingClientRect().top}))`)
+}
+
+// checkLiveDemo: on a laptop the panels start in the first screen, and each
+// outcome tints the whole card in its own colour, unlike a plain card.
+func checkLiveDemo(t *testing.T, tb *e2e.Tab, v e2e.Viewport) {
+	t.Helper()
+	ps := panels(t, tb)
+	require.NotEmpty(t, ps)
+	if !v.Mobile {
+		// Half a screen: the first row of panels shows its tint and its label.
+		assert.LessOrEqual(t, ps[0].Top, float64(v.Height)/2, "/demo: the first panel starts %.0f px down, below the first half-screen", ps[0].Top)
+	}
+	plain := e2e.Eval[string](t, tb, `getComputedStyle(document.querySelector(".loop .card")).backgroundColor`)
+	tint := map[string]string{}
+	for _, p := range ps {
+		assert.NotEqual(t, plain, p.Background, "/demo: panel %s (%s) has a plain card's background", p.Name, p.Outcome)
+		if prev, ok := tint[p.Outcome]; ok {
+			assert.Equal(t, prev, p.Background, "/demo: panels with outcome %s differ in tint", p.Outcome)
+		}
+		tint[p.Outcome] = p.Background
+	}
+	seen := map[string]string{}
+	for outcome, bg := range tint {
+		assert.NotContains(t, seen, bg, "/demo: outcomes %s and %s share a tint", outcome, seen[bg])
+		seen[bg] = outcome
+	}
+	assert.Len(t, tint, 3, "/demo shows blocked, ran and applied: %v", tint)
+}
+
+// checkReportOnly: the un-nonced script ran and the page's violation event
+// says it was reported, and the panel says both; its tint is its own.
+func checkReportOnly(t *testing.T, tb *e2e.Tab, _ e2e.Viewport) {
+	t.Helper()
+	byName := map[string]panelLook{}
+	for _, p := range panels(t, tb) {
+		byName[p.Name] = p
+	}
+	a := byName["inline-script"]
+	assert.Equal(t, "reported", a.Outcome)
+	assert.Equal(t, "ran, and reported", a.Label)
+	assert.Equal(t, "applied, and reported", byName["inline-style"].Label)
+	assert.NotEqual(t, byName["nonced-inline-script"].Background, a.Background, "reported and ran share a tint")
+}
+
+// checkLab: the preview frame shows all of its content, the lab's reading
+// included, and each result is judged by safety.
+func checkLab(t *testing.T, tb *e2e.Tab, _ e2e.Viewport) {
+	t.Helper()
+	frame := e2e.Eval[struct {
+		Content float64 `json:"content"`
+		Frame   float64 `json:"frame"`
+		Results int     `json:"results"`
+	}](t, tb, `(() => {
+		const f = document.querySelector("iframe[data-lab-preview]");
+		const d = f.contentDocument;
+		return {content: d.documentElement.scrollHeight, frame: f.clientHeight,
+			results: d.querySelectorAll("[data-probe] .probe-result").length};
+	})()`)
+	assert.LessOrEqual(t, frame.Content, frame.Frame, "the lab's preview is cut off: its content is %.0f px in a %.0f px frame", frame.Content, frame.Frame)
+	assert.Equal(t, 10, frame.Results, "every probe card of the preview shows its result")
+	verdicts := e2e.Eval[map[string]string](t, tb, `Object.fromEntries([...document.querySelectorAll("[data-probe-row]")]
+		.map((r) => [r.dataset.probeRow, r.dataset.verdict]))`)
+	// The lab starts with the strict preset: the injected script is blocked
+	// (safe), the site's own nonced script runs (works).
+	assert.Equal(t, "safe", verdicts["inline-script"])
+	assert.Equal(t, "works", verdicts["nonced-script"])
+}

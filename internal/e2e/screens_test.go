@@ -2,7 +2,6 @@ package e2e_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -31,8 +30,8 @@ const maxPhoneHeader = 140
 // look at. The reports table is filled with real reports first.
 func TestScreens(t *testing.T) {
 	t.Parallel()
-	k := startKitWithStore(t)
-	postReports(t, k)
+	k, st := startKitWithStore(t)
+	postReports(t, k, st)
 
 	for _, v := range e2e.Viewports() {
 		t.Run(v.Name, func(t *testing.T) {
@@ -121,7 +120,7 @@ const (
 
 // startKitWithStore serves the skeleton with a real report store, so the
 // reports page has rows to show.
-func startKitWithStore(t *testing.T) *e2e.Kit {
+func startKitWithStore(t *testing.T) (*e2e.Kit, store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	db, _, err := database.Open(ctx, config.Config{DataDir: t.TempDir()})
@@ -130,15 +129,16 @@ func startKitWithStore(t *testing.T) *e2e.Kit {
 	// The reports page is an operator's.
 	_, err = account.NewStore(db).Create(ctx, account.NewAccount{Email: screensOperator, Role: account.RoleOperator, Password: screensPassword})
 	require.NoError(t, err)
-	srv, err := server.New(slog.New(slog.DiscardHandler), config.Config{}, server.Options{DB: db, Reports: store.New(db, store.Options{})})
+	st := store.New(db, store.Options{})
+	srv, err := server.New(slog.New(slog.DiscardHandler), config.Config{}, server.Options{DB: db, Reports: st})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = srv.Close(context.Background()) })
-	return e2e.Serve(t, "http", srv)
+	return e2e.Serve(t, "http", srv), st
 }
 
 // postReports sends the kind of reports a real site collects, long paths
 // and URLs included, and waits until the store lists them.
-func postReports(t *testing.T, k *e2e.Kit) {
+func postReports(t *testing.T, k *e2e.Kit, st store.Store) {
 	t.Helper()
 	reports := []struct{ group, directive, blocked, document, source string }{
 		{"site", "script-src-elem", "inline", "/account/settings/notifications", "/account/settings/notifications"},
@@ -158,14 +158,7 @@ func postReports(t *testing.T, k *e2e.Kit) {
 		require.Less(t, resp.StatusCode, 300, "report POST answered %d", resp.StatusCode)
 	}
 	require.Eventually(t, func() bool {
-		resp, err := k.Client().Get(k.URL + "/api/reports")
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		var got struct {
-			Reports []store.Aggregate `json:"reports"`
-		}
-		return json.NewDecoder(resp.Body).Decode(&got) == nil && len(got.Reports) == len(reports)
+		got, err := st.List(context.Background(), store.Filter{Limit: store.DefaultLimit})
+		return err == nil && len(got) == len(reports)
 	}, e2e.WaitTimeout, e2e.PollInterval, "the posted reports never reached the store")
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Migrations are numbered files, NNN_name.sql, in one folder per SQL
@@ -81,19 +83,41 @@ type versioner interface {
 // lock (see versioner), then sees the new version. A database newer than this
 // binary is refused rather than written to.
 func migrate(ctx context.Context, db *sql.DB, vr versioner, ms []migration) error {
-	for {
+	busyUntil := time.Now().Add(beginBusyFor)
+	for wait := time.Millisecond; ; {
 		done, err := migrateOne(ctx, db, vr, ms)
+		if err != nil && errors.Is(err, errBeginBusy) && time.Now().Before(busyUntil) {
+			// Another process is creating the same new SQLite file: while
+			// it switches the file to WAL, BEGIN can answer "database is
+			// locked" without waiting on busy_timeout. Try again shortly.
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(wait):
+			}
+			wait = min(2*wait, 100*time.Millisecond)
+			continue
+		}
 		if err != nil || done {
 			return err
 		}
 	}
 }
 
+// beginBusyFor bounds how long migrate retries a BEGIN refused as busy.
+const beginBusyFor = 10 * time.Second
+
+// errBeginBusy marks a BEGIN the database refused as locked.
+var errBeginBusy = errors.New("database is locked")
+
 // migrateOne applies the next pending migration; done is true when there
 // was none.
 func migrateOne(ctx context.Context, db *sql.DB, vr versioner, ms []migration) (done bool, err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
+		if strings.Contains(err.Error(), "database is locked") {
+			err = fmt.Errorf("%w: %w", errBeginBusy, err)
+		}
 		return false, fmt.Errorf("migrating: begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }() // a no-op after Commit

@@ -44,12 +44,13 @@ func main() {
 	dur := flag.Duration("d", 3*time.Second, "duration of each measured run")
 	rounds := flag.Int("rounds", 6, "rounds, each running both routes once (A,B then B,A)")
 	warmup := flag.Duration("warmup", time.Second, "unmeasured load on each route before the first round")
+	logLevel := flag.String("log-level", "warn", "the server's LOG_LEVEL: info measures what the access log costs")
 	flag.Parse()
 	if *rounds < 1 || *conns < 1 || *dur <= 0 {
 		fmt.Fprintln(os.Stderr, "load: -rounds, -c and -d must be positive")
 		os.Exit(2)
 	}
-	if err := run(*server, *conns, *dur, *rounds, *warmup); err != nil {
+	if err := run(*server, *logLevel, *conns, *dur, *rounds, *warmup); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
 	}
@@ -63,15 +64,15 @@ type route struct {
 	lat        []time.Duration // one per completed request, every round's
 }
 
-func run(bin string, conns int, dur time.Duration, rounds int, warmup time.Duration) error {
+func run(bin, logLevel string, conns int, dur time.Duration, rounds int, warmup time.Duration) error {
 	addr, err := freeLoopbackAddr()
 	if err != nil {
 		return err
 	}
 	cmd := exec.Command(bin)
-	// LOG_LEVEL=warn: one access-log line per request would measure the
-	// log pipe, not the page.
-	cmd.Env = append(os.Environ(), "ADDR="+addr, "NONCEKIT_BENCH_ROUTES=1", "LOG_LEVEL=warn")
+	// LOG_LEVEL=warn by default: the page, not the access log. With
+	// -log-level info the same run measures what the access log costs.
+	cmd.Env = append(os.Environ(), "ADDR="+addr, "NONCEKIT_BENCH_ROUTES=1", "LOG_LEVEL="+logLevel)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting %s: %w", bin, err)

@@ -43,6 +43,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/noncekit/noncekit/internal/cmdflag"
 	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/internal/csp/lint"
 )
@@ -94,7 +95,7 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 	reportOnly := fs.Bool("report-only", false, "lint the policy as a Content-Security-Policy-Report-Only header")
 	meta := fs.Bool("meta", false, "lint the policy as a <meta http-equiv=\"Content-Security-Policy\"> element")
 
-	policies, err := parseInterleaved(fs, args)
+	policies, err := cmdflag.Parse(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
@@ -141,22 +142,6 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 		return exitHigh
 	}
 	return exitOK
-}
-
-// parseInterleaved parses flags that may come before or after the
-// positional arguments, which the flag package alone stops at.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return positional, nil
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
 }
 
 // printFindings writes the findings in the aligned format the package

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/noncekit/noncekit/internal/account"
+	"github.com/noncekit/noncekit/internal/cmdflag"
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/database"
 )
@@ -49,7 +50,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		fs.BoolVar(&operator, "operator", false, "the account may read the violation reports")
 		fs.StringVar(&name, "name", "", "the name shown on the account page")
 	}
-	pos, err := parseInterspersed(fs, args)
+	pos, err := cmdflag.Parse(fs, args)
 	if err != nil {
 		return usageError(err.Error())
 	}
@@ -170,23 +171,6 @@ func notFoundError(missing bool, email string) error {
 		return nil
 	}
 	return fmt.Errorf("%s: %w; add it with `noncekit user add %s`", email, account.ErrNotFound, email)
-}
-
-// parseInterspersed parses flags wherever they stand among the positional
-// arguments (`user add EMAIL --operator` as well as `user add --operator
-// EMAIL`); the flag package alone stops at the first positional one.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
 }
 
 // readPassword reads the new password for email. From a terminal it asks

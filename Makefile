@@ -158,6 +158,7 @@ remove-showcase: ## Delete the showcase (demos, catalogue, lab, demo account): t
 	rm -rf internal/showcase views/showcase static/showcase
 	sed -i.bak -e '/internal\/showcase"$$/d' -e '/\/\/ The showcase: the live demos/,/showcase\.Mount(r, s)/d' internal/server/routes.go
 	rm -f internal/server/routes.go.bak
+	gofmt -w internal/server/routes.go
 	@echo "showcase removed: internal/showcase, views/showcase, static/showcase and its line in internal/server/routes.go"
 
 .PHONY: rename

@@ -166,15 +166,10 @@ func TestListenerReconnects(t *testing.T) {
 	require.True(t, ok)
 
 	// Wait for two listeners again, the cut one replaced.
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	require.Eventually(t, func() bool {
 		now := listeners()
-		if len(now) == 2 && !assert.ObjectsAreEqual(before, now) {
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "no new listener within 15s: %v", now)
-		time.Sleep(20 * time.Millisecond) // polling the condition above
-	}
+		return len(now) == 2 && !assert.ObjectsAreEqual(before, now)
+	}, 15*time.Second, 20*time.Millisecond, "no new listener replaced the cut one")
 	a.Publish([]reports.Violation{violation(2, "")})
 	a.Publish([]reports.Violation{violation(3, "")})
 	// Instance b's hub gets both, whichever listener was cut.

@@ -194,7 +194,7 @@ func (f *follower) run(t *testing.T, at, line string, want int) {
 		kitcopy.Run(t, f.dir, "make", "--no-print-directory", "check-generated", "lint")
 		// Not the tests that copy the kit again: they prove make
 		// remove-showcase and make rename, not the docs, and take minutes.
-		args := []string{"test", "-count=1", "-skip", "^(TestRemoveShowcase|TestRenamedKitBuildsAndPasses)$", "./internal/server/...", "./views/...", "./static/"}
+		args := []string{"test", "-skip", "^(TestRemoveShowcase|TestRenamedKitBuildsAndPasses)$", "./internal/server/...", "./views/...", "./static/"}
 		if _, err := os.Stat(filepath.Join(f.dir, "internal/showcase")); err == nil {
 			args = append(args, "./internal/showcase/") // gone after make remove-showcase
 		}

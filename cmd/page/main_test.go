@@ -246,7 +246,7 @@ func TestScaffoldedPageBuildsAndPasses(t *testing.T) {
 	assert.Empty(t, kitcopy.Run(t, dir, "gofmt", "-l", "internal/server", "cmd"), "gofmt -l lists no file")
 	kitcopy.Run(t, dir, "go", "vet", "./internal/server/")
 	pageTests := "^(" + one.Test + "|" + two.Test + "|TestNonceCoverage|TestPolicySnapshots)$"
-	out := kitcopy.Run(t, dir, "go", append([]string{"test", "-count=1", "-v", "-run", pageTests}, existing(dir, "./internal/server/", "./internal/showcase/")...)...)
+	out := kitcopy.Run(t, dir, "go", append([]string{"test", "-v", "-run", pageTests}, existing(dir, "./internal/server/", "./internal/showcase/")...)...)
 	for _, want := range []string{"--- PASS: " + one.Test, "--- PASS: " + two.Test, "--- PASS: TestNonceCoverage/http_GET_" + one.Path} {
 		assert.Contains(t, out, want)
 	}

@@ -69,7 +69,7 @@ func (n *newSources) Publish(vs []reports.Violation) {
 		}
 		n.known[origin] = true
 		n.log.Warn("new third party", slog.String("source", origin), slog.String("group", v.Group),
-			slog.String("directive", v.EffectiveDirective), slog.String("page", store.DocumentPath(v.DocumentURL)))
+			slog.String("directive", v.EffectiveDirective), slog.String("page", reports.DocumentPath(v.DocumentURL)))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/internal/csp/suggest"
+	"github.com/noncekit/noncekit/internal/reports"
 	"github.com/noncekit/noncekit/internal/reports/store"
 	views "github.com/noncekit/noncekit/views/showcase"
 )
@@ -94,7 +95,7 @@ func (s *Showcase) learnSuggest(w http.ResponseWriter, r *http.Request, g csp.Gr
 			continue
 		}
 		a := store.Aggregate{Group: rep.Group, Directive: rep.Directive, BlockedURL: rep.BlockedURL,
-			DocumentPath: store.DocumentPath(rep.Document), Disposition: rep.Disposition, Sample: rep.Sample,
+			DocumentPath: reports.DocumentPath(rep.Document), Disposition: rep.Disposition, Sample: rep.Sample,
 			Count: 1, FirstSeen: now, LastSeen: now}
 		merged := false
 		for i := range aggs {

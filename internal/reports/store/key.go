@@ -1,37 +1,10 @@
 package store
 
-import (
-	"net/url"
-	"strings"
+import "github.com/noncekit/noncekit/internal/reports"
 
-	"github.com/noncekit/noncekit/internal/reports"
-)
-
-// key is what aggregates are grouped by.
-type key struct {
-	group, directive, blocked, docPath, disposition string
-}
-
-func keyOf(v *reports.Violation) key {
-	return key{v.Group, v.EffectiveDirective, v.BlockedURL, DocumentPath(v.DocumentURL), v.Disposition}
-}
-
-// DocumentPath reduces a document URL to its path, so the reports of one
-// page with different query strings or fragments (often carrying tokens,
-// never wanted in a dashboard) share an aggregate. The path stays escaped:
-// decoding %0a back into a newline would undo the receiver's cleaning.
-func DocumentPath(u string) string {
-	if p, err := url.Parse(u); err == nil && (p.Scheme != "" || p.Host != "" || p.Path != "") {
-		if ep := p.EscapedPath(); ep != "" {
-			return ep
-		}
-		return "/"
-	}
-	if i := strings.IndexAny(u, "?#"); i >= 0 {
-		u = u[:i]
-	}
-	return u
-}
+// key is what aggregates are grouped by: the receiver's aggregate key,
+// the same one its log lines are folded by.
+type key = reports.AggregateKey
 
 // pending is one aggregate's share of a Record call.
 type pending struct {
@@ -55,7 +28,7 @@ func aggregate(vs []reports.Violation) ([]key, map[key]*pending, int) {
 			continue
 		}
 		ms := v.ReceivedAt.UnixMilli()
-		k := keyOf(v)
+		k := v.Key()
 		p := rows[k]
 		if p == nil {
 			p = &pending{first: ms, last: ms, latest: v, client: v.Client}

@@ -252,7 +252,7 @@ func (s *SQL) upsert(ctx context.Context, tx *sql.Tx, keys []key, rows map[key]*
 	budget := map[string]int{} // new aggregates each client may still create in this call
 	for _, k := range keys {
 		p, v := rows[k], rows[k].latest
-		res, err := upd.ExecContext(ctx, k.group, k.directive, k.blocked, k.docPath, k.disposition,
+		res, err := upd.ExecContext(ctx, k.Group, k.Directive, k.Blocked, k.DocumentPath, k.Disposition,
 			p.count, p.first, p.last, v.Sample, v.SourceFile, v.Line, v.Column, v.UserAgent)
 		if err != nil {
 			return 0, fmt.Errorf("store: record: update: %w", err)
@@ -285,7 +285,7 @@ func (s *SQL) upsert(ctx context.Context, tx *sql.Tx, keys []key, rows map[key]*
 			}
 			defer ins.Close()
 		}
-		if _, err := ins.ExecContext(ctx, k.group, k.directive, k.blocked, k.docPath, k.disposition,
+		if _, err := ins.ExecContext(ctx, k.Group, k.Directive, k.Blocked, k.DocumentPath, k.Disposition,
 			p.count, p.first, p.last, v.Sample, v.SourceFile, v.Line, v.Column, v.UserAgent, p.client); err != nil {
 			return 0, fmt.Errorf("store: record: insert: %w", err)
 		}

@@ -199,71 +199,39 @@ func Check(h http.Header, body []byte, opts ...Option) []Problem {
 
 	pol := readPolicies(h)
 	problems = append(problems, pol.unreadable...)
-	z := html.NewTokenizer(bytes.NewReader(body))
-	line, col := 1, 1
-	var stack []Element
 	// hashCheck is the nonce problem of the inline script or style just
 	// opened: dropped when hashGov lists the hash of its text, as the
 	// browser then runs it without a nonce.
 	hashCheck := -1
 	var hashGov governed
-	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			break
-		}
-		raw := z.Raw()
-		start, startCol := line, col
-		if nl := bytes.Count(raw, []byte("\n")); nl > 0 {
-			line += nl
-			col = len(raw) - bytes.LastIndexByte(raw, '\n')
-		} else {
-			col += len(raw)
-		}
+	walk(body, func(t token) {
 		if hashCheck >= 0 {
 			text := ""
-			if tt == html.TextToken {
-				text = string(raw)
+			if t.tt == html.TextToken {
+				text = string(t.raw)
 			}
 			if hashGov.allowsText(text) {
 				problems = slices.Delete(problems, hashCheck, hashCheck+1)
 			}
 			hashCheck = -1
 		}
-		switch tt {
-		case html.StartTagToken, html.SelfClosingTagToken:
-			tok := z.Token()
-			el := Element{Tag: tok.Data, Attrs: map[string]string{}, Line: start, Ancestors: stack}
-			for _, a := range tok.Attr {
-				if _, dup := el.Attrs[a.Key]; !dup { // the browser keeps the first
-					el.Attrs[a.Key] = a.Val
+		if !t.start() {
+			return
+		}
+		el, tok := t.el, t.tok
+		if found, gov := checkElement(el, tok.DataAtom, pol); len(found) > 0 && !c.allowed(el) {
+			for _, p := range found {
+				p.Line, p.Col, p.Element = t.line, t.col, describe(tok)
+				p.needles = needles(p.Kind, tok)
+				_, hasSrc := el.Attr("src")
+				nonceProblem := p.Kind == MissingNonce || p.Kind == NoHeaderNonce || p.Kind == WrongNonce
+				if nonceProblem && t.tt == html.StartTagToken && !hasSrc && tok.DataAtom != atom.Link {
+					hashCheck, hashGov = len(problems), gov
 				}
-			}
-			if found, gov := checkElement(el, tok.DataAtom, pol); len(found) > 0 && !c.allowed(el) {
-				for _, p := range found {
-					p.Line, p.Col, p.Element = start, startCol, describe(tok)
-					p.needles = needles(p.Kind, tok)
-					_, hasSrc := el.Attr("src")
-					nonceProblem := p.Kind == MissingNonce || p.Kind == NoHeaderNonce || p.Kind == WrongNonce
-					if nonceProblem && tt == html.StartTagToken && !hasSrc && tok.DataAtom != atom.Link {
-						hashCheck, hashGov = len(problems), gov
-					}
-					problems = append(problems, p)
-				}
-			}
-			if tt == html.StartTagToken && !voidElements[tok.DataAtom] {
-				stack = append(stack[:len(stack):len(stack)], el)
-			}
-		case html.EndTagToken:
-			name, _ := z.TagName()
-			for i := len(stack) - 1; i >= 0; i-- {
-				if stack[i].Tag == string(name) {
-					stack = stack[:i]
-					break
-				}
+				problems = append(problems, p)
 			}
 		}
-	}
+	})
 	for _, a := range c.allows {
 		if !a.used {
 			problems = append(problems, Problem{Kind: UnusedAllow,
@@ -430,4 +398,63 @@ func requestName(resp *http.Response) string {
 		return resp.Request.Method + " " + resp.Request.URL.RequestURI()
 	}
 	return "response"
+}
+
+// token is one token of a walk over a body: for a start tag, the element
+// with the elements it sits in; and where it starts (line and column from
+// 1).
+type token struct {
+	tt        html.TokenType
+	raw       []byte
+	el        Element
+	tok       html.Token
+	line, col int
+}
+
+func (t token) start() bool { return t.tt == html.StartTagToken || t.tt == html.SelfClosingTagToken }
+
+// walk calls f for every token of body, in order, keeping the stack of open
+// elements (Element.Ancestors) and each token's position. Check and
+// CheckFragment share it: the tokenizer alone knows where each tag is.
+func walk(body []byte, f func(token)) {
+	z := html.NewTokenizer(bytes.NewReader(body))
+	line, col := 1, 1
+	var stack []Element
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return
+		}
+		t := token{tt: tt, raw: z.Raw(), line: line, col: col}
+		if nl := bytes.Count(t.raw, []byte("\n")); nl > 0 {
+			line += nl
+			col = len(t.raw) - bytes.LastIndexByte(t.raw, '\n')
+		} else {
+			col += len(t.raw)
+		}
+		switch tt {
+		case html.StartTagToken, html.SelfClosingTagToken:
+			t.tok = z.Token()
+			t.el = Element{Tag: t.tok.Data, Attrs: map[string]string{}, Line: t.line, Ancestors: stack}
+			for _, a := range t.tok.Attr {
+				if _, dup := t.el.Attrs[a.Key]; !dup { // the browser keeps the first
+					t.el.Attrs[a.Key] = a.Val
+				}
+			}
+			f(t)
+			if tt == html.StartTagToken && !voidElements[t.tok.DataAtom] {
+				stack = append(stack[:len(stack):len(stack)], t.el)
+			}
+			continue
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			for i := len(stack) - 1; i >= 0; i-- {
+				if stack[i].Tag == string(name) {
+					stack = stack[:i]
+					break
+				}
+			}
+		}
+		f(t)
+	}
 }

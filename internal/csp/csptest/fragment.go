@@ -176,46 +176,11 @@ func hasTriggerFilter(v string) bool {
 }
 
 // walkStartTags calls f for every start tag of body, with the elements it
-// sits in and its position (line and column from 1). Like Check, it uses
-// the tokenizer, which alone knows where each tag is.
+// sits in and its position (line and column from 1).
 func walkStartTags(body []byte, f func(el Element, tok html.Token, line, col int)) {
-	z := html.NewTokenizer(bytes.NewReader(body))
-	line, col := 1, 1
-	var stack []Element
-	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			return
+	walk(body, func(t token) {
+		if t.start() {
+			f(t.el, t.tok, t.line, t.col)
 		}
-		raw := z.Raw()
-		start, startCol := line, col
-		if nl := bytes.Count(raw, []byte("\n")); nl > 0 {
-			line += nl
-			col = len(raw) - bytes.LastIndexByte(raw, '\n')
-		} else {
-			col += len(raw)
-		}
-		switch tt {
-		case html.StartTagToken, html.SelfClosingTagToken:
-			tok := z.Token()
-			el := Element{Tag: tok.Data, Attrs: map[string]string{}, Line: start, Ancestors: stack}
-			for _, a := range tok.Attr {
-				if _, dup := el.Attrs[a.Key]; !dup { // the browser keeps the first
-					el.Attrs[a.Key] = a.Val
-				}
-			}
-			f(el, tok, start, startCol)
-			if tt == html.StartTagToken && !voidElements[tok.DataAtom] {
-				stack = append(stack[:len(stack):len(stack)], el)
-			}
-		case html.EndTagToken:
-			name, _ := z.TagName()
-			for i := len(stack) - 1; i >= 0; i-- {
-				if stack[i].Tag == string(name) {
-					stack = stack[:i]
-					break
-				}
-			}
-		}
-	}
+	})
 }

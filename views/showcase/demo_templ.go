@@ -260,9 +260,9 @@ func DemoPage(d Demo) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var12 string
-				templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(`<script src="/static/js/demo-external.….js" nonce="…" integrity="sha384-…">`)
+				templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(`<script src="/static/showcase/js/demo-external.….js" nonce="…" integrity="sha384-…">`)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo.templ`, Line: 67, Col: 100}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo.templ`, Line: 67, Col: 109}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
 				if templ_7745c5c3_Err != nil {

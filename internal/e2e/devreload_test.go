@@ -89,6 +89,10 @@ func TestMakeDevReloads(t *testing.T) {
 			return err == nil && v
 		}, ed.within, e2e.PollInterval, "%s edit: the page did not reload with the change within %s\n%s", ed.name, ed.within, log)
 		t.Logf("%s edit: save to reloaded page in %s", ed.name, time.Since(start).Round(10*time.Millisecond))
+		// The app's log is buffered (internal/logbuf): its "serving" line
+		// can reach the pipe a flush interval after the reloaded page did.
+		require.Eventually(t, func() bool { return log.count("msg=serving") >= ed.serving },
+			e2e.WaitTimeout, e2e.PollInterval, "%s edit: the app should have restarted\n%s", ed.name, log)
 		assert.Equal(t, ed.serving, log.count("msg=serving"),
 			"%s edit: times the app started (a text edit must not rebuild; a .go or CSS edit must)\n%s", ed.name, log)
 	}

@@ -24,12 +24,14 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// MinCost is the bcrypt cost of every stored hash.
-const MinCost = bcrypt.DefaultCost // 10
+// DefaultCost is the bcrypt cost of every stored hash unless Store.Cost
+// says otherwise.
+const DefaultCost = bcrypt.DefaultCost // 10
 
 // dummyHash is compared against when the email is unknown, so that answer
 // takes as long as a wrong password and does not reveal which emails have
-// accounts. Its cost must equal the real hashes' cost.
+// accounts. Its cost is DefaultCost; a Directory whose store hashes at
+// another cost makes a dummy of that cost instead (Directory.dummy).
 const dummyHash = "$2a$10$dO4FXgC2JSIthKcXgHDJSeoAWybjncSzBR54goDoJgc3k5Xu/8GqG"
 
 // Password lengths. MinPassword is in characters; MaxPassword is bcrypt's
@@ -145,13 +147,14 @@ func checkName(name string) (string, error) {
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
 
-// hashPassword checks password and hashes it at MinCost, the cost of the
-// dummy hash, so every stored hash costs an unknown email's comparison.
-func hashPassword(password string) ([]byte, error) {
+// hashPassword checks password and hashes it at cost, the cost of the
+// directory's dummy hash, so every stored hash costs an unknown email's
+// comparison.
+func hashPassword(password string, cost int) ([]byte, error) {
 	if err := CheckPassword(password); err != nil {
 		return nil, err
 	}
-	h, err := bcrypt.GenerateFromPassword([]byte(password), MinCost)
+	h, err := bcrypt.GenerateFromPassword([]byte(password), cost)
 	if err != nil {
 		return nil, fmt.Errorf("hashing the password: %w", err)
 	}
@@ -159,14 +162,15 @@ func hashPassword(password string) ([]byte, error) {
 }
 
 // checkHash refuses a hash that is not bcrypt or whose cost differs from
-// the dummy hash's: an unknown email must cost what a wrong password costs.
-func checkHash(hash string) error {
+// want, the dummy hash's: an unknown email must cost what a wrong password
+// costs.
+func checkHash(hash string, want int) error {
 	cost, err := bcrypt.Cost([]byte(hash))
 	if err != nil {
 		return fmt.Errorf("not a bcrypt hash: %w", err)
 	}
-	if dummy, _ := bcrypt.Cost([]byte(dummyHash)); cost != dummy {
-		return fmt.Errorf("bcrypt cost %d, want %d like every stored hash", cost, dummy)
+	if cost != want {
+		return fmt.Errorf("bcrypt cost %d, want %d like every stored hash", cost, want)
 	}
 	return nil
 }

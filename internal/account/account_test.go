@@ -25,10 +25,22 @@ const (
 	guestPassword = "guest password 1"
 )
 
+// testCost is the bcrypt cost of the tests' stores (newStore): bcrypt's
+// minimum, 64 times cheaper than DefaultCost, which TestDefaultCost checks
+// on its own.
+const testCost = bcrypt.MinCost
+
+// newStore is NewStore at testCost.
+func newStore(db *sql.DB) *Store {
+	st := NewStore(db)
+	st.Cost = testCost
+	return st
+}
+
 // guestHash is made once per test binary at the cost every stored hash
 // must have.
 var guestHash = sync.OnceValue(func() string {
-	h, err := bcrypt.GenerateFromPassword([]byte(guestPassword), MinCost)
+	h, err := bcrypt.GenerateFromPassword([]byte(guestPassword), testCost)
 	if err != nil {
 		panic(err)
 	}
@@ -47,7 +59,7 @@ func openDB(t *testing.T, e dbtest.Engine) *sql.DB {
 // testDirectory holds one stored account (Ada, a user) and one guest.
 func testDirectory(t *testing.T, e dbtest.Engine) (*Directory, *Store, User) {
 	t.Helper()
-	st := NewStore(openDB(t, e))
+	st := newStore(openDB(t, e))
 	ada, err := st.Create(context.Background(), NewAccount{Email: testEmail, Name: "Ada", Role: RoleUser, Password: testPassword})
 	require.NoError(t, err)
 	d := NewDirectory(st)
@@ -58,7 +70,52 @@ func testDirectory(t *testing.T, e dbtest.Engine) (*Directory, *Store, User) {
 func TestDummyHashCost(t *testing.T) {
 	cost, err := bcrypt.Cost([]byte(dummyHash))
 	require.NoError(t, err)
-	assert.Equal(t, MinCost, cost, "an unknown email costs what a stored hash costs")
+	assert.Equal(t, DefaultCost, cost, "an unknown email costs what a stored hash costs")
+}
+
+// TestDefaultCost: a store as the kit makes it (NewStore, Cost unset)
+// stores hashes at DefaultCost, and its directory compares an unknown email
+// at that cost too. One engine is enough: the cost is the Go code's.
+func TestDefaultCost(t *testing.T) {
+	t.Parallel()
+	db := dbtest.Engines[0].New(t)
+	st := NewStore(db)
+	_, err := st.Create(context.Background(), NewAccount{Email: testEmail, Role: RoleUser, Password: testPassword})
+	require.NoError(t, err)
+	var stored string
+	require.NoError(t, db.QueryRow("SELECT password_hash FROM users").Scan(&stored))
+	cost, err := bcrypt.Cost([]byte(stored))
+	require.NoError(t, err)
+	assert.Equal(t, DefaultCost, cost)
+
+	d := NewDirectory(st)
+	var costs []int
+	d.compare = func(hash, password []byte) error {
+		c, err := bcrypt.Cost(hash)
+		require.NoError(t, err)
+		costs = append(costs, c)
+		return bcrypt.ErrMismatchedHashAndPassword
+	}
+	for _, email := range []string{"nobody@example.com", testEmail} {
+		_, err := d.Authenticate(context.Background(), email, "wrong")
+		require.ErrorIs(t, err, ErrInvalidCredentials)
+	}
+	assert.Equal(t, []int{DefaultCost, DefaultCost}, costs)
+}
+
+// TestStoreCostRefused: a cost bcrypt cannot use is an error naming it,
+// not bcrypt's silent fallback to its default.
+func TestStoreCostRefused(t *testing.T) {
+	t.Parallel()
+	for _, cost := range []int{-1, 1, bcrypt.MinCost - 1, bcrypt.MaxCost + 1} {
+		st := newStore(dbtest.Engines[0].New(t))
+		st.Cost = cost
+		_, err := st.Create(context.Background(), NewAccount{Email: testEmail, Role: RoleUser, Password: testPassword})
+		assert.ErrorContains(t, err, "Store.Cost", "cost %d", cost)
+		_, err = NewDirectory(st).Authenticate(context.Background(), testEmail, testPassword)
+		assert.Error(t, err, "cost %d", cost)
+		assert.NotErrorIs(t, err, ErrInvalidCredentials, "cost %d: a misconfigured store is not a wrong password", cost)
+	}
 }
 
 func TestAuthenticate(t *testing.T) {
@@ -116,7 +173,7 @@ func TestEveryFailureDoesTheSameWork(t *testing.T) {
 			costs = costs[:0]
 			_, err := d.Authenticate(context.Background(), email, "wrong")
 			require.ErrorIs(t, err, ErrInvalidCredentials)
-			assert.Equal(t, []int{MinCost}, costs, "email %q: one comparison at the stored cost", email)
+			assert.Equal(t, []int{testCost}, costs, "email %q: one comparison at the stored cost", email)
 		}
 	})
 }
@@ -126,7 +183,7 @@ func TestEveryFailureDoesTheSameWork(t *testing.T) {
 func TestDatabaseFailureIsNotAWrongPassword(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
 		db := openDB(t, e)
-		d := NewDirectory(NewStore(db))
+		d := NewDirectory(newStore(db))
 		calls := 0
 		d.compare = func([]byte, []byte) error { calls++; return nil }
 		require.NoError(t, db.Close())
@@ -143,7 +200,7 @@ func TestDatabaseFailureIsNotAWrongPassword(t *testing.T) {
 func TestAddGuestRefuses(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
 		d, _, _ := testDirectory(t, e)
-		cheap, err := bcrypt.GenerateFromPassword([]byte("x"), bcrypt.MinCost)
+		cheap, err := bcrypt.GenerateFromPassword([]byte("x"), testCost+1)
 		require.NoError(t, err)
 		good := guestHash()
 		tests := []struct {
@@ -153,7 +210,7 @@ func TestAddGuestRefuses(t *testing.T) {
 			want string
 		}{
 			{"not bcrypt", Guest{ID: "b", Email: "b@example.com"}, "plain", "not a bcrypt hash"},
-			{"cheaper than the rest", Guest{ID: "b", Email: "b@example.com"}, string(cheap), "bcrypt cost"},
+			{"another cost than the rest", Guest{ID: "b", Email: "b@example.com"}, string(cheap), "bcrypt cost"},
 			{"no id", Guest{Email: "b@example.com"}, good, "required"},
 			{"bad email", Guest{ID: "b", Email: "Bee <b@example.com>"}, good, "plain address"},
 			{"id taken", Guest{ID: "demo", Email: "b@example.com"}, good, "taken"},
@@ -231,7 +288,7 @@ func TestGuestIsNeverAnOperator(t *testing.T) {
 
 func TestStoreCreate(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
-		st := NewStore(openDB(t, e))
+		st := newStore(openDB(t, e))
 		st.now = func() time.Time { return time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC) }
 		ctx := context.Background()
 		u, err := st.Create(ctx, NewAccount{Email: " Op@Example.COM", Role: RoleOperator, Password: "twelve chars"})
@@ -278,7 +335,7 @@ func TestStoreCreate(t *testing.T) {
 func TestIDsAreNeverReused(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
 		db := openDB(t, e)
-		st := NewStore(db)
+		st := newStore(db)
 		ctx := context.Background()
 		first, err := st.Create(ctx, NewAccount{Email: "a@example.com", Role: RoleOperator, Password: "twelve chars"})
 		require.NoError(t, err)

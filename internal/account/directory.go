@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -44,13 +45,37 @@ type Directory struct {
 	// bcrypt.CompareHashAndPassword; tests count its calls to prove that
 	// every failure does the same work.
 	compare func(hash, password []byte) error
+	// dummy is compared against for an unknown email: dummyHash, or one
+	// made at the store's cost on first use.
+	dummy func() ([]byte, error)
 }
 
 // NewDirectory returns a directory of store's accounts (nil: none) and no
 // guests yet.
 func NewDirectory(store *Store) *Directory {
-	return &Directory{store: store, guests: map[string]guestRecord{}, guestIDs: map[string]User{},
+	d := &Directory{store: store, guests: map[string]guestRecord{}, guestIDs: map[string]User{},
 		compare: bcrypt.CompareHashAndPassword}
+	d.dummy = sync.OnceValues(func() ([]byte, error) {
+		cost, err := d.cost()
+		if err != nil || cost == DefaultCost {
+			return []byte(dummyHash), err
+		}
+		h, err := bcrypt.GenerateFromPassword([]byte("not anyone's password"), cost)
+		if err != nil {
+			return nil, fmt.Errorf("account: making the dummy hash: %w", err)
+		}
+		return h, nil
+	})
+	return d
+}
+
+// cost is the bcrypt cost of every hash the directory compares: its
+// store's, or DefaultCost for guests alone.
+func (d *Directory) cost() (int, error) {
+	if d.store == nil {
+		return DefaultCost, nil
+	}
+	return d.store.cost()
 }
 
 // AddGuest adds a guest with its bcrypt hash. It refuses a hash that is
@@ -58,7 +83,11 @@ func NewDirectory(store *Store) *Directory {
 // must cost what a wrong password costs), a bad email, and an id or email
 // another guest has.
 func (d *Directory) AddGuest(g Guest, hash string) error {
-	if err := checkHash(hash); err != nil {
+	cost, err := d.cost()
+	if err != nil {
+		return err
+	}
+	if err := checkHash(hash, cost); err != nil {
 		return fmt.Errorf("guest %q: %w", g.Email, err)
 	}
 	email, err := CheckEmail(g.Email)
@@ -92,7 +121,9 @@ func (d *Directory) Authenticate(ctx context.Context, email, password string) (U
 		return User{}, err
 	}
 	if !found {
-		hash = []byte(dummyHash)
+		if hash, err = d.dummy(); err != nil {
+			return User{}, err
+		}
 	}
 	err = d.compare(hash, []byte(password))
 	if !found || err != nil || len(password) > MaxPassword {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Store keeps accounts in the users table of the kit's database
@@ -16,13 +18,45 @@ import (
 // own migration, and the tests run on both. On PostgreSQL every instance
 // sees every account the moment it is created.
 type Store struct {
+	// Cost is the bcrypt cost of the hashes Create and SetPassword store,
+	// and so of every sign-in: a Directory compares an unknown email
+	// against a dummy hash of the same cost. 0 means DefaultCost (10),
+	// what the kit runs with; a higher cost is slower for attackers and
+	// users alike. Each step doubles the work: the kit's tests set
+	// bcrypt.MinCost (4), 64 times cheaper, so the suites that sign in
+	// take seconds, not minutes. Set it before the store is used.
+	Cost int
+
 	db *sql.DB
 	// now stamps Created; tests fix it.
 	now func() time.Time
 }
 
-// NewStore returns the accounts of db. The caller owns db.
+// NewStore returns the accounts of db, hashed at DefaultCost. The caller
+// owns db.
 func NewStore(db *sql.DB) *Store { return &Store{db: db, now: time.Now} }
+
+// cost is the store's bcrypt cost: Cost, or DefaultCost for 0. A Cost
+// bcrypt cannot use is refused rather than replaced, as bcrypt itself
+// would silently replace one below its minimum with its default.
+func (s *Store) cost() (int, error) {
+	switch {
+	case s.Cost == 0:
+		return DefaultCost, nil
+	case s.Cost < bcrypt.MinCost || s.Cost > bcrypt.MaxCost:
+		return 0, fmt.Errorf("account: Store.Cost %d: want %d to %d (0 for %d)", s.Cost, bcrypt.MinCost, bcrypt.MaxCost, DefaultCost)
+	}
+	return s.Cost, nil
+}
+
+// hash checks password and hashes it at the store's cost.
+func (s *Store) hash(password string) ([]byte, error) {
+	cost, err := s.cost()
+	if err != nil {
+		return nil, err
+	}
+	return hashPassword(password, cost)
+}
 
 // NewAccount is what Create needs.
 type NewAccount struct {
@@ -51,7 +85,7 @@ func (s *Store) Create(ctx context.Context, a NewAccount) (User, error) {
 	if _, err := ParseRole(string(a.Role)); err != nil {
 		return User{}, err
 	}
-	hash, err := hashPassword(a.Password)
+	hash, err := s.hash(a.Password)
 	if err != nil {
 		return User{}, err
 	}
@@ -74,7 +108,7 @@ func (s *Store) Create(ctx context.Context, a NewAccount) (User, error) {
 // SetPassword replaces the password of the account with this email
 // (ErrNotFound when there is none).
 func (s *Store) SetPassword(ctx context.Context, email, password string) error {
-	hash, err := hashPassword(password)
+	hash, err := s.hash(password)
 	if err != nil {
 		return err
 	}

@@ -62,7 +62,7 @@ func clusterInstance(t *testing.T, cfg config.Config) (*instance, *account.Store
 	require.NoError(t, err)
 	require.Equal(t, database.Postgres, dialect)
 	t.Cleanup(func() { assert.NoError(t, db.Close()) }) // after the instance's stop, registered next
-	st := account.NewStore(db)
+	st := testStore(db)
 	in := startInstance(t, cfg, false, Options{DB: db, Reports: store.New(db, store.Options{}), Accounts: account.NewDirectory(st),
 		Queue: reports.QueueOptions{FlushInterval: time.Millisecond}})
 	require.Equal(t, "postgres", in.srv.SessionBackend())

@@ -19,6 +19,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/noncekit/noncekit/internal/account"
 	"github.com/noncekit/noncekit/internal/config"
@@ -50,6 +51,15 @@ const (
 	operatorPassword = "operator staple battery"
 )
 
+// testStore is the accounts of db hashed at bcrypt's minimum cost: the
+// suite signs in hundreds of times, and at the kit's cost (10, tested in
+// internal/account) bcrypt took 95% of its CPU time.
+func testStore(db *sql.DB) *account.Store {
+	st := account.NewStore(db)
+	st.Cost = bcrypt.MinCost
+	return st
+}
+
 // testAccounts is the accounts of db (a new database when nil), holding
 // the two test accounts. On a database that has them already (a restart)
 // it adds nothing: the first account of a new database always gets id 1,
@@ -59,7 +69,7 @@ func testAccounts(t *testing.T, db *sql.DB) *account.Directory {
 	if db == nil {
 		db = openTestDB(t, t.TempDir())
 	}
-	st := account.NewStore(db)
+	st := testStore(db)
 	for _, a := range []account.NewAccount{
 		{Email: testEmail, Name: "Ada", Role: account.RoleUser, Password: testPassword},
 		{Email: operatorEmail, Name: "Olive", Role: account.RoleOperator, Password: operatorPassword},

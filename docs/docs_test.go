@@ -301,3 +301,29 @@ func routeBlock(golden, head string) string {
 	block, _, _ := strings.Cut(rest, "\n\n")
 	return block
 }
+
+// TestReadmeShowsTheHTMXExample: README.md's "Using htmx" shows exactly
+// the handler internal/server's Example_fragmentHandler runs, so the
+// documented code compiles and does what the README says. It lives here,
+// not beside the example, so that the server's tests open no file a
+// change to the docs (or make rename) rewrites: go's test cache then
+// keeps their results when only the docs changed.
+func TestReadmeShowsTheHTMXExample(t *testing.T) {
+	root := kitcopy.Root(t)
+	src, err := os.ReadFile(filepath.Join(root, "internal/server/fragment_example_test.go"))
+	require.NoError(t, err)
+	_, rest, ok := strings.Cut(string(src), "\t// README.md: begin\n")
+	require.True(t, ok)
+	code, _, ok := strings.Cut(rest, "\t// README.md: end\n")
+	require.True(t, ok)
+	var lines []string
+	for l := range strings.Lines(code) {
+		lines = append(lines, strings.TrimPrefix(l, "\t"))
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	require.NoError(t, err)
+	_, section, ok := strings.Cut(string(readme), "\n## Using htmx\n")
+	require.True(t, ok, "README.md has a section \"Using htmx\"")
+	section, _, _ = strings.Cut(section, "\n## ")
+	assert.Contains(t, section, "```go\n"+strings.Join(lines, "")+"```\n")
+}

@@ -54,7 +54,10 @@ func Root(t testing.TB) string {
 // directory: in a fresh temporary directory every run compiled every
 // package of the copy again (15 s or more for the rename test on a 2-core
 // machine); at a stable path, packages the run did not change are found in
-// the cache. What the build proves is the same either way. When the
+// the cache. Tree keeps the files' modification times, so go test's cache
+// serves a test whose binary and opened files did not change, as in the
+// user's own checkout (go test never caches a failure). What the build
+// and the tests prove is the same either way. When the
 // directory already exists (another run of the test is using it, or a
 // killed run left it behind), New uses a fresh temporary directory, and
 // says so in the test's log.
@@ -79,7 +82,8 @@ func New(t testing.TB) string {
 	return dir
 }
 
-// Tree copies the regular files under src to dst, leaving out skipDirs and
+// Tree copies the regular files under src to dst with their modification
+// times, leaving out skipDirs and
 // any .git (a directory in a clone, a file in a git worktree: either would
 // make the copy look like the checkout to git).
 func Tree(t testing.TB, src, dst string) {
@@ -111,7 +115,19 @@ func Tree(t testing.TB, src, dst string) {
 		if err != nil {
 			return err
 		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		out := filepath.Join(dst, rel)
+		if err := os.WriteFile(out, b, 0o644); err != nil {
+			return err
+		}
+		// Keep the modification time, as cp -p does: go test's cache
+		// keys a result on the size and mtime of every file the test
+		// opened (testdata, the .templ files), so a copy stamped "now"
+		// would run every such test again on every run.
+		return os.Chtimes(out, info.ModTime(), info.ModTime())
 	})
 	if err != nil {
 		t.Fatalf("kitcopy: copying %s: %v", src, err)

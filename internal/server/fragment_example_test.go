@@ -8,14 +8,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
-	"testing"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/csp"
@@ -39,8 +35,8 @@ var pages = struct {
 
 // Example_fragmentHandler is README.md's fragment handler ("Using htmx"),
 // run: htmx's request gets the fragment alone, a visit the whole page, both
-// under the route group's policy. TestReadmeShowsTheExample keeps the two
-// copies the same.
+// under the route group's policy. TestReadmeShowsTheHTMXExample (in docs/)
+// keeps the two copies the same.
 func Example_fragmentHandler() {
 	s, err := server.New(slog.New(slog.DiscardHandler), config.Config{}, server.Options{})
 	if err != nil {
@@ -80,26 +76,4 @@ func Example_fragmentHandler() {
 	//   policy: true | Cache-Control: no-store | Vary: HX-Request, HX-Boosted, HX-History-Restore-Request
 	// a visit: whole page: true
 	//   policy: true | Cache-Control: no-store | Vary: HX-Request, HX-Boosted, HX-History-Restore-Request
-}
-
-// TestReadmeShowsTheExample: README.md's "Using htmx" shows exactly the
-// handler Example_fragmentHandler runs, so the documented code compiles and
-// does what the README says.
-func TestReadmeShowsTheExample(t *testing.T) {
-	src, err := os.ReadFile("fragment_example_test.go")
-	require.NoError(t, err)
-	_, rest, ok := strings.Cut(string(src), "\t// README.md: begin\n")
-	require.True(t, ok)
-	code, _, ok := strings.Cut(rest, "\t// README.md: end\n")
-	require.True(t, ok)
-	var lines []string
-	for l := range strings.Lines(code) {
-		lines = append(lines, strings.TrimPrefix(l, "\t"))
-	}
-	readme, err := os.ReadFile("../../README.md")
-	require.NoError(t, err)
-	_, section, ok := strings.Cut(string(readme), "\n## Using htmx\n")
-	require.True(t, ok, "README.md has a section \"Using htmx\"")
-	section, _, _ = strings.Cut(section, "\n## ")
-	assert.Contains(t, section, "```go\n"+strings.Join(lines, "")+"```\n")
 }

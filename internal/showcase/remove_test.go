@@ -13,7 +13,7 @@ import (
 )
 
 // TestRemoveShowcase does what the README's "Make it yours" says, on a copy
-// of the kit: `make remove-showcase`, then builds, vets and tests the copy
+// of the kit: `make remove-showcase`, then vets, builds and tests the copy
 // (its skeleton tests include TestHomeLinksResolve: no dangling link on the
 // home page). It lives in the showcase, so it goes with it.
 func TestRemoveShowcase(t *testing.T) {
@@ -40,14 +40,13 @@ func TestRemoveShowcase(t *testing.T) {
 	})
 	require.NoError(t, err)
 
-	kitcopy.Run(t, dir, "go", "build", "./...")
 	// make test's own checks: generated code current, gofmt, templ fmt,
 	// go vet. lint reads the files git knows, as in a user's clone.
 	kitcopy.Run(t, dir, "git", "init", "-q")
 	kitcopy.Run(t, dir, "git", "add", "-A")
 	kitcopy.Run(t, dir, "make", "--no-print-directory", "check-generated", "lint")
-	// No -count=1: the copy sits at a stable path (kitcopy.New), so go's
-	// test cache serves the packages the removal did not change, exactly
-	// as it would in the user's own checkout.
+	// No -count=1: the copy sits at a stable path with the kit's file
+	// times (kitcopy.New), so go's test cache serves the packages the
+	// removal did not change, as it would in the user's own checkout.
 	kitcopy.Run(t, dir, "go", "test", "-short", "./...")
 }

@@ -69,6 +69,7 @@ func TestEarlierAggregatesSurviveAFlood(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel()
 				tt.o.Now = func() time.Time { return t0.Add(tt.clock) }
 				s := open(t, e, tt.o)
 				ctx := context.Background()

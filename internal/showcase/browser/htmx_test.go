@@ -138,8 +138,10 @@ var headerNonce = regexp.MustCompile(`'nonce-([^']+)'`)
 // all carrying the document's nonce; and a boosted link to another group's
 // page is loaded in full instead.
 func TestHTMXDemo(t *testing.T) {
+	t.Parallel()
 	for _, scheme := range e2e.Schemes() {
 		t.Run(scheme, func(t *testing.T) {
+			t.Parallel()
 			k := startKit(t, scheme)
 			tb := e2e.NewTab(t)
 			u := k.URL + htmxDemo.Path()
@@ -215,6 +217,7 @@ func TestHTMXDemo(t *testing.T) {
 // TestHTMXBackReloads: back from a boosted page reloads the previous page
 // in full (htmx keeps no copy of it), where every case holds again.
 func TestHTMXBackReloads(t *testing.T) {
+	t.Parallel()
 	k := startKit(t, "http")
 	tb := e2e.NewTab(t)
 	u := k.URL + htmxDemo.Path()
@@ -235,6 +238,7 @@ func TestHTMXBackReloads(t *testing.T) {
 // document.createElement, and 'strict-dynamic' trusts scripts that a
 // trusted script creates, whatever their nonce. No violation is raised.
 func TestHTMXDefaultsWouldRunInjectedScripts(t *testing.T) {
+	t.Parallel()
 	k := startKit(t, "http")
 	tb := e2e.NewTab(t)
 	u := k.URL + htmxDemo.Path()
@@ -257,6 +261,7 @@ func TestHTMXDefaultsWouldRunInjectedScripts(t *testing.T) {
 // PUT and DELETE never leave the browser, whose preflight the kit does not
 // answer.
 func TestHTMXCrossOrigin(t *testing.T) {
+	t.Parallel()
 	srv := newKitServer(t)
 	var mu sync.Mutex
 	var seen []string // "METHOD status Sec-Fetch-Site" of each request to the form

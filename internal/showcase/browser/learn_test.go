@@ -48,8 +48,10 @@ type applied struct {
 // `go run ./cmd/csp suggest` on the test's store prints the same and
 // exits 1.
 func TestLearnDemo(t *testing.T) {
+	t.Parallel()
 	for _, scheme := range e2e.Schemes() {
 		t.Run(scheme, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			dataDir := t.TempDir()
 			db, _, err := database.Open(ctx, config.Config{DataDir: dataDir})

@@ -118,6 +118,9 @@ func readBlocks(t *testing.T, root, path string, sections ...string) []block {
 type follower struct {
 	dir  string
 	pkgs []string
+	// tested: a "make test" of the docs ran make's checks, and its tests
+	// wait for test, after the last step.
+	tested bool
 }
 
 func (f *follower) apply(t *testing.T, b block) {
@@ -181,10 +184,11 @@ func (f *follower) apply(t *testing.T, b block) {
 }
 
 // run runs one command line of the docs. "make test" runs make's own
-// checks (generated code current, gofmt, templ fmt, go vet ./...) and the
-// tests of the packages the docs touch: the rest of the suite, the
-// showcase's Chromium tests above all, says nothing about the docs and
-// would take minutes.
+// checks (generated code current, gofmt, templ fmt, go vet ./...) at once,
+// and the tests once, after the last step (test): each step of the docs
+// adds to the one before, so the last state holds every page and group an
+// earlier "make test" saw, and the server's suite, with its PostgreSQL and
+// Redis, runs once instead of at every step.
 func (f *follower) run(t *testing.T, at, line string, want int) {
 	t.Helper()
 	if line == "make test" {
@@ -192,15 +196,8 @@ func (f *follower) run(t *testing.T, at, line string, want int) {
 		// as a user would before committing.
 		kitcopy.Run(t, f.dir, "git", "add", "-A")
 		kitcopy.Run(t, f.dir, "make", "--no-print-directory", "check-generated", "lint")
-		// Not the tests that copy the kit again: they prove make
-		// remove-showcase and make rename, not the docs, and take minutes.
-		args := []string{"test", "-skip", "^(TestRemoveShowcase|TestRenamedKitBuildsAndPasses)$", "./internal/server/...", "./views/...", "./static/"}
-		if _, err := os.Stat(filepath.Join(f.dir, "internal/showcase")); err == nil {
-			args = append(args, "./internal/showcase/") // gone after make remove-showcase
-		}
-		args = append(args, f.pkgs...)
-		out := kitcopy.Run(t, f.dir, "go", args...)
-		t.Logf("%s: make test: %s", at, strings.TrimSpace(out))
+		f.tested = true
+		t.Logf("%s: make test: make's checks pass; the tests run after the last step", at)
 		return
 	}
 	out, err := kitcopy.Try(f.dir, "sh", "-c", line)
@@ -212,6 +209,21 @@ func (f *follower) run(t *testing.T, at, line string, want int) {
 	}
 	require.Equal(t, want, code, "%s: %s exited %d, the docs expect %d:\n%s", at, line, code, want, out)
 	t.Logf("%s: %s:\n%s", at, line, out)
+}
+
+// test runs the tests of the packages the docs touch, as the docs' last
+// "make test" would: the rest of the suite, the showcase's Chromium tests
+// above all, says nothing about the docs, and not the tests that copy the
+// kit again (they prove make remove-showcase and make rename).
+func (f *follower) test(t *testing.T) {
+	t.Helper()
+	args := []string{"test", "-skip", "^(TestRemoveShowcase|TestRenamedKitBuildsAndPasses)$", "./internal/server/...", "./views/...", "./static/"}
+	if _, err := os.Stat(filepath.Join(f.dir, "internal/showcase")); err == nil {
+		args = append(args, "./internal/showcase/") // gone after make remove-showcase
+	}
+	args = append(args, f.pkgs...)
+	out := kitcopy.Run(t, f.dir, "go", args...)
+	t.Logf("make test: %s", strings.TrimSpace(out))
 }
 
 // TestDocsRunAsWritten follows the README's "Adding a page" and "Adding a
@@ -235,6 +247,8 @@ func TestDocsRunAsWritten(t *testing.T) {
 	for _, b := range append(readme, guide...) {
 		f.apply(t, b)
 	}
+	require.True(t, f.tested, "the docs no longer say to run make test")
+	f.test(t)
 
 	// The Go the docs show is formatted as make lint wants.
 	var written []string

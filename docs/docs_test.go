@@ -273,10 +273,14 @@ func TestDocsRunAsWritten(t *testing.T) {
 	require.NoError(t, err)
 	m := claim.FindSubmatch(src)
 	require.NotNil(t, m, "README.md no longer quotes the failure of a missing static file")
+	// The page's own test shows the server's log, and the route walk
+	// fails a page that cannot render; the views' check names the line.
 	require.NoError(t, os.Remove(filepath.Join(dir, "static/js/about.js")))
-	out, err := kitcopy.Try(dir, "go", "test", "-count=1", "-run", "^TestStaticNamesExist$", "./views/")
-	require.Error(t, err, "without static/js/about.js the views' check must fail:\n%s", out)
+	out, err := kitcopy.Try(dir, "go", "test", "-count=1", "-run", "^(TestAboutPage|TestNonceCoverage|TestStaticNamesExist)$", "./internal/server/", "./views/")
+	require.Error(t, err, "without static/js/about.js the page's tests must fail:\n%s", out)
 	assert.Contains(t, out, string(m[1]), "README.md quotes the failure of a missing static file as it is")
+	assert.Contains(t, out, `components.ScriptDefer(\"js/about.js\"): there is no static/js/about.js`, "TestAboutPage shows the server's log")
+	assert.Contains(t, out, "http GET /about (/about) answered 500", "the route walk fails a page that cannot render")
 }
 
 var makePage = regexp.MustCompile(`^make page NAME=([a-z0-9-]+)$`)

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // skipDirs are never copied: git metadata and local state (the database,
@@ -88,6 +89,11 @@ func New(t testing.TB) string {
 // make the copy look like the checkout to git).
 func Tree(t testing.TB, src, dst string) {
 	t.Helper()
+	type dirTime struct {
+		path  string
+		mtime time.Time
+	}
+	var dirs []dirTime // stamped last: copying into a directory changes its time
 	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -106,6 +112,11 @@ func Tree(t testing.TB, src, dst string) {
 			if skipDirs[d.Name()] && path != src {
 				return filepath.SkipDir
 			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			dirs = append(dirs, dirTime{filepath.Join(dst, rel), info.ModTime()})
 			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
 		}
 		if !d.Type().IsRegular() {
@@ -124,11 +135,15 @@ func Tree(t testing.TB, src, dst string) {
 			return err
 		}
 		// Keep the modification time, as cp -p does: go test's cache
-		// keys a result on the size and mtime of every file the test
-		// opened (testdata, the .templ files), so a copy stamped "now"
-		// would run every such test again on every run.
+		// keys a result on the size and mtime of every file and
+		// directory the test opened (testdata, the .templ files, a
+		// walked folder), so a copy stamped "now" would run every such
+		// test again on every run.
 		return os.Chtimes(out, info.ModTime(), info.ModTime())
 	})
+	for i := len(dirs) - 1; err == nil && i >= 0; i-- {
+		err = os.Chtimes(dirs[i].path, dirs[i].mtime, dirs[i].mtime)
+	}
 	if err != nil {
 		t.Fatalf("kitcopy: copying %s: %v", src, err)
 	}

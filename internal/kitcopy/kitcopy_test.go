@@ -10,8 +10,9 @@ import (
 )
 
 // TestCopy checks what the tests that build a copy rely on: the sources
-// are there, local state and git metadata are not, the directory is the
-// same on every run, and a directory still in use is never shared.
+// are there with their times, local state and git metadata are not, the
+// directory is the same on every run, and a directory still in use is
+// never shared.
 func TestCopy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: copies the kit")
@@ -30,6 +31,15 @@ func TestCopy(t *testing.T) {
 		for _, f := range []string{".git", "data", "bin"} {
 			assert.NoFileExists(t, filepath.Join(first, f))
 			assert.NoDirExists(t, filepath.Join(first, f))
+		}
+		// Files and folders keep the kit's times, which go test's cache
+		// reads.
+		for _, f := range []string{"go.mod", "internal/kitcopy/kitcopy.go", "internal/kitcopy", "internal"} {
+			want, err := os.Stat(filepath.Join(root, f))
+			require.NoError(t, err)
+			got, err := os.Stat(filepath.Join(first, f))
+			require.NoError(t, err)
+			assert.True(t, want.ModTime().Equal(got.ModTime()), "%s: modified %v in the copy, %v in the kit", f, got.ModTime(), want.ModTime())
 		}
 		// The same test asks again while this copy exists.
 		again := copyAs(t, name)

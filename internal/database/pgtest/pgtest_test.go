@@ -33,6 +33,39 @@ func TestEachURLIsANewDatabase(t *testing.T) {
 	assert.Zero(t, n)
 }
 
+// TestUsedDatabaseComesBackEmpty: a database a finished test used is
+// handed to a later test as new: no table, no row, sequences from 1, and
+// no session the first test left connected.
+func TestUsedDatabaseComesBackEmpty(t *testing.T) {
+	ctx := context.Background()
+	var first string
+	var leaked *pgx.Conn
+	t.Run("first", func(t *testing.T) {
+		first = URL(t)
+		c, err := pgx.Connect(ctx, first)
+		require.NoError(t, err)
+		_, err = c.Exec(ctx, "CREATE TABLE used (id serial PRIMARY KEY, x integer); INSERT INTO used (x) VALUES (1), (2)")
+		require.NoError(t, err)
+		leaked = c // never closed by the test
+	})
+	t.Cleanup(func() { _ = leaked.Close(ctx) })
+	second := URL(t)
+	require.Equal(t, first, second, "the used database is handed out again")
+	c, err := pgx.Connect(ctx, second)
+	require.NoError(t, err)
+	defer c.Close(ctx)
+	var tables, sessions int
+	require.NoError(t, c.QueryRow(ctx, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").Scan(&tables))
+	assert.Zero(t, tables)
+	require.NoError(t, c.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()").Scan(&sessions))
+	assert.Zero(t, sessions, "the first test's leaked session was ended")
+	var id int
+	_, err = c.Exec(ctx, "CREATE TABLE used (id serial PRIMARY KEY, x integer)")
+	require.NoError(t, err, "the first test's table is gone")
+	require.NoError(t, c.QueryRow(ctx, "INSERT INTO used (x) VALUES (3) RETURNING id").Scan(&id))
+	assert.Equal(t, 1, id)
+}
+
 // TestWithoutPostgreSQL runs this package's tests again in a child
 // process where no PostgreSQL is found: with CI unset a test skips with
 // one line saying how to install it; with CI set it fails.

@@ -11,8 +11,10 @@
 // /usr/lib/postgresql/N/bin; elsewhere on PATH, or in the directory
 // NONCEKIT_PG_BIN names), run as the postgres
 // user when the tests run as root (PostgreSQL refuses to run as root),
-// listening on a free loopback port and a socket in its data directory,
-// with durability off: nothing in it outlives the tests.
+// listening on a free loopback port and a socket in its directory, with
+// durability off. The server stops with the binary; the data directory
+// initdb made is kept for the next run's binaries (see claim), with no
+// database of the tests' left in it once the next server starts.
 package pgtest
 
 import (
@@ -45,9 +47,10 @@ const startTimeout = 60 * time.Second
 
 // server is the test binary's one PostgreSQL server.
 type server struct {
-	dir  string // data directory and socket directory
-	port int
-	cmd  *exec.Cmd
+	cluster cluster
+	dir     string // holds the data directory and the socket
+	port    int
+	cmd     *exec.Cmd
 	// exited is closed when the server process has exited.
 	exited chan struct{}
 	out    *lockedBuffer
@@ -207,7 +210,9 @@ func isExec(p string) bool {
 	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
 }
 
-// start runs initdb into a new directory and starts the server on it.
+// start starts the binary's server: on a data directory kept from an
+// earlier run when one is free (see claim), else on a new one initdb
+// makes.
 func start() (*server, error) {
 	bin, ok := binDir()
 	if !ok {
@@ -220,37 +225,55 @@ func start() (*server, error) {
 		// all, a root's TMPDIR may not be.
 		base = "/tmp"
 	}
-	dir, err := os.MkdirTemp(base, "noncekit-pgtest-")
+	c, err := claim(base, bin)
 	if err != nil {
 		return nil, err
 	}
-	cred, err := runAs(dir)
+	s, err := startIn(bin, c, false)
+	if err != nil && c.kept {
+		// A kept directory that will not start (cut short while initdb
+		// wrote it, say) is made again, once.
+		s, err = startIn(bin, c, true)
+	}
 	if err != nil {
-		_ = os.RemoveAll(dir)
+		c.release()
 		return nil, err
 	}
-	data := filepath.Join(dir, "data")
-	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync")
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-	initdb.Dir = dir // the test's own directory may be closed to the postgres user
-	if out, err := initdb.CombinedOutput(); err != nil {
-		_ = os.RemoveAll(dir)
-		return nil, fmt.Errorf("initdb: %v:\n%s", err, out)
+	return s, nil
+}
+
+// startIn starts a server on c's data directory, running initdb first when
+// the directory has none or fresh is set.
+func startIn(bin string, c cluster, fresh bool) (*server, error) {
+	cred, err := runAs(c.dir)
+	if err != nil {
+		return nil, err
+	}
+	data := filepath.Join(c.dir, "data")
+	if _, err := os.Stat(filepath.Join(data, "PG_VERSION")); err != nil || fresh {
+		if err := os.RemoveAll(data); err != nil {
+			return nil, err
+		}
+		initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync")
+		initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		initdb.Dir = c.dir // the test's own directory may be closed to the postgres user
+		if out, err := initdb.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("initdb: %v:\n%s", err, out)
+		}
 	}
 	port, err := freePort()
 	if err != nil {
-		_ = os.RemoveAll(dir)
 		return nil, err
 	}
-	s := &server{dir: dir, port: port, exited: make(chan struct{}), out: &lockedBuffer{}}
+	s := &server{dir: c.dir, cluster: c, port: port, exited: make(chan struct{}), out: &lockedBuffer{}}
 	// The server is this process's child, not pg_ctl's daemon: Pdeathsig
 	// stops it (fast shutdown) if the test binary dies without running
 	// Main's stop, a panic or a timeout.
-	s.cmd = exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(port), "-k", dir,
+	s.cmd = exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(port), "-k", c.dir,
 		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
 		"-c", "full_page_writes=off", "-c", "max_connections=200", "-c", "log_min_messages=warning")
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGINT}
-	s.cmd.Dir = dir
+	s.cmd.Dir = c.dir
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	started := make(chan error)
 	go func() {
@@ -267,11 +290,14 @@ func start() (*server, error) {
 		}
 	}()
 	if err := <-started; err != nil {
-		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("starting postgres: %w", err)
 	}
 	if err := s.connect(); err != nil {
-		s.stop()
+		s.shutdown()
+		return nil, err
+	}
+	if err := s.dropLeftovers(); err != nil {
+		s.shutdown()
 		return nil, err
 	}
 	return s, nil
@@ -301,9 +327,14 @@ func (s *server) connect() error {
 	}
 }
 
-// stop shuts the server down (fast: sessions are ended) and removes its
-// directory.
+// stop shuts the server down and gives its directory back (see claim).
 func (s *server) stop() {
+	s.shutdown()
+	s.cluster.release()
+}
+
+// shutdown stops the server process (fast: sessions are ended).
+func (s *server) shutdown() {
 	if s.admin != nil {
 		_ = s.admin.Close(context.Background())
 	}
@@ -314,7 +345,6 @@ func (s *server) stop() {
 		_ = s.cmd.Process.Kill()
 		<-s.exited
 	}
-	_ = os.RemoveAll(s.dir)
 }
 
 // runAs returns the credential to run PostgreSQL's programs with, and

@@ -98,10 +98,10 @@ func chromiumPath() string {
 
 // browserParallel is how many parallel tests a browser suite runs at once
 // unless -parallel says otherwise. go test's default is GOMAXPROCS (2 on
-// the kit's CI machine), but a browser test spends most of its time
-// waiting on the page (a demo waits up to 3 s to be sure a violation is
-// not coming), not on the CPU: with 4 at once the showcase's suite took
-// 16 s instead of 24 s on a 2-core machine.
+// the kit's CI machine), but some browser tests spend seconds waiting on
+// the page rather than the CPU (a demo waits up to 3 s to be sure a
+// violation is not coming): with 4 at once the showcase's suite took
+// 20-22 s instead of 26 s on a 2-core machine, for the same CPU time.
 const browserParallel = 4
 
 // widenParallel raises -parallel to browserParallel when it was not given.

@@ -47,8 +47,7 @@ const startTimeout = 60 * time.Second
 
 // server is the test binary's one PostgreSQL server.
 type server struct {
-	cluster cluster
-	dir     string // holds the data directory and the socket
+	cluster cluster // its directory: the data directory and the socket
 	port    int
 	cmd     *exec.Cmd
 	// exited is closed when the server process has exited.
@@ -265,7 +264,7 @@ func startIn(bin string, c cluster, fresh bool) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{dir: c.dir, cluster: c, port: port, exited: make(chan struct{}), out: &lockedBuffer{}}
+	s := &server{cluster: c, port: port, exited: make(chan struct{}), out: &lockedBuffer{}}
 	// The server is this process's child, not pg_ctl's daemon: Pdeathsig
 	// stops it (fast shutdown) if the test binary dies without running
 	// Main's stop, a panic or a timeout.

@@ -5,17 +5,19 @@
 GO      ?= go
 BIN     ?= bin/noncekit
 PKGS    := ./...
-# The Chromium suites: the skeleton's and the showcase's (a pattern that
-# matches nothing once the showcase is removed only warns).
-E2E     := ./internal/e2e/... ./internal/showcase/browser/...
+# dirs names the folders of $(1) that exist, as go patterns: a pattern
+# for a folder that is gone (the showcase's, after make remove-showcase)
+# would fail go test's setup.
+dirs = $(patsubst %,./%/...,$(wildcard $(1)))
+# The Chromium suites: the skeleton's and the showcase's.
+E2E     := $(call dirs,internal/e2e internal/showcase/browser)
 # go test starts packages in the order it is given them, two at a time on
-# a 2-core machine. The slow ones go first: the showcase's Chromium suite
-# (mostly waiting on pages), the tests that copy and build the kit (mostly
-# compiling) and the skeleton's Chromium suite then overlap with the rest
-# instead of running last, alone (make test 1m16s -> 1m08s, measured on a
-# loaded 2-core machine). go test runs each package once however often it
-# is named; a pattern that matches nothing (no showcase) only warns.
-SLOW_FIRST := ./internal/showcase/browser/... ./docs/... ./internal/showcase/... ./internal/e2e/...
+# a 2-core machine. The slow ones go first: the showcase's Chromium suite,
+# the tests that copy and build the kit and the skeleton's Chromium suite
+# then overlap with the rest instead of running last, alone (make test
+# 1m16s -> 1m08s, measured on the 2-core machine). go test runs each
+# package once however often it is named.
+SLOW_FIRST := $(call dirs,internal/showcase/browser docs internal/showcase internal/e2e)
 COUNT   ?= 5
 ROUNDS  ?= 20
 BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da

@@ -40,6 +40,28 @@ func TestRemoveShowcase(t *testing.T) {
 	})
 	require.NoError(t, err)
 
+	// make test and make e2e name only packages that exist: go test
+	// fails its setup on a pattern for a removed folder.
+	for _, target := range []string{"test", "e2e"} {
+		lines := 0
+		for line := range strings.SplitSeq(kitcopy.Run(t, dir, "make", "-s", "-n", target), "\n") {
+			args, ok := strings.CutPrefix(strings.TrimSpace(line), "go test ")
+			if !ok {
+				continue
+			}
+			lines++
+			var pkgs []string
+			for _, a := range strings.Fields(args) {
+				if strings.HasPrefix(a, "./") {
+					pkgs = append(pkgs, a)
+				}
+			}
+			require.NotEmpty(t, pkgs, "make %s: %s", target, line)
+			kitcopy.Run(t, dir, "go", append([]string{"list"}, pkgs...)...)
+		}
+		assert.Equal(t, 1, lines, "make %s runs one go test", target)
+	}
+
 	// make test's own checks: generated code current, gofmt, templ fmt,
 	// go vet. lint reads the files git knows, as in a user's clone.
 	kitcopy.Run(t, dir, "git", "init", "-q")

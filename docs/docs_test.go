@@ -118,8 +118,8 @@ func readBlocks(t *testing.T, root, path string, sections ...string) []block {
 type follower struct {
 	dir  string
 	pkgs []string
-	// tested: a "make test" of the docs ran make's checks, and its tests
-	// wait for test, after the last step.
+	// tested is set once the docs said "make test": make's checks ran
+	// there, and the tests run once, after the last step (test).
 	tested bool
 }
 

@@ -108,9 +108,11 @@ const browserParallel = 4
 func widenParallel() {
 	given := false
 	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
-	if p := flag.Lookup("test.parallel"); p != nil && !given && p.Value.String() != "" {
-		if n, err := strconv.Atoi(p.Value.String()); err == nil && n < browserParallel {
-			_ = p.Value.Set(strconv.Itoa(browserParallel))
-		}
+	p := flag.Lookup("test.parallel")
+	if given || p == nil {
+		return
+	}
+	if n, err := strconv.Atoi(p.Value.String()); err == nil && n < browserParallel {
+		_ = p.Value.Set(strconv.Itoa(browserParallel))
 	}
 }

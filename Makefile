@@ -5,6 +5,10 @@
 GO      ?= go
 BIN     ?= bin/noncekit
 PKGS    := ./...
+# The CSP library is a Go module of its own (csp/go.mod): go's ./... stops
+# at its folder, so every target that builds, vets or tests runs it there
+# too, as its users get it.
+LIB     := csp
 # dirs names the folders of $(1) that exist, as go patterns: a pattern
 # for a folder that is gone (the showcase's, after make remove-showcase)
 # would fail go test's setup.
@@ -89,6 +93,7 @@ lint: ## gofmt, templ fmt and go vet
 	@out=$$(gofmt -l $(GOFMT_FILES)); if [ -n "$$out" ]; then echo "gofmt needed:" $$out >&2; exit 1; fi
 	@$(GO) tool templ fmt -fail -log-level error views || { echo "templ fmt reformatted .templ files: run 'make generate', review and commit" >&2; exit 1; }
 	$(GO) vet $(PKGS)
+	$(GO) -C $(LIB) vet ./...
 
 .PHONY: test
 test: check-generated lint ## Run every test, the Chromium and PostgreSQL suites included (CI=true makes a missing browser or PostgreSQL fail)
@@ -97,14 +102,17 @@ test: check-generated lint ## Run every test, the Chromium and PostgreSQL suites
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -n "$$NONCEKIT_PG_BIN" ] || command -v initdb >/dev/null 2>&1 || \
 		echo "note: PostgreSQL not found, its store and several-instance tests will skip: install it with 'apt-get install -y postgresql'"
 	$(GO) test -count=1 $(SLOW_FIRST) $(PKGS)
+	$(GO) -C $(LIB) test -count=1 ./...
 
 .PHONY: test-short
 test-short: ## The quick inner loop: every test but the Chromium suites and the ones that copy the kit (go test -short)
 	$(GO) test -short $(PKGS)
+	$(GO) -C $(LIB) test -short ./...
 
 .PHONY: race
 race: ## Run every test under the race detector (needs cgo: a C compiler such as gcc)
 	CGO_ENABLED=1 $(GO) test -race -count=1 $(PKGS)
+	CGO_ENABLED=1 $(GO) -C $(LIB) test -race -count=1 ./...
 
 .PHONY: e2e
 e2e: ## Run only the Chromium suites (skeleton and showcase), verbose
@@ -130,13 +138,13 @@ bench: ## Benchmarks (COUNT=5 rounds, interleaved): CSP middleware vs bare chi v
 	@# COUNT rounds of -count 1, rather than -count COUNT: every side of a
 	@# comparison then runs in every round, so a burst of load from
 	@# elsewhere on the machine hits them all alike.
-	@# internal/bench/compare is a module of its own, so that
+	@# internal/testsupport/bench/compare is a module of its own, so that
 	@# unrolled/secure stays out of the kit's go.mod.
 	@rm -f bench.out
 	@set -e; for i in $$(seq $(COUNT)); do \
 		echo "== round $$i of $(COUNT)" >&2; \
 		$(GO) test -run '^$$' -bench . -benchmem -count 1 ./internal/... ./static/... | tee -a bench.out; \
-		(cd internal/bench/compare && $(GO) test -run '^$$' -bench . -benchmem -count 1 .) | tee -a bench.out; \
+		(cd internal/testsupport/bench/compare && $(GO) test -run '^$$' -bench . -benchmem -count 1 .) | tee -a bench.out; \
 	done
 	@# tee hides go test's exit status: look for failures in the output.
 	@! grep -E '^(FAIL|panic:)' bench.out
@@ -148,16 +156,16 @@ benchstat: ## Summarise bench.out; the middleware table has one column per route
 
 .PHONY: bench-middleware
 bench-middleware: ## The headline comparison alone: ROUNDS=20 interleaved short runs of bare chi, chi+csp, chi+secure -> middleware.out
-	cd internal/bench/compare && $(GO) test -c -o ../../../bin/compare.test .
+	cd internal/testsupport/bench/compare && $(GO) test -c -o ../../../../bin/compare.test .
 	@rm -f middleware.out
-	@cd internal/bench/compare && for i in $$(seq $(ROUNDS)); do \
-		../../../bin/compare.test -test.run '^$$' -test.bench Middleware -test.benchmem -test.benchtime 300ms >> ../../../middleware.out || exit 1; \
+	@cd internal/testsupport/bench/compare && for i in $$(seq $(ROUNDS)); do \
+		../../../../bin/compare.test -test.run '^$$' -test.bench Middleware -test.benchmem -test.benchtime 300ms >> ../../../../middleware.out || exit 1; \
 	done
 	$(GO) run $(BENCHSTAT) -col /router middleware.out
 
 .PHONY: load
 load: build ## Load test: GET a page at 64 connections with and without the security middleware
-	$(GO) run ./internal/bench/load -server $(BIN)
+	$(GO) run ./internal/testsupport/bench/load -server $(BIN)
 
 .PHONY: load-reports
 load-reports: ## Load test: flood /csp-report with 10,000 reports on SQLite, then PostgreSQL (NONCEKIT_LOAD_DB=sqlite or postgres for one), measure GET / p99 and memory

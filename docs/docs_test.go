@@ -33,7 +33,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/kitcopy"
+	"github.com/noncekit/noncekit/internal/testsupport/kitcopy"
 )
 
 // block is one fenced code block and what its marker says to do.

@@ -43,9 +43,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/noncekit/noncekit/csp"
+	"github.com/noncekit/noncekit/csp/lint"
 	"github.com/noncekit/noncekit/internal/cmdflag"
-	"github.com/noncekit/noncekit/internal/csp"
-	"github.com/noncekit/noncekit/internal/csp/lint"
 )
 
 // Exit statuses.

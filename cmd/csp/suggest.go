@@ -12,9 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/noncekit/noncekit/csp"
+	"github.com/noncekit/noncekit/csp/report"
+	"github.com/noncekit/noncekit/csp/suggest"
 	"github.com/noncekit/noncekit/internal/config"
-	"github.com/noncekit/noncekit/internal/csp"
-	"github.com/noncekit/noncekit/internal/csp/suggest"
 	"github.com/noncekit/noncekit/internal/database"
 	"github.com/noncekit/noncekit/internal/reports/store"
 	"github.com/noncekit/noncekit/internal/server"
@@ -80,7 +81,7 @@ func runSuggest(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	if *since > 0 {
 		cutoff := time.Now().Add(-*since)
-		aggs = slices.DeleteFunc(aggs, func(a store.Aggregate) bool { return a.LastSeen.Before(cutoff) })
+		aggs = slices.DeleteFunc(aggs, func(a report.Aggregate) bool { return a.LastSeen.Before(cutoff) })
 	}
 	ss := suggest.Groups(groups, aggs, suggest.Options{Bases: bases})
 	if *asJSON {
@@ -131,7 +132,7 @@ func routeGroups(ctx context.Context, cfg config.Config) ([]csp.GroupInfo, []sug
 // readReports reads the aggregates f selects from the store the server
 // writes to, opened as cmd/noncekit opens it: PostgreSQL with
 // DATABASE_URL, else the SQLite database in DATA_DIR.
-func readReports(ctx context.Context, cfg config.Config, f store.Filter) (aggs []store.Aggregate, err error) {
+func readReports(ctx context.Context, cfg config.Config, f store.Filter) (aggs []report.Aggregate, err error) {
 	db, _, err := database.Open(ctx, cfg)
 	if err != nil {
 		return nil, err

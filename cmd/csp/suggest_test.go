@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/noncekit/noncekit/csp/suggest"
 	"github.com/noncekit/noncekit/internal/config"
-	"github.com/noncekit/noncekit/internal/csp/suggest"
 	"github.com/noncekit/noncekit/internal/database"
 	"github.com/noncekit/noncekit/internal/reports/store"
 	"github.com/noncekit/noncekit/internal/server"
@@ -74,7 +74,7 @@ const want = `site: Content-Security-Policy (Enforce), 3 kinds of report: 2 reso
 
   Resolves:
     script-src-elem http://localhost:41234/widget.js on / (enforce, 1 time)
-      script-src gets http://localhost:41234. Browsers that know 'strict-dynamic' (every current one) ignore http://localhost:41234: the file runs only when its <script> tag carries the nonce. Load it with <script src="…" nonce={ templ.GetNonce(ctx) }>, or components.Script("…") for a copy under static/; the origin is for browsers that predate 'strict-dynamic'.
+      script-src gets http://localhost:41234. Browsers that know 'strict-dynamic' (every current one) ignore http://localhost:41234: the file runs only when its <script> tag carries the nonce. Load it with <script src="…" nonce={ templ.GetNonce(ctx) }>, or csp.Script(src, integrity); the origin is for browsers that predate 'strict-dynamic'.
     img-src http://localhost:41234/badge.svg on / (enforce, 1 time)
       img-src gets http://localhost:41234.
 

@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/noncekit/noncekit/internal/database/pgtest"
+	"github.com/noncekit/noncekit/internal/testsupport/pgtest"
 )
 
 // The user command's tests run on PostgreSQL too, on one throwaway server

@@ -11,7 +11,7 @@ import (
 	"github.com/noncekit/noncekit/internal/account"
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/database"
-	"github.com/noncekit/noncekit/internal/database/dbtest"
+	"github.com/noncekit/noncekit/internal/testsupport/dbtest"
 )
 
 // userCmd runs `noncekit user args...` on the database cfg names (its

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/kitcopy"
+	"github.com/noncekit/noncekit/internal/testsupport/kitcopy"
 )
 
 func TestParseName(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/kitcopy"
+	"github.com/noncekit/noncekit/internal/testsupport/kitcopy"
 )
 
 // TestRenamedKitBuildsAndPasses copies the kit, renames its module and

@@ -3,10 +3,7 @@
 //
 // Accounts live in the database's users table (Store), each with a role:
 // an operator may read the violation reports, a user may only sign in. The
-// `noncekit user` command adds them and resets their passwords. Beside
-// them a Directory can hold guest accounts in memory, such as the
-// showcase's demo account: they exist only while the part that added them
-// is mounted, and they are never operators (a Guest has no role to set).
+// `noncekit user` command adds them and resets their passwords.
 //
 // Authenticate's rules hold for every account: bcrypt hashes, one error
 // for every failure, and the same work for an unknown email as for a
@@ -87,8 +84,7 @@ const InvalidMessage = "Wrong email or password."
 
 // User is a signed-in person as pages see them.
 type User struct {
-	// ID is what a session stores: the users table's id in decimal, or
-	// GuestPrefix and the guest's id.
+	// ID is what a session stores: the users table's id in decimal.
 	ID    string
 	Email string
 	Name  string
@@ -159,18 +155,4 @@ func hashPassword(password string, cost int) ([]byte, error) {
 		return nil, fmt.Errorf("hashing the password: %w", err)
 	}
 	return h, nil
-}
-
-// checkHash refuses a hash that is not bcrypt or whose cost differs from
-// want, the dummy hash's: an unknown email must cost what a wrong password
-// costs.
-func checkHash(hash string, want int) error {
-	cost, err := bcrypt.Cost([]byte(hash))
-	if err != nil {
-		return fmt.Errorf("not a bcrypt hash: %w", err)
-	}
-	if cost != want {
-		return fmt.Errorf("bcrypt cost %d, want %d like every stored hash", cost, want)
-	}
-	return nil
 }

@@ -3,9 +3,7 @@ package account
 import (
 	"context"
 	"database/sql"
-	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,16 +11,16 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/noncekit/noncekit/internal/database/dbtest"
-	"github.com/noncekit/noncekit/internal/database/pgtest"
+	"github.com/noncekit/noncekit/internal/testsupport/dbtest"
+	"github.com/noncekit/noncekit/internal/testsupport/pgtest"
 )
 
-// The stored account and the guest every directory test uses.
+// The stored accounts the directory tests use.
 const (
 	testEmail     = "ada@example.com"
 	testPassword  = "correct horse battery"
-	guestEmail    = "guest@example.com"
-	guestPassword = "guest password 1"
+	otherEmail    = "bob@example.com"
+	otherPassword = "bob's password 1"
 )
 
 // testCost is the bcrypt cost of the tests' stores (newStore): bcrypt's
@@ -37,16 +35,6 @@ func newStore(db *sql.DB) *Store {
 	return st
 }
 
-// guestHash is made once per test binary at the cost every stored hash
-// must have.
-var guestHash = sync.OnceValue(func() string {
-	h, err := bcrypt.GenerateFromPassword([]byte(guestPassword), testCost)
-	if err != nil {
-		panic(err)
-	}
-	return string(h)
-})
-
 // Every test of the users table runs on both engines (dbtest.Each); the
 // PostgreSQL server is the test binary's.
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -56,15 +44,15 @@ func openDB(t *testing.T, e dbtest.Engine) *sql.DB {
 	return e.New(t)
 }
 
-// testDirectory holds one stored account (Ada, a user) and one guest.
+// testDirectory holds two stored accounts, Ada and Bob, both users.
 func testDirectory(t *testing.T, e dbtest.Engine) (*Directory, *Store, User) {
 	t.Helper()
 	st := newStore(openDB(t, e))
 	ada, err := st.Create(context.Background(), NewAccount{Email: testEmail, Name: "Ada", Role: RoleUser, Password: testPassword})
 	require.NoError(t, err)
-	d := NewDirectory(st)
-	require.NoError(t, d.AddGuest(Guest{ID: "demo", Email: guestEmail, Name: "Guest"}, guestHash()))
-	return d, st, ada
+	_, err = st.Create(context.Background(), NewAccount{Email: otherEmail, Name: "Bob", Role: RoleUser, Password: otherPassword})
+	require.NoError(t, err)
+	return NewDirectory(st), st, ada
 }
 
 func TestDummyHashCost(t *testing.T) {
@@ -129,10 +117,9 @@ func TestAuthenticate(t *testing.T) {
 		}{
 			{"stored account", testEmail, testPassword, ada.ID},
 			{"email case and spaces", "  Ada@Example.COM ", testPassword, ada.ID},
-			{"guest", guestEmail, guestPassword, GuestPrefix + "demo"},
 			{"wrong password", testEmail, "guess", ""},
 			{"password case", testEmail, strings.ToUpper(testPassword), ""},
-			{"another account's password", testEmail, guestPassword, ""},
+			{"another account's password", testEmail, otherPassword, ""},
 			{"unknown email", "nobody@example.com", testPassword, ""},
 			{"empty", "", "", ""},
 			{"longer than bcrypt reads", testEmail, testPassword + "\x00" + strings.Repeat("x", 80), ""},
@@ -154,7 +141,7 @@ func TestAuthenticate(t *testing.T) {
 
 // TestEveryFailureDoesTheSameWork proves, by counting, that an unknown
 // email runs exactly one bcrypt comparison at the same cost as a wrong
-// password does, for a stored account and a guest alike: the answer's
+// password does: the answer's
 // timing cannot tell which emails have accounts. (A stopwatch comparison
 // would flake on a loaded machine.)
 func TestEveryFailureDoesTheSameWork(t *testing.T) {
@@ -169,7 +156,7 @@ func TestEveryFailureDoesTheSameWork(t *testing.T) {
 			costs = append(costs, c)
 			return compare(hash, password)
 		}
-		for _, email := range []string{"nobody@example.com", testEmail, guestEmail, ""} {
+		for _, email := range []string{"nobody@example.com", testEmail, otherEmail, ""} {
 			costs = costs[:0]
 			_, err := d.Authenticate(context.Background(), email, "wrong")
 			require.ErrorIs(t, err, ErrInvalidCredentials)
@@ -197,33 +184,6 @@ func TestDatabaseFailureIsNotAWrongPassword(t *testing.T) {
 	})
 }
 
-func TestAddGuestRefuses(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
-		d, _, _ := testDirectory(t, e)
-		cheap, err := bcrypt.GenerateFromPassword([]byte("x"), testCost+1)
-		require.NoError(t, err)
-		good := guestHash()
-		tests := []struct {
-			name string
-			g    Guest
-			hash string
-			want string
-		}{
-			{"not bcrypt", Guest{ID: "b", Email: "b@example.com"}, "plain", "not a bcrypt hash"},
-			{"another cost than the rest", Guest{ID: "b", Email: "b@example.com"}, string(cheap), "bcrypt cost"},
-			{"no id", Guest{Email: "b@example.com"}, good, "required"},
-			{"bad email", Guest{ID: "b", Email: "Bee <b@example.com>"}, good, "plain address"},
-			{"id taken", Guest{ID: "demo", Email: "b@example.com"}, good, "taken"},
-			{"email taken", Guest{ID: "b", Email: "GUEST@example.com"}, good, "taken"},
-		}
-		for _, tt := range tests {
-			t.Run(tt.name, func(t *testing.T) {
-				assert.ErrorContains(t, d.AddGuest(tt.g, tt.hash), tt.want)
-			})
-		}
-	})
-}
-
 func TestLookup(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
 		d, _, ada := testDirectory(t, e)
@@ -233,56 +193,12 @@ func TestLookup(t *testing.T) {
 		assert.Equal(t, ada, u)
 		assert.Equal(t, RoleUser, u.Role)
 
-		g, err := d.Lookup(ctx, GuestPrefix+"demo")
-		require.NoError(t, err)
-		assert.Equal(t, User{ID: GuestPrefix + "demo", Email: guestEmail, Name: "Guest", Role: RoleUser}, g)
-
-		for _, id := range []string{"", "999", "0", "-1", "0" + ada.ID, ada.ID + " ", "demo", GuestPrefix + "nobody", GuestPrefix + ada.ID} {
+		for _, id := range []string{"", "999", "0", "-1", "0" + ada.ID, ada.ID + " ", "demo", "guest:demo"} {
 			_, err := d.Lookup(ctx, id)
 			assert.ErrorIs(t, err, ErrNotFound, "id %q", id)
 		}
 		_, err = NewDirectory(nil).Lookup(ctx, ada.ID)
-		assert.ErrorIs(t, err, ErrNotFound, "a directory without a store has guests only")
-	})
-}
-
-// TestGuestIsNeverAnOperator: a guest (the showcase's demo account, whose
-// password is printed on the sign-in page) can never read the reports.
-// Guest has no field a role could be set through; every guest signs in and
-// is looked up as a user; and an operator stored with a guest's email
-// shadows the guest, so the printed password does not sign in to it.
-func TestGuestIsNeverAnOperator(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
-		roleType := reflect.TypeFor[Role]()
-		for f := range reflect.TypeFor[Guest]().Fields() {
-			assert.NotEqual(t, roleType, f.Type, "Guest.%s: a guest must have no role to set", f.Name)
-			assert.NotContains(t, strings.ToLower(f.Name), "role")
-		}
-
-		d, st, _ := testDirectory(t, e)
-		ctx := context.Background()
-		u, err := d.Authenticate(ctx, guestEmail, guestPassword)
-		require.NoError(t, err)
-		assert.False(t, u.IsOperator())
-		u, err = d.Lookup(ctx, u.ID)
-		require.NoError(t, err)
-		assert.False(t, u.IsOperator())
-
-		// No stored account has the guest's email: the role command cannot
-		// reach the guest.
-		assert.ErrorIs(t, st.SetRole(ctx, guestEmail, RoleOperator), ErrNotFound)
-
-		op, err := st.Create(ctx, NewAccount{Email: guestEmail, Role: RoleOperator, Password: "operator password"})
-		require.NoError(t, err)
-		_, err = d.Authenticate(ctx, guestEmail, guestPassword)
-		assert.ErrorIs(t, err, ErrInvalidCredentials, "the guest's printed password must not open the operator's account")
-		u, err = d.Authenticate(ctx, guestEmail, "operator password")
-		require.NoError(t, err)
-		assert.Equal(t, op.ID, u.ID)
-		assert.True(t, u.IsOperator())
-		g, err := d.Lookup(ctx, GuestPrefix+"demo")
-		require.NoError(t, err)
-		assert.False(t, g.IsOperator(), "the guest itself stays a user")
+		assert.ErrorIs(t, err, ErrNotFound, "a directory without a store has no accounts")
 	})
 }
 

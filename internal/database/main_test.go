@@ -3,7 +3,7 @@ package database
 import (
 	"testing"
 
-	"github.com/noncekit/noncekit/internal/database/pgtest"
+	"github.com/noncekit/noncekit/internal/testsupport/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

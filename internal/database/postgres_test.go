@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/noncekit/noncekit/internal/config"
-	"github.com/noncekit/noncekit/internal/database/pgtest"
+	"github.com/noncekit/noncekit/internal/testsupport/pgtest"
 )
 
 // openURL opens the PostgreSQL database at url, as a start with

@@ -5,7 +5,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/noncekit/noncekit/internal/e2e"
+	"github.com/noncekit/noncekit/internal/testsupport/chromium"
 )
 
 // TestCrawlIsClean follows every same-origin link from / and checks that no
@@ -13,11 +13,11 @@ import (
 // error, and that every link answers.
 func TestCrawlIsClean(t *testing.T) {
 	t.Parallel()
-	for _, scheme := range e2e.Schemes() {
+	for _, scheme := range chromium.Schemes() {
 		t.Run(scheme, func(t *testing.T) {
 			t.Parallel()
 			k := startKit(t, scheme)
-			pages := e2e.Crawl(t, e2e.NewTab(t), k, k.URL+"/", nil, func(v e2e.Visit) {
+			pages := chromium.Crawl(t, chromium.NewTab(t), k, k.URL+"/", nil, func(v chromium.Visit) {
 				assert.Less(t, v.Status, int64(400), "%s answered %d", v.URL, v.Status)
 				assert.Empty(t, v.Violations, "%s raised securitypolicyviolation events", v.URL)
 				assert.Empty(t, v.CSP, "%s logged CSP violations", v.URL)

@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,8 +16,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/e2e"
-	"github.com/noncekit/noncekit/internal/kitcopy"
+	"github.com/noncekit/noncekit/internal/testsupport/chromium"
+	"github.com/noncekit/noncekit/internal/testsupport/kitcopy"
+	"github.com/noncekit/noncekit/internal/testsupport/syncbuf"
 )
 
 // devStartTimeout bounds how long `make dev` may take to serve its first
@@ -56,11 +55,11 @@ func TestMakeDevReloads(t *testing.T) {
 	proxy := "http://127.0.0.1:" + proxyPort
 	waitServing(t, proxy+"/", log)
 
-	tb := e2e.NewTabWithin(t, devStartTimeout)
+	tb := chromium.NewTabWithin(t, devStartTimeout)
 	tb.Open(t, proxy+"/")
-	e2e.WaitUntil(t, tb, `window.templ_reloadSrc?.readyState === EventSource.OPEN`,
+	chromium.WaitUntil(t, tb, `window.templ_reloadSrc?.readyState === EventSource.OPEN`,
 		"templ's reload script never connected: was it blocked?\n%s", log)
-	require.Equal(t, 1, log.count("msg=serving"), "the app should have started once:\n%s", log)
+	require.Equal(t, 1, log.Count("msg=serving"), "the app should have started once:\n%s", log)
 
 	edits := []struct {
 		name     string
@@ -73,7 +72,7 @@ func TestMakeDevReloads(t *testing.T) {
 		{"templ text", "views/layout/base.templ",
 			"Every script and style on this page carries this response's nonce.",
 			"Every script and style on this page carries this response's nonce (edited live).",
-			`document.body.innerText.includes("(edited live)")`, 1, e2e.WaitTimeout},
+			`document.body.innerText.includes("(edited live)")`, 1, chromium.WaitTimeout},
 		{"go", "internal/server/routes.go",
 			`Label: "Reports",`, `Label: "Reports (rebuilt)",`,
 			`document.body.innerText.includes("Reports (rebuilt)")`, 2, devRebuildTimeout},
@@ -82,33 +81,33 @@ func TestMakeDevReloads(t *testing.T) {
 			`getComputedStyle(document.body).outlineColor === "rgb(1, 2, 3)"`, 3, devRebuildTimeout},
 	}
 	for _, ed := range edits {
-		e2e.Eval[bool](t, tb, `window.__beforeEdit = true`)
+		chromium.Eval[bool](t, tb, `window.__beforeEdit = true`)
 		start := editFile(t, filepath.Join(dir, ed.file), ed.old, ed.new)
 		require.Eventually(t, func() bool {
-			v, err := e2e.EvalNoFail[bool](tb, ed.reloaded+` && window.__beforeEdit === undefined`)
+			v, err := chromium.EvalNoFail[bool](tb, ed.reloaded+` && window.__beforeEdit === undefined`)
 			return err == nil && v
-		}, ed.within, e2e.PollInterval, "%s edit: the page did not reload with the change within %s\n%s", ed.name, ed.within, log)
+		}, ed.within, chromium.PollInterval, "%s edit: the page did not reload with the change within %s\n%s", ed.name, ed.within, log)
 		t.Logf("%s edit: save to reloaded page in %s", ed.name, time.Since(start).Round(10*time.Millisecond))
 		// The app's log is buffered (internal/logbuf): its "serving" line
 		// can reach the pipe a flush interval after the reloaded page did.
-		require.Eventually(t, func() bool { return log.count("msg=serving") >= ed.serving },
-			e2e.WaitTimeout, e2e.PollInterval, "%s edit: the app should have restarted\n%s", ed.name, log)
-		assert.Equal(t, ed.serving, log.count("msg=serving"),
+		require.Eventually(t, func() bool { return log.Count("msg=serving") >= ed.serving },
+			chromium.WaitTimeout, chromium.PollInterval, "%s edit: the app should have restarted\n%s", ed.name, log)
+		assert.Equal(t, ed.serving, log.Count("msg=serving"),
 			"%s edit: times the app started (a text edit must not rebuild; a .go or CSS edit must)\n%s", ed.name, log)
 	}
 
 	for _, m := range tb.TakeConsole() {
 		assert.False(t, m.IsCSP(), "console: %s", m)
 	}
-	assert.Empty(t, e2e.RecordedViolations(t, tb), "the reload script must run under the strict policy")
+	assert.Empty(t, chromium.RecordedViolations(t, tb), "the reload script must run under the strict policy")
 }
 
 // startMakeDev starts `make dev` in dir, in its own process group, and
 // stops it when the test ends: SIGINT, as Ctrl-C would, lets templ stop
 // the app and remove its text files.
-func startMakeDev(t *testing.T, dir, appAddr, proxyPort string) *lockedBuffer {
+func startMakeDev(t *testing.T, dir, appAddr, proxyPort string) *syncbuf.Buffer {
 	t.Helper()
-	log := &lockedBuffer{}
+	log := &syncbuf.Buffer{}
 	cmd := exec.Command("make", "dev", "DEV_APP="+appAddr, "DEV_PORT="+proxyPort)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "DATA_DIR="+t.TempDir())
@@ -132,7 +131,7 @@ func startMakeDev(t *testing.T, dir, appAddr, proxyPort string) *lockedBuffer {
 
 // waitServing waits until the proxy answers u with 200: templ's proxy
 // holds a request while the app is still starting.
-func waitServing(t *testing.T, u string, log *lockedBuffer) {
+func waitServing(t *testing.T, u string, log *syncbuf.Buffer) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), devStartTimeout)
 	defer cancel()
@@ -151,7 +150,7 @@ func waitServing(t *testing.T, u string, log *lockedBuffer) {
 		select {
 		case <-ctx.Done():
 			t.Fatalf("make dev did not serve %s within %s (last error %v)\n%s", u, devStartTimeout, err, log)
-		case <-time.After(e2e.PollInterval * 5):
+		case <-time.After(chromium.PollInterval * 5):
 		}
 	}
 }
@@ -187,24 +186,3 @@ func freePorts(t *testing.T, n int) []string {
 	}
 	return ports
 }
-
-// lockedBuffer collects a process's output, written and read from
-// different goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *lockedBuffer) count(s string) int { return strings.Count(b.String(), s) }

@@ -7,8 +7,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/csp"
-	"github.com/noncekit/noncekit/internal/e2e"
+	"github.com/noncekit/noncekit/csp"
+	"github.com/noncekit/noncekit/internal/testsupport/chromium"
 )
 
 var headerNonce = regexp.MustCompile(`'nonce-([^']+)'`)
@@ -28,18 +28,18 @@ type nonced struct {
 // element's .nonce property still holds the header's nonce.
 func TestNonceHiddenFromDOM(t *testing.T) {
 	t.Parallel()
-	for _, scheme := range e2e.Schemes() {
+	for _, scheme := range chromium.Schemes() {
 		for _, path := range []string{"/", "/signin"} {
 			t.Run(scheme+path, func(t *testing.T) {
 				t.Parallel()
 				k := startKit(t, scheme)
-				tb := e2e.NewTab(t)
+				tb := chromium.NewTab(t)
 				resp := tb.Open(t, k.URL+path)
-				m := headerNonce.FindStringSubmatch(e2e.Header(resp, csp.HeaderCSP))
+				m := headerNonce.FindStringSubmatch(chromium.Header(resp, csp.HeaderCSP))
 				require.NotNil(t, m, "no nonce in the Content-Security-Policy header")
 				nonce := m[1]
 
-				els := e2e.Eval[[]nonced](t, tb, `Array.from(document.querySelectorAll(
+				els := chromium.Eval[[]nonced](t, tb, `Array.from(document.querySelectorAll(
 					"script, style, link[rel~=stylesheet]"), (e) => ({tag: e.tagName.toLowerCase(),
 					attribute: e.getAttribute("nonce") ?? "(none)", property: e.nonce,
 					where: e.closest("[data-demo]")?.dataset.demo ?? "", src: e.src || e.href || ""}))`)

@@ -10,37 +10,37 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/e2e"
+	"github.com/noncekit/noncekit/internal/testsupport/chromium"
 )
 
 // TestReportViolations checks that a report reads the same in both formats
 // Chromium sends (bodies as measured with Chromium 156), so a test's match
 // does not depend on the scheme.
 func TestReportViolations(t *testing.T) {
-	want := e2e.Violation{DocumentURL: "http://127.0.0.1:1/demo", Directive: "script-src-elem", Blocked: "inline", Disposition: "enforce"}
+	want := chromium.Violation{DocumentURL: "http://127.0.0.1:1/demo", Directive: "script-src-elem", Blocked: "inline", Disposition: "enforce"}
 	tests := []struct {
 		name        string
 		contentType string
 		body        string
-		want        []e2e.Violation
+		want        []chromium.Violation
 		wantErr     bool
 	}{
 		{"report-uri", "application/csp-report",
 			`{"csp-report":{"document-uri":"http://127.0.0.1:1/demo","violated-directive":"script-src-elem","effective-directive":"script-src-elem","disposition":"enforce","blocked-uri":"inline","line-number":2}}`,
-			[]e2e.Violation{want}, false},
+			[]chromium.Violation{want}, false},
 		{"report-to, other report types left out", "application/reports+json",
 			`[{"type":"deprecation","body":{}},{"type":"csp-violation","age":3,"body":{"documentURL":"http://127.0.0.1:1/demo","blockedURL":"inline","effectiveDirective":"script-src-elem","disposition":"enforce"}}]`,
-			[]e2e.Violation{want}, false},
+			[]chromium.Violation{want}, false},
 		{"media type read case-insensitively, parameters ignored", "Application/CSP-Report; charset=utf-8",
 			`{"csp-report":{"document-uri":"http://127.0.0.1:1/demo","effective-directive":"script-src-elem","disposition":"enforce","blocked-uri":"inline"}}`,
-			[]e2e.Violation{want}, false},
+			[]chromium.Violation{want}, false},
 		{"other content type holds none", "application/json", `{"csp-report":{}}`, nil, false},
 		{"malformed report-uri body", "application/csp-report", `{"csp-report":`, nil, true},
 		{"malformed report-to body", "application/reports+json", `{}`, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := e2e.Report{ContentType: tt.contentType, Body: []byte(tt.body)}.Violations()
+			got, err := chromium.Report{ContentType: tt.contentType, Body: []byte(tt.body)}.Violations()
 			if tt.wantErr {
 				assert.Error(t, err)
 				return
@@ -64,16 +64,16 @@ func TestServeCapturesReports(t *testing.T) {
 		recorded bool
 		group    string
 	}{
-		{"report POST", http.MethodPost, e2e.ReportPath + "?group=demo", `{"csp-report":{}}`, true, "demo"},
-		{"report POST larger than what is recorded", http.MethodPost, e2e.ReportPath, large, true, ""},
-		{"GET of the report path", http.MethodGet, e2e.ReportPath, "", false, ""},
+		{"report POST", http.MethodPost, chromium.ReportPath + "?group=demo", `{"csp-report":{}}`, true, "demo"},
+		{"report POST larger than what is recorded", http.MethodPost, chromium.ReportPath, large, true, ""},
+		{"GET of the report path", http.MethodGet, chromium.ReportPath, "", false, ""},
 		{"POST elsewhere", http.MethodPost, "/login", "a=b", false, ""},
 	}
-	for _, scheme := range e2e.Schemes() {
+	for _, scheme := range chromium.Schemes() {
 		for _, tt := range tests {
 			t.Run(scheme+"/"+tt.name, func(t *testing.T) {
 				var handled []byte
-				k := e2e.Serve(t, scheme, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				k := chromium.Serve(t, scheme, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					b, err := io.ReadAll(r.Body)
 					if err != nil {
 						http.Error(w, err.Error(), http.StatusBadRequest)
@@ -103,7 +103,7 @@ func TestServeCapturesReports(t *testing.T) {
 				assert.Equal(t, tt.group, r.Group)
 				assert.NotEmpty(t, r.Body)
 				assert.True(t, bytes.HasPrefix([]byte(tt.body), r.Body), "the recorded body must be the start of the one sent")
-				assert.Equal(t, r, k.Reports.WaitFor(t, "the report just sent", func(e2e.Report) bool { return true }))
+				assert.Equal(t, r, k.Reports.WaitFor(t, "the report just sent", func(chromium.Report) bool { return true }))
 			})
 		}
 	}

@@ -14,9 +14,9 @@ import (
 	"github.com/noncekit/noncekit/internal/account"
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/database"
-	"github.com/noncekit/noncekit/internal/e2e"
 	"github.com/noncekit/noncekit/internal/reports/store"
 	"github.com/noncekit/noncekit/internal/server"
+	"github.com/noncekit/noncekit/internal/testsupport/chromium"
 )
 
 // maxPhoneHeader bounds the site header on a phone: the navigation must
@@ -26,34 +26,34 @@ const maxPhoneHeader = 140
 
 // TestScreens renders the skeleton's pages on a laptop and on a phone,
 // checks that none scrolls sideways and that the header stays compact on
-// the phone, and saves screenshots (e2e.ScreenshotDir) for a person to
+// the phone, and saves screenshots (chromium.ScreenshotDir) for a person to
 // look at. The reports table is filled with real reports first.
 func TestScreens(t *testing.T) {
 	t.Parallel()
 	k, st := startKitWithStore(t)
 	postReports(t, k, st)
 
-	for _, v := range e2e.Viewports() {
+	for _, v := range chromium.Viewports() {
 		t.Run(v.Name, func(t *testing.T) {
 			t.Parallel()
-			tb := e2e.NewTab(t)
+			tb := chromium.NewTab(t)
 			tb.SetViewport(t, v)
-			e2e.SignIn(t, tb, k.URL, screensOperator, screensPassword)
+			chromium.SignIn(t, tb, k.URL, screensOperator, screensPassword)
 			for _, path := range []string{"/", "/reports", "/signin"} {
 				name := "skeleton" + strings.ReplaceAll(path, "/", "-")
 				if path == "/" {
 					name = "skeleton-home"
 				}
 				tb.Open(t, k.URL+path)
-				e2e.AssertNoHorizontalOverflow(t, tb, path, v)
-				header := e2e.Eval[float64](t, tb, `document.querySelector(".site-header").getBoundingClientRect().height`)
+				chromium.AssertNoHorizontalOverflow(t, tb, path, v)
+				header := chromium.Eval[float64](t, tb, `document.querySelector(".site-header").getBoundingClientRect().height`)
 				if v.Mobile {
 					assert.LessOrEqual(t, header, float64(maxPhoneHeader), "%s: the header takes %.0f px of the phone's first screen", path, header)
 				}
 				if path == "/reports" {
 					assertReportsTableReadable(t, tb, v)
 				}
-				t.Logf("%s: %s", path, e2e.Screenshot(t, tb, name, v))
+				t.Logf("%s: %s", path, chromium.Screenshot(t, tb, name, v))
 			}
 		})
 	}
@@ -61,12 +61,12 @@ func TestScreens(t *testing.T) {
 
 // assertReportsTableReadable checks the reports table on a laptop: each
 // date stays on one line and no path or URL is cut inside a word.
-func assertReportsTableReadable(t *testing.T, tb *e2e.Tab, v e2e.Viewport) {
+func assertReportsTableReadable(t *testing.T, tb *chromium.Tab, v chromium.Viewport) {
 	t.Helper()
 	if v.Mobile {
 		return // the table scrolls inside its box on a phone
 	}
-	got := e2e.Eval[struct {
+	got := chromium.Eval[struct {
 		Paths      int      `json:"paths"`
 		Rows       int      `json:"rows"`
 		DateLines  []int    `json:"dateLines"`
@@ -120,7 +120,7 @@ const (
 
 // startKitWithStore serves the skeleton with a real report store, so the
 // reports page has rows to show.
-func startKitWithStore(t *testing.T) (*e2e.Kit, store.Store) {
+func startKitWithStore(t *testing.T) (*chromium.Kit, store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	db, _, err := database.Open(ctx, config.Config{DataDir: t.TempDir()})
@@ -133,12 +133,12 @@ func startKitWithStore(t *testing.T) (*e2e.Kit, store.Store) {
 	srv, err := server.New(slog.New(slog.DiscardHandler), config.Config{}, server.Options{DB: db, Reports: st})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = srv.Close(context.Background()) })
-	return e2e.Serve(t, "http", srv), st
+	return chromium.Serve(t, "http", srv), st
 }
 
 // postReports sends the kind of reports a real site collects, long paths
 // and URLs included, and waits until the store lists them.
-func postReports(t *testing.T, k *e2e.Kit, st store.Store) {
+func postReports(t *testing.T, k *chromium.Kit, st store.Store) {
 	t.Helper()
 	reports := []struct{ group, directive, blocked, document, source string }{
 		{"site", "script-src-elem", "inline", "/account/settings/notifications", "/account/settings/notifications"},
@@ -160,5 +160,5 @@ func postReports(t *testing.T, k *e2e.Kit, st store.Store) {
 	require.Eventually(t, func() bool {
 		got, err := st.List(context.Background(), store.Filter{Limit: store.DefaultLimit})
 		return err == nil && len(got) == len(reports)
-	}, e2e.WaitTimeout, e2e.PollInterval, "the posted reports never reached the store")
+	}, chromium.WaitTimeout, chromium.PollInterval, "the posted reports never reached the store")
 }

@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/csp"
-	"github.com/noncekit/noncekit/internal/e2e"
+	"github.com/noncekit/noncekit/csp"
+	"github.com/noncekit/noncekit/internal/testsupport/chromium"
 	"github.com/noncekit/noncekit/static"
 	"github.com/noncekit/noncekit/views/components"
 )
@@ -46,9 +46,9 @@ func TestTamperedAssetFailsSRI(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			srv, fetched := sriServer(t, tt.tamper)
-			tb := e2e.NewTab(t)
+			tb := chromium.NewTab(t)
 			tb.Open(t, srv.URL+"/")
-			ran := e2e.Eval[string](t, tb, `document.querySelector("[data-theme-toggle]").click(), document.documentElement.dataset.theme ? "true" : ""`)
+			ran := chromium.Eval[string](t, tb, `document.querySelector("[data-theme-toggle]").click(), document.documentElement.dataset.theme ? "true" : ""`)
 
 			// The browser did ask for the file: a refusal below is SRI's,
 			// not a 404 or a CSP block.
@@ -83,7 +83,7 @@ func TestTamperedAssetFailsSRI(t *testing.T) {
 // attribute no longer matches. fetched counts requests for the script.
 func sriServer(t *testing.T, tamper bool) (*httptest.Server, *atomic.Int32) {
 	t.Helper()
-	m := csp.NewManager(nil)
+	m := csp.NewManager()
 	policy := csp.New().
 		Set(csp.DefaultSrc, csp.Self).
 		Set(csp.ScriptSrc, csp.Nonce, csp.StrictDynamic).

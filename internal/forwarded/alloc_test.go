@@ -18,7 +18,7 @@ import (
 // copy, its context value and the new address (Forwarded also its list of
 // elements).
 func TestAllocBudget(t *testing.T) {
-	h := New(trusted).Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	h := (&Resolver{Trusted: trusted}).Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	for _, tt := range []struct {
 		name, peer, header, value string
 		budget                    float64

@@ -15,7 +15,7 @@
 // proxies wrote: it reads the list of hops from the right, skips trusted
 // addresses, and takes the first untrusted one as the client. Entries
 // further left came from the client and may be lies. It rewrites
-// r.RemoteAddr to that client, so ratelimit.ClientKey (the kit's one
+// r.RemoteAddr to that client, so report.ClientKey (the kit's one
 // definition of the client) and everything else that reads the address see
 // the real client without knowing about proxies; and it records the scheme
 // for [HTTPS].
@@ -37,10 +37,12 @@ type Resolver struct {
 	// proxies' own addresses: a client inside a trusted range can claim any
 	// address. Default empty: nobody's headers are believed.
 	Trusted []netip.Prefix
+	// BehindTLSProxy says every visitor reaches the server over https
+	// through a proxy that terminates TLS (BEHIND_TLS_PROXY): HTTPS is
+	// then true for every request, whatever a proxy's header says.
+	// Default false.
+	BehindTLSProxy bool
 }
-
-// New returns a resolver that believes the proxies at trusted.
-func New(trusted []netip.Prefix) *Resolver { return &Resolver{Trusted: trusted} }
 
 // schemeKey holds, in a request's context, whether a trusted proxy said the
 // client used https.
@@ -51,13 +53,16 @@ type schemeKey struct{}
 // becomes "client:0" (the client's port is not known); when it names the
 // scheme, [HTTPS] returns it. Any other request passes unchanged: its
 // socket address is the client, its connection says the scheme. With no
-// trusted proxies it is next itself.
+// trusted proxies, and not BehindTLSProxy, it is next itself.
 func (res *Resolver) Middleware(next http.Handler) http.Handler {
-	if len(res.Trusted) == 0 {
+	if len(res.Trusted) == 0 && !res.BehindTLSProxy {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		client, https, schemeSaid := res.resolve(r)
+		if res.BehindTLSProxy {
+			https, schemeSaid = true, true
+		}
 		if !client.IsValid() && !schemeSaid {
 			next.ServeHTTP(w, r)
 			return
@@ -74,11 +79,11 @@ func (res *Resolver) Middleware(next http.Handler) http.Handler {
 	})
 }
 
-// HTTPS reports whether the client reached the server over https: what a
-// trusted proxy said (through [Resolver.Middleware]), else whether the
-// connection itself is TLS. It is the kit's one definition of a request's
-// scheme; a setting that says every request is https (BEHIND_TLS_PROXY) is
-// the caller's to add.
+// HTTPS reports whether the client reached the server over https: true
+// behind a TLS proxy (Resolver.BehindTLSProxy), else what a trusted proxy
+// said (through [Resolver.Middleware]), else whether the connection itself
+// is TLS. It is the kit's one definition of a request's scheme: the CSP
+// middleware (report-to), the security headers (HSTS) and the pages ask it.
 func HTTPS(r *http.Request) bool {
 	if https, ok := r.Context().Value(schemeKey{}).(bool); ok {
 		return https

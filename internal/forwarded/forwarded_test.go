@@ -147,7 +147,7 @@ func TestResolve(t *testing.T) {
 		{"proto and client together", proxy, false,
 			hdr{{"X-Forwarded-For", "203.0.113.7"}, {"X-Forwarded-Proto", "https"}}, "203.0.113.7:0", true},
 	}
-	res := New(trusted)
+	res := &Resolver{Trusted: trusted}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req := httptest.NewRequest(http.MethodGet, "http://kit.test/", nil)
@@ -177,6 +177,19 @@ func TestNoTrustedProxies(t *testing.T) {
 	assert.False(t, https)
 }
 
+// TestBehindTLSProxy: behind a proxy that terminates TLS, every request is
+// https, whatever a client's header says; the client is still only what a
+// trusted proxy names.
+func TestBehindTLSProxy(t *testing.T) {
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.RemoteAddr = "127.0.0.1:1234"
+	req.Header.Set("X-Forwarded-For", "1.2.3.4")
+	req.Header.Set("X-Forwarded-Proto", "http")
+	client, https := through(t, &Resolver{BehindTLSProxy: true}, req)
+	assert.Equal(t, "127.0.0.1:1234", client)
+	assert.True(t, https)
+}
+
 // TestHTTPSWithoutMiddleware: a request the middleware never saw is https
 // when its connection is TLS.
 func TestHTTPSWithoutMiddleware(t *testing.T) {
@@ -185,7 +198,7 @@ func TestHTTPSWithoutMiddleware(t *testing.T) {
 }
 
 // FuzzForwarded: no header value makes the middleware panic, and the client
-// it names is always an address (ratelimit.ClientKey parses it).
+// it names is always an address (report.ClientKey parses it).
 func FuzzForwarded(f *testing.F) {
 	for _, seed := range [][3]string{
 		{"1.2.3.4, 203.0.113.7, 10.0.0.5", `for="[2001:db8:cafe::17]:4711";proto=https`, "https"},
@@ -194,7 +207,7 @@ func FuzzForwarded(f *testing.F) {
 	} {
 		f.Add(seed[0], seed[1], seed[2])
 	}
-	res := New(trusted)
+	res := &Resolver{Trusted: trusted}
 	f.Fuzz(func(t *testing.T, xff, fwd, proto string) {
 		req := httptest.NewRequest(http.MethodGet, "/", nil)
 		req.RemoteAddr = proxy

@@ -40,13 +40,10 @@ type Security struct {
 	CrossOriginOpenerPolicy   string
 	CrossOriginResourcePolicy string
 	FrameOptions              string
-	// StrictTransportSecurity is sent only over https (forwarded.HTTPS:
-	// a TLS connection or a trusted proxy's word; or BehindTLSProxy): over
-	// plain http browsers ignore it, and sending it from a development
+	// StrictTransportSecurity is sent only over https (forwarded.HTTPS):
+	// over plain http browsers ignore it, and sending it from a development
 	// server would pin localhost to https.
 	StrictTransportSecurity string
-	// BehindTLSProxy says a proxy terminates TLS in front of the server.
-	BehindTLSProxy bool
 }
 
 // Default returns the kit's defaults. The Permissions-Policy lists only
@@ -94,7 +91,7 @@ func (s Security) Middleware() func(http.Handler) http.Handler {
 			for _, p := range always {
 				h[p.key] = p.val
 			}
-			if hsts != nil && (s.BehindTLSProxy || forwarded.HTTPS(r)) {
+			if hsts != nil && forwarded.HTTPS(r) {
 				h["Strict-Transport-Security"] = hsts
 			}
 			next.ServeHTTP(w, r)

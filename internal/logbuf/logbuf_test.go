@@ -1,7 +1,6 @@
 package logbuf
 
 import (
-	"bytes"
 	"errors"
 	"strings"
 	"sync"
@@ -10,28 +9,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/noncekit/noncekit/internal/testsupport/syncbuf"
 )
 
-// syncBuffer is a bytes.Buffer safe to read while the flusher writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestCloseWritesEverything(t *testing.T) {
-	var out syncBuffer
+	var out syncbuf.Buffer
 	w := New(&out, Options{Interval: time.Hour})
 	var wg sync.WaitGroup
 	for i := range 8 {
@@ -52,7 +35,7 @@ func TestCloseWritesEverything(t *testing.T) {
 }
 
 func TestLinesAreWrittenWithinTheInterval(t *testing.T) {
-	var out syncBuffer
+	var out syncbuf.Buffer
 	w := New(&out, Options{Interval: 5 * time.Millisecond})
 	t.Cleanup(func() { _ = w.Close() })
 	_, err := w.Write([]byte("a line\n"))
@@ -63,7 +46,7 @@ func TestLinesAreWrittenWithinTheInterval(t *testing.T) {
 }
 
 func TestSizeFlushesEarly(t *testing.T) {
-	var out syncBuffer
+	var out syncbuf.Buffer
 	w := New(&out, Options{Interval: time.Hour, Size: 16})
 	t.Cleanup(func() { _ = w.Close() })
 	_, err := w.Write([]byte(strings.Repeat("y", 40)))

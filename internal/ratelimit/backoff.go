@@ -13,6 +13,9 @@ const (
 	DefaultBackoffFirst  = time.Minute
 	DefaultBackoffMax    = 15 * time.Minute
 	DefaultBackoffForget = time.Hour
+	// DefaultBackoffMaxKeys bounds the table of keys. An entry is under
+	// 100 bytes, so the table stays under about 1 MiB.
+	DefaultBackoffMaxKeys = 10_000
 )
 
 // Backoff locks a key (a client address, an account) out after repeated
@@ -43,7 +46,7 @@ type Backoff struct {
 	// Forget is how long after its last failure a key starts afresh. It
 	// should exceed Max, or a locked key would be forgiven by waiting.
 	Forget time.Duration
-	// MaxKeys bounds the table (DefaultMaxClients when 0).
+	// MaxKeys bounds the table (DefaultBackoffMaxKeys when 0).
 	MaxKeys int
 	// Now is the clock (time.Now when nil); tests set it.
 	Now func() time.Time
@@ -120,7 +123,7 @@ func (b *Backoff) entry(key string, now time.Time) *strikes {
 	}
 	max := b.MaxKeys
 	if max <= 0 {
-		max = DefaultMaxClients
+		max = DefaultBackoffMaxKeys
 	}
 	if len(b.keys) >= max && now.Sub(b.lastSweep) >= time.Second {
 		b.lastSweep = now

@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"github.com/noncekit/noncekit/csp/report"
+
 	"errors"
 	"sync"
 	"time"
@@ -21,8 +23,8 @@ var (
 	ErrHubClosed = errors.New("live reports are shutting down")
 )
 
-// Hub fans stored violations out to live subscribers (the demo pages'
-// server-sent event streams).
+// Hub fans stored violations out to live subscribers (the operator's
+// server-sent event stream of /api/reports/stream).
 //
 // The threat: a subscriber is a remote client that may read slowly or not
 // at all. Publish must never wait for one, or one stalled browser tab would
@@ -36,7 +38,7 @@ type Hub struct {
 	closed bool
 	max    int
 	buffer int
-	recent []Violation // ring of the last recentSize published
+	recent []report.Violation // ring of the last recentSize published
 	next   int
 }
 
@@ -47,13 +49,12 @@ func NewHub(maxSubs, buffer int) *Hub {
 }
 
 // Subscription receives the violations of one group (every group when its
-// group is ""), or of one page view. C is closed when the subscriber was
+// group is ""). C is closed when the subscriber was
 // too slow, when the hub closed, or after Close.
 type Subscription struct {
-	C     <-chan Violation
-	c     chan Violation
+	C     <-chan report.Violation
+	c     chan report.Violation
 	group string
-	view  string // "" for every view
 	hub   *Hub
 	ended bool // guarded by hub.mu
 }
@@ -68,22 +69,6 @@ func (h *Hub) Subscribe(group string) (*Subscription, error) {
 // A page passes the time it was served: the reports its own load caused
 // may be stored before its stream connects.
 func (h *Hub) SubscribeSince(group string, since time.Time) (*Subscription, error) {
-	return h.subscribe(group, "", since)
-}
-
-// SubscribeView subscribes to the violations of one page view (see
-// Violation.View), first delivering those of it the hub remembers: the
-// page's reports may arrive before its stream connects. It never delivers
-// another view's violations, so a page can show an anonymous visitor the
-// reports of its own view. view must be ValidView.
-func (h *Hub) SubscribeView(view string) (*Subscription, error) {
-	if !ValidView(view) {
-		return nil, errors.New("reports: not a valid view id")
-	}
-	return h.subscribe("", view, time.Time{})
-}
-
-func (h *Hub) subscribe(group, view string, since time.Time) (*Subscription, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -92,11 +77,9 @@ func (h *Hub) subscribe(group, view string, since time.Time) (*Subscription, err
 	if len(h.subs) >= h.max {
 		return nil, ErrHubFull
 	}
-	c := make(chan Violation, h.buffer)
-	s := &Subscription{C: c, c: c, group: group, view: view, hub: h}
-	// A view's every remembered violation is replayed: all of them are
-	// that page's. A group's only since a time, or none.
-	if !since.IsZero() || view != "" {
+	c := make(chan report.Violation, h.buffer)
+	s := &Subscription{C: c, c: c, group: group, hub: h}
+	if !since.IsZero() {
 		for i := range len(h.recent) {
 			v := &h.recent[(h.next+i)%len(h.recent)] // oldest first
 			if s.wants(v) && !v.ReceivedAt.Before(since) && len(c) < cap(c) {
@@ -125,12 +108,12 @@ func (h *Hub) end(s *Subscription) {
 	close(s.c)
 }
 
-func (s *Subscription) wants(v *Violation) bool {
-	return (s.group == "" || v.Group == s.group) && (s.view == "" || v.View == s.view)
+func (s *Subscription) wants(v *report.Violation) bool {
+	return s.group == "" || v.Group == s.group
 }
 
 // Publish implements Publisher. It never blocks.
-func (h *Hub) Publish(vs []Violation) {
+func (h *Hub) Publish(vs []report.Violation) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for i := range vs {

@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"github.com/noncekit/noncekit/csp/report"
+
 	"context"
 	"log/slog"
 	"sync"
@@ -11,13 +13,13 @@ import (
 // Recorder stores violations; the store package's Store satisfies it.
 // Violations flagged Noise are counted as noise, like the noise argument.
 type Recorder interface {
-	Record(ctx context.Context, vs []Violation, noise int) error
+	Record(ctx context.Context, vs []report.Violation, noise int) error
 }
 
 // Publisher hears about violations once they are stored; Hub satisfies it.
 // Publish must not block.
 type Publisher interface {
-	Publish(vs []Violation)
+	Publish(vs []report.Violation)
 }
 
 // Queue defaults. A Violation is at most about 2.5 KiB once normalised
@@ -47,7 +49,7 @@ type QueueOptions struct {
 	// one summary line per interval. Pass the server's LogSink to have one
 	// summary line for every kind of drop. Default: a LogSink of the
 	// queue's own on Logger, flushed by Close.
-	Drops DropCounter
+	Drops report.DropCounter
 }
 
 // Queue is the Sink that stands between the report endpoint and the store.
@@ -64,9 +66,9 @@ type Queue struct {
 	rec       Recorder
 	pub       Publisher
 	log       *slog.Logger
-	drops     DropCounter
-	ownDrops  *LogSink // drops, when the queue made it
-	ch        chan Violation
+	drops     report.DropCounter
+	ownDrops  *report.LogSink // drops, when the queue made it
+	ch        chan report.Violation
 	batchSize int
 	interval  time.Duration
 
@@ -95,7 +97,7 @@ func NewQueue(rec Recorder, o QueueOptions) *Queue {
 		rec:       rec,
 		pub:       o.Publisher,
 		log:       o.Logger,
-		ch:        make(chan Violation, orDefault(o.Size, DefaultQueueSize)),
+		ch:        make(chan report.Violation, orDefault(o.Size, DefaultQueueSize)),
 		batchSize: orDefault(o.BatchSize, DefaultBatchSize),
 		interval:  orDefault(o.FlushInterval, DefaultFlushInterval),
 		stop:      make(chan struct{}),
@@ -106,7 +108,7 @@ func NewQueue(rec Recorder, o QueueOptions) *Queue {
 	}
 	q.drops = o.Drops
 	if q.drops == nil {
-		q.ownDrops = NewLogSink(q.log)
+		q.ownDrops = report.NewLogSink(q.log)
 		q.drops = q.ownDrops
 	}
 	go q.run()
@@ -123,7 +125,7 @@ func orDefault[T ~int | ~int64](v, def T) T {
 }
 
 // Add implements Sink. It never blocks.
-func (q *Queue) Add(_ context.Context, b Batch) {
+func (q *Queue) Add(_ context.Context, b report.Batch) {
 	if q.closed.Load() {
 		q.drop(len(b.Violations) - b.Noise)
 		return
@@ -148,7 +150,7 @@ func (q *Queue) Add(_ context.Context, b Batch) {
 func (q *Queue) drop(n int) {
 	if n > 0 {
 		q.dropped.Add(int64(n))
-		q.drops.Dropped(DropQueueFull, n)
+		q.drops.Dropped(report.DropQueueFull, n)
 	}
 }
 
@@ -178,7 +180,7 @@ func (q *Queue) Close(ctx context.Context) error {
 
 func (q *Queue) run() {
 	defer close(q.done)
-	buf := make([]Violation, 0, q.batchSize)
+	buf := make([]report.Violation, 0, q.batchSize)
 	timer := time.NewTimer(q.interval)
 	timer.Stop()
 	armed := false
@@ -220,7 +222,7 @@ func (q *Queue) run() {
 }
 
 // flush writes buf and the pending noise in one store call.
-func (q *Queue) flush(buf []Violation) {
+func (q *Queue) flush(buf []report.Violation) {
 	noise := int(q.noise.Swap(0))
 	if len(buf) == 0 && noise == 0 {
 		return

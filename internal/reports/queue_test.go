@@ -1,6 +1,9 @@
 package reports
 
 import (
+	"github.com/noncekit/noncekit/csp/report"
+	"github.com/noncekit/noncekit/internal/testsupport/syncbuf"
+
 	"context"
 	"errors"
 	"log/slog"
@@ -17,12 +20,12 @@ type blockingRecorder struct {
 	entered chan int
 	release chan struct{}
 	mu      sync.Mutex
-	got     []Violation
+	got     []report.Violation
 	noise   int
 	err     error
 }
 
-func (r *blockingRecorder) Record(_ context.Context, vs []Violation, noise int) error {
+func (r *blockingRecorder) Record(_ context.Context, vs []report.Violation, noise int) error {
 	if r.entered != nil {
 		r.entered <- len(vs)
 		<-r.release
@@ -34,10 +37,10 @@ func (r *blockingRecorder) Record(_ context.Context, vs []Violation, noise int) 
 	return r.err
 }
 
-func batchOf(n int, group string) Batch {
-	b := Batch{}
+func batchOf(n int, group string) report.Batch {
+	b := report.Batch{}
 	for range n {
-		b.Violations = append(b.Violations, Violation{Group: group, EffectiveDirective: "script-src-elem", BlockedURL: "inline"})
+		b.Violations = append(b.Violations, report.Violation{Group: group, EffectiveDirective: "script-src-elem", BlockedURL: "inline"})
 	}
 	return b
 }
@@ -81,7 +84,7 @@ func TestQueueBatchesCountsNoiseAndPublishes(t *testing.T) {
 	require.NoError(t, err)
 	q := NewQueue(rec, QueueOptions{FlushInterval: time.Millisecond, Publisher: hub, Logger: discard()})
 	b := batchOf(2, "demo")
-	b.Violations = append(b.Violations, Violation{Group: "demo", BlockedURL: "chrome-extension", Noise: true})
+	b.Violations = append(b.Violations, report.Violation{Group: "demo", BlockedURL: "chrome-extension", Noise: true})
 	b.Noise = 1
 	q.Add(context.Background(), b)
 	for range 2 {
@@ -135,9 +138,9 @@ func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 func TestHubReplaysRecentSinceForLateSubscribers(t *testing.T) {
 	h := NewHub(0, 0)
 	t0 := time.Unix(100, 0)
-	var vs []Violation
+	var vs []report.Violation
 	for i := range 40 { // more than the ring holds
-		vs = append(vs, Violation{Group: []string{"demo", "site"}[i%2], Line: i, ReceivedAt: t0.Add(time.Duration(i) * time.Second)})
+		vs = append(vs, report.Violation{Group: []string{"demo", "site"}[i%2], Line: i, ReceivedAt: t0.Add(time.Duration(i) * time.Second)})
 	}
 	h.Publish(vs)
 	s, err := h.SubscribeSince("demo", t0.Add(30*time.Second))
@@ -155,19 +158,19 @@ func TestHubReplaysRecentSinceForLateSubscribers(t *testing.T) {
 // dropTally is a DropCounter for tests.
 type dropTally struct {
 	mu sync.Mutex
-	n  map[DropReason]int
+	n  map[report.DropReason]int
 }
 
-func (d *dropTally) Dropped(r DropReason, n int) {
+func (d *dropTally) Dropped(r report.DropReason, n int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.n == nil {
-		d.n = map[DropReason]int{}
+		d.n = map[report.DropReason]int{}
 	}
 	d.n[r] += n
 }
 
-func (d *dropTally) count(r DropReason) int {
+func (d *dropTally) count(r report.DropReason) int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.n[r]
@@ -194,13 +197,13 @@ func TestQueueDropsAreCountedNotLoggedOneByOne(t *testing.T) {
 		}()
 		require.NoError(t, q.Close(context.Background()))
 		close(rec.entered)
-		assert.Equal(t, 300, tally.n[DropQueueFull])
+		assert.Equal(t, 300, tally.n[report.DropQueueFull])
 		assert.EqualValues(t, 300, q.Stats().Dropped)
 	})
 	t.Run("its own summary", func(t *testing.T) {
-		var out logLines
+		var out syncbuf.Buffer
 		rec := &blockingRecorder{entered: make(chan int), release: make(chan struct{})}
-		q := NewQueue(rec, QueueOptions{Size: 1, BatchSize: 1, FlushInterval: time.Millisecond, Logger: out.logger(slog.LevelInfo)})
+		q := NewQueue(rec, QueueOptions{Size: 1, BatchSize: 1, FlushInterval: time.Millisecond, Logger: out.JSONLogger(slog.LevelInfo)})
 		q.Add(context.Background(), batchOf(1, "a"))
 		<-rec.entered
 		q.Add(context.Background(), batchOf(1, "a"))
@@ -214,7 +217,7 @@ func TestQueueDropsAreCountedNotLoggedOneByOne(t *testing.T) {
 		}()
 		require.NoError(t, q.Close(context.Background()))
 		close(rec.entered)
-		lines := out.take(t)
+		lines := out.TakeJSON(t)
 		require.Len(t, lines, 1, "one summary line, written on Close")
 		assert.Equal(t, "csp reports summary", lines[0]["msg"])
 		assert.EqualValues(t, 300, lines[0]["queue_full_violations"])

@@ -7,8 +7,8 @@ import (
 
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/noncekit/noncekit/csp/report"
 	"github.com/noncekit/noncekit/internal/account"
-	"github.com/noncekit/noncekit/internal/ratelimit"
 	"github.com/noncekit/noncekit/internal/session"
 	"github.com/noncekit/noncekit/views/pages"
 )
@@ -24,7 +24,7 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/account", http.StatusSeeOther)
 		return
 	}
-	s.Render(w, r, http.StatusOK, pages.SignInPage(pages.SignIn{Flash: session.PopFlash(ctx), Hint: s.signInHint}))
+	s.Render(w, r, http.StatusOK, pages.SignInPage(pages.SignIn{Flash: session.PopFlash(ctx)}))
 }
 
 // signIn checks the credentials and answers 303 either way: to the account
@@ -38,7 +38,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	address, email := ratelimit.ClientKey(r), account.NormalizeEmail(r.PostFormValue("email"))
+	address, email := report.ClientKey(r), account.NormalizeEmail(r.PostFormValue("email"))
 	if wait := s.signIns.try(address, email); wait > 0 {
 		s.tooManyAttempts(w, r, wait)
 		return

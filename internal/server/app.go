@@ -1,12 +1,11 @@
 package server
 
 import (
-	"fmt"
 	"log/slog"
 	"strings"
 
-	"github.com/noncekit/noncekit/internal/account"
-	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/csp"
+	"github.com/noncekit/noncekit/csp/report"
 	"github.com/noncekit/noncekit/internal/session"
 	"github.com/noncekit/noncekit/views/layout"
 )
@@ -37,31 +36,17 @@ func (s *Server) Sessions() *session.Sessions { return s.sessions }
 // AddLinks adds places to the header's navigation and the home page.
 func (s *Server) AddLinks(links ...layout.Link) { s.links = append(s.links, links...) }
 
-// AddAccount adds a guest account to the directory sign-in checks, with a
-// hint the sign-in page shows under its form ("" for none). A guest can
-// sign in and nothing more: it is never an operator (account.Guest has no
-// role), and a stored account with the same email shadows it.
-func (s *Server) AddAccount(g account.Guest, bcryptHash, hint string) error {
-	if err := s.accounts.AddGuest(g, bcryptHash); err != nil {
-		return err
-	}
-	if hint != "" {
-		s.signInHint = hint
-	}
-	return nil
-}
+// ReportSink is where the report endpoint sends what it accepts: the log,
+// and the store through its queue. A mounted part that receives reports
+// itself (the showcase's live demo views) passes them on here.
+func (s *Server) ReportSink() report.Sink { return s.sink }
 
-// mountIf mounts an optional part (the showcase) when on, logs which, and
-// keeps the part's error for New to return: a part that cannot mount stops
-// the start like an invalid policy does.
-func (s *Server) mountIf(on bool, name string, mount func() error) {
+// mountIf mounts an optional part (the showcase) when on, and logs which.
+func (s *Server) mountIf(on bool, name string, mount func()) {
 	if !on {
 		s.log.Info(name+" not mounted", slog.String("enable", "set "+strings.ToUpper(name)+"=on"))
 		return
 	}
-	if err := mount(); err != nil {
-		s.mountErrs = append(s.mountErrs, fmt.Errorf("server: mounting the %s: %w", name, err))
-		return
-	}
+	mount()
 	s.log.Info(name + " mounted")
 }

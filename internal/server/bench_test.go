@@ -9,9 +9,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/bench/wire"
+	"github.com/noncekit/noncekit/csp"
 	"github.com/noncekit/noncekit/internal/config"
-	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/internal/testsupport/bench/wire"
 )
 
 // discard is a ResponseWriter that keeps one header map and clears it per

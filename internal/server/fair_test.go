@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/noncekit/noncekit/csp/report"
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/reports"
 	"github.com/noncekit/noncekit/internal/reports/store"
@@ -43,7 +44,7 @@ func TestAnotherClientsFloodKeepsEarlierReports(t *testing.T) {
 	}
 	post("198.51.100.1:5000", "["+fmt.Sprintf(reportToEntry, "https://cdn.example/widget.js")+"]")
 	for b := range 100 {
-		entries := make([]string, reports.MaxEntries)
+		entries := make([]string, report.MaxEntries)
 		for i := range entries {
 			entries[i] = fmt.Sprintf(reportToEntry, fmt.Sprintf("https://evil.example/%d-%d.js", b, i))
 		}
@@ -64,7 +65,7 @@ func TestAnotherClientsFloodKeepsEarlierReports(t *testing.T) {
 	}
 	assert.Equal(t, 1, site, "the earlier aggregate survived the flood")
 	assert.Equal(t, store.DefaultNewPerClient, flood, "the flood kept its budget of new aggregates")
-	assert.EqualValues(t, 100*reports.MaxEntries-store.DefaultNewPerClient, st.Refused())
+	assert.EqualValues(t, 100*report.MaxEntries-store.DefaultNewPerClient, st.Refused())
 
 	rows, err := db.QueryContext(ctx, "SELECT DISTINCT client FROM violations")
 	require.NoError(t, err)

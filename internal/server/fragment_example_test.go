@@ -13,8 +13,8 @@ import (
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
+	"github.com/noncekit/noncekit/csp"
 	"github.com/noncekit/noncekit/internal/config"
-	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/internal/server"
 	"github.com/noncekit/noncekit/views/layout"
 )

@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/noncekit/noncekit/internal/server/servertest"
+	"github.com/noncekit/noncekit/internal/testsupport/servertest"
 )
 
 // TestEveryGetRouteAnswersHead: RFC 9110 says a server that supports GET

@@ -25,8 +25,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/noncekit/noncekit/internal/config"
-	"github.com/noncekit/noncekit/internal/database/dbtest"
 	"github.com/noncekit/noncekit/internal/reports/store"
+	"github.com/noncekit/noncekit/internal/testsupport/dbtest"
 )
 
 // Load test parameters. NONCEKIT_LOAD_RATE overrides the offered rate.

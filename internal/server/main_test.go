@@ -3,7 +3,7 @@ package server
 import (
 	"testing"
 
-	"github.com/noncekit/noncekit/internal/database/pgtest"
+	"github.com/noncekit/noncekit/internal/testsupport/pgtest"
 )
 
 // The several-instance tests share one throwaway PostgreSQL server per

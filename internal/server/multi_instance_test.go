@@ -7,9 +7,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/noncekit/noncekit/csp/csptest"
 	"github.com/noncekit/noncekit/internal/config"
-	"github.com/noncekit/noncekit/internal/csp/csptest"
-	"github.com/noncekit/noncekit/internal/session/redistest"
+	"github.com/noncekit/noncekit/internal/testsupport/redistest"
 )
 
 // TestInstancesShareSessionsThroughRedis runs two instances of the kit on

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/noncekit/noncekit/csp/report"
 	"github.com/noncekit/noncekit/internal/reports"
 	"github.com/noncekit/noncekit/internal/reports/store"
 )
@@ -47,7 +48,7 @@ func newNewSources(log *slog.Logger, st reportReader, started time.Time) *newSou
 // Publish implements reports.Publisher. The first call reads the store
 // once (bounded by seedTimeout), on the queue's writer goroutine, to learn
 // the origins reported before the process started.
-func (n *newSources) Publish(vs []reports.Violation) {
+func (n *newSources) Publish(vs []report.Violation) {
 	n.seedOnce.Do(n.seed)
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -69,7 +70,7 @@ func (n *newSources) Publish(vs []reports.Violation) {
 		}
 		n.known[origin] = true
 		n.log.Warn("new third party", slog.String("source", origin), slog.String("group", v.Group),
-			slog.String("directive", v.EffectiveDirective), slog.String("page", reports.DocumentPath(v.DocumentURL)))
+			slog.String("directive", v.EffectiveDirective), slog.String("page", report.DocumentPath(v.DocumentURL)))
 	}
 }
 
@@ -112,7 +113,7 @@ func webOrigin(u string) string {
 // publishers tells each of its publishers about every stored batch.
 type publishers []reports.Publisher
 
-func (ps publishers) Publish(vs []reports.Violation) {
+func (ps publishers) Publish(vs []report.Violation) {
 	for _, p := range ps {
 		p.Publish(vs)
 	}

@@ -7,25 +7,26 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/noncekit/noncekit/csp/report"
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/reports"
 	"github.com/noncekit/noncekit/internal/reports/store"
+	"github.com/noncekit/noncekit/internal/testsupport/syncbuf"
 )
 
 // fixedReports is a reportReader with fixed aggregates, or a failing one.
 type fixedReports struct {
-	aggs []store.Aggregate
+	aggs []report.Aggregate
 	err  error
 }
 
-func (f fixedReports) List(context.Context, store.Filter) ([]store.Aggregate, error) {
+func (f fixedReports) List(context.Context, store.Filter) ([]report.Aggregate, error) {
 	return f.aggs, f.err
 }
 func (f fixedReports) NoiseCount(context.Context) (int64, error) { return 0, f.err }
@@ -45,19 +46,19 @@ func newThirdParties(log string) []string {
 
 func TestNewSourcesLogsEachNewOriginOnce(t *testing.T) {
 	started := time.Unix(1_000_000, 0)
-	known := fixedReports{aggs: []store.Aggregate{
+	known := fixedReports{aggs: []report.Aggregate{
 		{BlockedURL: "https://old.example/a.js", FirstSeen: started.Add(-time.Hour)},
 		// Stored since the start (this very batch, say): still new.
 		{BlockedURL: "https://fresh.example/a.png", FirstSeen: started.Add(time.Second)},
 	}}
 	var buf bytes.Buffer
 	n := newNewSources(slog.New(slog.NewTextHandler(&buf, nil)), known, started)
-	v := func(blocked string) reports.Violation {
-		return reports.Violation{Group: "site", EffectiveDirective: "img-src", BlockedURL: blocked, DocumentURL: "https://app.example/page?x=1"}
+	v := func(blocked string) report.Violation {
+		return report.Violation{Group: "site", EffectiveDirective: "img-src", BlockedURL: blocked, DocumentURL: "https://app.example/page?x=1"}
 	}
 	noise := v("chrome-extension://abc/x.js")
 	noise.Noise = true
-	n.Publish([]reports.Violation{
+	n.Publish([]report.Violation{
 		v("https://old.example/b.js"),        // known before the start
 		v("https://fresh.example/a.png"),     // new
 		v("https://FRESH.example/other.png"), // the same origin
@@ -67,7 +68,7 @@ func TestNewSourcesLogsEachNewOriginOnce(t *testing.T) {
 		v("wss://live.example:8443/socket"), // new
 		v("http://fresh.example/a.png"),     // another scheme, another origin
 	})
-	n.Publish([]reports.Violation{v("https://fresh.example/again.png"), v("wss://live.example:8443/")})
+	n.Publish([]report.Violation{v("https://fresh.example/again.png"), v("wss://live.example:8443/")})
 	assert.Equal(t, []string{"https://fresh.example", "wss://live.example:8443", "http://fresh.example"}, newThirdParties(buf.String()))
 	assert.Contains(t, buf.String(), "group=site directive=img-src page=/page", "where it appeared, without the query")
 }
@@ -77,9 +78,9 @@ func TestNewSourcesLogsEachNewOriginOnce(t *testing.T) {
 func TestNewSourcesIsBounded(t *testing.T) {
 	var buf bytes.Buffer
 	n := newNewSources(slog.New(slog.NewTextHandler(&buf, nil)), fixedReports{}, time.Unix(0, 0))
-	batch := make([]reports.Violation, 0, 1000)
+	batch := make([]report.Violation, 0, 1000)
 	for i := range maxKnownSources + 500 {
-		batch = append(batch, reports.Violation{BlockedURL: fmt.Sprintf("https://h%d.example/x", i), DocumentURL: "https://app.example/"})
+		batch = append(batch, report.Violation{BlockedURL: fmt.Sprintf("https://h%d.example/x", i), DocumentURL: "https://app.example/"})
 		if len(batch) == cap(batch) {
 			n.Publish(batch)
 			batch = batch[:0]
@@ -95,7 +96,7 @@ func TestNewSourcesIsBounded(t *testing.T) {
 func TestNewSourcesWithoutTheStore(t *testing.T) {
 	var buf bytes.Buffer
 	n := newNewSources(slog.New(slog.NewTextHandler(&buf, nil)), fixedReports{err: errors.New("disk gone")}, time.Unix(0, 0))
-	vs := []reports.Violation{{BlockedURL: "https://a.example/x", DocumentURL: "https://app.example/"}}
+	vs := []report.Violation{{BlockedURL: "https://a.example/x", DocumentURL: "https://app.example/"}}
 	n.Publish(vs)
 	n.Publish(vs)
 	assert.Equal(t, []string{"https://a.example"}, newThirdParties(buf.String()))
@@ -112,7 +113,7 @@ func TestServerLogsNewThirdParty(t *testing.T) {
 	// now is the server's clock: the second start is an hour after the
 	// first report, whatever the machine's speed.
 	serve := func(now func() time.Time) string {
-		var buf safeBuffer
+		var buf syncbuf.Buffer
 		s, err := New(slog.New(slog.NewTextHandler(&buf, nil)), config.Config{Addr: "localhost:0"},
 			Options{Reports: st, Queue: reports.QueueOptions{FlushInterval: time.Millisecond}, Now: now})
 		require.NoError(t, err)
@@ -123,22 +124,4 @@ func TestServerLogsNewThirdParty(t *testing.T) {
 	assert.Equal(t, []string{"https://cdn.example"}, newThirdParties(serve(time.Now)))
 	later := time.Now().Add(time.Hour)
 	assert.Empty(t, newThirdParties(serve(func() time.Time { return later })), "known since before the restart")
-}
-
-// safeBuffer is a bytes.Buffer the server's goroutines may log to.
-type safeBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *safeBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *safeBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

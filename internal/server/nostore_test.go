@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/noncekit/noncekit/internal/server/servertest"
+	"github.com/noncekit/noncekit/internal/testsupport/servertest"
 )
 
 // TestAPIResponsesAreNotStored: every JSON or event-stream response, found

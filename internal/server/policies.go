@@ -1,6 +1,6 @@
 package server
 
-import "github.com/noncekit/noncekit/internal/csp"
+import "github.com/noncekit/noncekit/csp"
 
 // Policies are the two policies every route group's policy derives from.
 // New takes them as configuration (Options.Policies); routes.go declares,

@@ -18,8 +18,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/noncekit/noncekit/csp"
 	"github.com/noncekit/noncekit/internal/config"
-	"github.com/noncekit/noncekit/internal/csp"
 	"github.com/noncekit/noncekit/internal/ratelimit"
 )
 
@@ -44,10 +44,9 @@ func fromAddr(t *testing.T, ip string) *http.Transport {
 // test, and returns its URL.
 func limitedKit(t *testing.T, cfg config.Config) string {
 	t.Helper()
-	s, err := New(slog.New(slog.DiscardHandler), cfg, Options{Accounts: testAccounts(t, nil)})
-	require.NoError(t, err)
 	stopped := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	s.limiter.Now = func() time.Time { return stopped }
+	s, err := New(slog.New(slog.DiscardHandler), cfg, Options{Accounts: testAccounts(t, nil), Now: func() time.Time { return stopped }})
+	require.NoError(t, err)
 	s.signIns = newSignInThrottle(func() time.Time { return stopped })
 	ts := httptest.NewServer(s)
 	t.Cleanup(func() {

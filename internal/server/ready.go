@@ -2,11 +2,15 @@ package server
 
 import (
 	"context"
+	"database/sql"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/noncekit/noncekit/internal/config"
+	"github.com/noncekit/noncekit/internal/session"
 )
 
 // readyTimeout bounds each dependency's check: a hung store makes /readyz
@@ -17,6 +21,19 @@ const readyTimeout = 500 * time.Millisecond
 type dependency struct {
 	name string // what /readyz names when it fails
 	ping func(ctx context.Context) error
+}
+
+// dependencies are the stores /readyz pings: the database, and Redis when
+// sessions live there.
+func dependencies(cfg config.Config, db *sql.DB, sessions *session.Sessions) []dependency {
+	var deps []dependency
+	if db != nil {
+		deps = append(deps, dependency{"database", db.PingContext})
+	}
+	if cfg.RedisURL != "" {
+		deps = append(deps, dependency{"redis", sessions.Ping})
+	}
+	return deps
 }
 
 // healthz is the liveness check (GET /healthz): the process serves HTTP.

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/noncekit/noncekit/internal/config"
-	"github.com/noncekit/noncekit/internal/session/redistest"
+	"github.com/noncekit/noncekit/internal/testsupport/redistest"
 )
 
 // storeDownBound bounds each request made while a store is down. It is a

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/csp"
 	"github.com/noncekit/noncekit/internal/reports/store"
 )
 

@@ -5,27 +5,28 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/noncekit/noncekit/csp/report"
 	"github.com/noncekit/noncekit/internal/reports/store"
 )
 
 // reportReader is what the dashboard and the API need of the store.
 type reportReader interface {
-	List(ctx context.Context, f store.Filter) ([]store.Aggregate, error)
+	List(ctx context.Context, f store.Filter) ([]report.Aggregate, error)
 	NoiseCount(ctx context.Context) (int64, error)
 }
 
 // noReports stands in when no store is configured: empty lists.
 type noReports struct{}
 
-func (noReports) List(context.Context, store.Filter) ([]store.Aggregate, error) {
-	return []store.Aggregate{}, nil
+func (noReports) List(context.Context, store.Filter) ([]report.Aggregate, error) {
+	return []report.Aggregate{}, nil
 }
 func (noReports) NoiseCount(context.Context) (int64, error) { return 0, nil }
 
 // reportsJSON is the body of GET /api/reports.
 type reportsJSON struct {
-	Reports []store.Aggregate `json:"reports"`
-	Noise   int64             `json:"noise"`
+	Reports []report.Aggregate `json:"reports"`
+	Noise   int64              `json:"noise"`
 }
 
 // apiReports serves GET /api/reports: the aggregates, most recently seen
@@ -45,7 +46,7 @@ func (s *Server) apiReports(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, reportsJSON{Reports: list, Noise: noise})
 }
 
-func (s *Server) readReports(ctx context.Context, f store.Filter) ([]store.Aggregate, int64, error) {
+func (s *Server) readReports(ctx context.Context, f store.Filter) ([]report.Aggregate, int64, error) {
 	list, err := s.store.List(ctx, f)
 	if err == nil {
 		var noise int64

@@ -4,15 +4,14 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/noncekit/noncekit/internal/csp"
-	"github.com/noncekit/noncekit/internal/reports"
-	"github.com/noncekit/noncekit/internal/reports/store"
+	"github.com/noncekit/noncekit/csp"
+	"github.com/noncekit/noncekit/csp/report"
 	"github.com/noncekit/noncekit/views/pages"
 )
 
 // reportDispositions are the dispositions a stored report can have: the
 // dashboard's filter offers them and parseReportFilter accepts only them.
-var reportDispositions = []string{reports.DispositionEnforce, reports.DispositionReport, reports.DispositionUnknown}
+var reportDispositions = []string{report.DispositionEnforce, report.DispositionReport, report.DispositionUnknown}
 
 // reportsPage serves GET /reports, the dashboard of stored reports. A bad
 // filter value renders the page with a message and 400, never a 500.
@@ -42,7 +41,7 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // reportRows is the dashboard's view of the store's aggregates.
-func (s *Server) reportRows(list []store.Aggregate) []pages.ReportRow {
+func (s *Server) reportRows(list []report.Aggregate) []pages.ReportRow {
 	rows := make([]pages.ReportRow, len(list))
 	for i, a := range list {
 		rows[i] = pages.ReportRow{

@@ -56,20 +56,6 @@ func (s *Server) reportStream(w http.ResponseWriter, r *http.Request) {
 	s.stream(w, r, func() (*reports.Subscription, error) { return s.hub.SubscribeSince(group, since) })
 }
 
-// ServeViewReports serves the live stream of one page view's reports: those
-// whose report URL carried view (csp.Manager.AddReportParam), replayed
-// from the recent ones and then as they arrive. It answers anyone: a page
-// gives its view's id to its own visitor only, so an anonymous visitor of
-// the showcase's live demo sees the reports its own view caused and no one
-// else's. view must be reports.ValidView (400 otherwise).
-func (s *Server) ServeViewReports(w http.ResponseWriter, r *http.Request, view string) {
-	if !reports.ValidView(view) {
-		http.Error(w, "view: want the page view's id", http.StatusBadRequest)
-		return
-	}
-	s.stream(w, r, func() (*reports.Subscription, error) { return s.hub.SubscribeView(view) })
-}
-
 // stream serves a subscription as server-sent events, one "report" event
 // per violation.
 //

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/noncekit/noncekit/internal/csp/suggest"
+	"github.com/noncekit/noncekit/csp/suggest"
 	"github.com/noncekit/noncekit/internal/reports/store"
 	"github.com/noncekit/noncekit/views/pages"
 )

@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/noncekit/noncekit/csp"
+	"github.com/noncekit/noncekit/csp/report"
 	"github.com/noncekit/noncekit/internal/config"
-	"github.com/noncekit/noncekit/internal/csp"
-	"github.com/noncekit/noncekit/internal/reports"
 	"github.com/noncekit/noncekit/internal/reports/store"
 )
 
@@ -32,9 +32,9 @@ func newClockServer(t *testing.T, now *time.Time) (*Server, *store.SQL) {
 	return s, st
 }
 
-func violation(group, directive, blocked, sample string, at time.Time) reports.Violation {
-	return reports.Violation{Group: group, EffectiveDirective: directive, BlockedURL: blocked, Sample: sample,
-		DocumentURL: "https://app.example/page", Disposition: reports.DispositionEnforce, ReceivedAt: at}
+func violation(group, directive, blocked, sample string, at time.Time) report.Violation {
+	return report.Violation{Group: group, EffectiveDirective: directive, BlockedURL: blocked, Sample: sample,
+		DocumentURL: "https://app.example/page", Disposition: report.DispositionEnforce, ReceivedAt: at}
 }
 
 // TestReportsPageSuggestsChanges: the dashboard's "Suggested changes"
@@ -45,7 +45,7 @@ func TestReportsPageSuggestsChanges(t *testing.T) {
 	now := time.Now()
 	s, st := newClockServer(t, &now)
 	ctx := context.Background()
-	require.NoError(t, st.Record(ctx, []reports.Violation{
+	require.NoError(t, st.Record(ctx, []report.Violation{
 		violation("site", "img-src", "https://images.example.com/logo.png", "", now),
 		violation("site", "script-src-attr", "inline", "go()", now),
 		violation("stream", "connect-src", "https://api.example.com/x", "", now),
@@ -79,7 +79,7 @@ func TestReportsPageMarksNewReports(t *testing.T) {
 	start := time.Now().Truncate(time.Second)
 	now := start
 	s, st := newClockServer(t, &now)
-	require.NoError(t, st.Record(context.Background(), []reports.Violation{
+	require.NoError(t, st.Record(context.Background(), []report.Violation{
 		violation("site", "img-src", "https://before-start.example/x.png", "", start.Add(-49*time.Hour)),
 		violation("site", "img-src", "https://last-day.example/x.png", "", start.Add(-time.Hour)),
 		violation("site", "img-src", "https://since-start.example/x.png", "", start.Add(time.Hour)),

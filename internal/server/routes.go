@@ -6,11 +6,10 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
-	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/csp"
+	"github.com/noncekit/noncekit/csp/report"
 	"github.com/noncekit/noncekit/internal/forwarded"
 	"github.com/noncekit/noncekit/internal/headers"
-	"github.com/noncekit/noncekit/internal/ratelimit"
-	"github.com/noncekit/noncekit/internal/reports"
 	"github.com/noncekit/noncekit/internal/session"
 	"github.com/noncekit/noncekit/internal/showcase"
 	"github.com/noncekit/noncekit/static"
@@ -44,21 +43,20 @@ func (s *Server) routes() http.Handler {
 	// reads no cookie and changes nothing a visitor owns, and it has its own
 	// size, shape and rate limits.
 	cop := http.NewCrossOriginProtection()
-	cop.AddInsecureBypassPattern("POST /csp-report")
+	cop.AddInsecureBypassPattern("POST " + s.csp.ReportPath)
 	cop.SetDenyHandler(s.errorPage(http.StatusForbidden))
 
 	r := chi.NewRouter()
 	// First: who the client is and which scheme it used, from a trusted
-	// proxy's headers (TRUSTED_PROXIES) or else the connection. Everything
-	// after it, ratelimit.ClientKey and forwarded.HTTPS included, sees the
-	// answer.
-	r.Use(forwarded.New(s.cfg.TrustedProxies).Middleware)
+	// proxy's headers (TRUSTED_PROXIES, BEHIND_TLS_PROXY) or else the
+	// connection. Everything after it, report.ClientKey and
+	// forwarded.HTTPS included, sees the answer.
+	r.Use((&forwarded.Resolver{Trusted: s.cfg.TrustedProxies, BehindTLSProxy: s.cfg.BehindTLSProxy}).Middleware)
 	r.Use(middleware.RequestID)
 	r.Use(accessLog(s.log))
 	r.Use(s.recoverer)
 	r.Use(s.limitHeaders)
 	sec := headers.Default()
-	sec.BehindTLSProxy = s.cfg.BehindTLSProxy
 	r.Use(sec.Middleware())
 	r.Use(cop.Handler)
 	r.Use(headAsGet)
@@ -100,13 +98,10 @@ func (s *Server) routes() http.Handler {
 		// site-wide ones, with only that value changed.
 		rep := sec
 		rep.CrossOriginResourcePolicy = "cross-origin"
-		// Each violation names its client, as the limiter keys it but
-		// hashed: the store's fairness needs to tell clients apart, never
-		// to know their addresses.
-		clients := reports.NewClientHasher()
-		receiver := reports.NewHandler(s.log, s.sink, reports.HandlerOptions{Limiter: s.limiter, Key: ratelimit.ClientKey,
-			MaxInFlight: maxReportsInFlight, Client: func(r *http.Request) string { return clients.ID(ratelimit.ClientKey(r)) }})
-		r.With(rep.Middleware()).Post("/csp-report", receiver.ServeHTTP)
+		receiver := report.NewHandler(s.sink)
+		receiver.Logger = s.log
+		receiver.Rate, receiver.Burst, receiver.Now = s.cfg.ReportRate, s.cfg.ReportBurst, s.now
+		r.With(rep.Middleware()).Post(s.csp.ReportPath, receiver.ServeHTTP)
 	})
 
 	// The live stream of stored reports, for operators. Its own group for
@@ -134,7 +129,7 @@ func (s *Server) routes() http.Handler {
 	// The showcase: the live demos, the catalogue, the policy lab and the
 	// demo account. Delete this line (and internal/showcase, views/showcase,
 	// static/showcase) to make the kit yours: `make remove-showcase`.
-	s.mountIf(s.cfg.Showcase, "showcase", func() error { return showcase.Mount(r, s) })
+	s.mountIf(s.cfg.Showcase, "showcase", func() { showcase.Mount(r, s) })
 
 	// Errors are pages too: rendered by the kit, nonced, under the site policy.
 	r.NotFound(s.errorPage(http.StatusNotFound).ServeHTTP)

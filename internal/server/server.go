@@ -14,14 +14,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/noncekit/noncekit/csp"
+	"github.com/noncekit/noncekit/csp/lint"
+	"github.com/noncekit/noncekit/csp/report"
 	"github.com/noncekit/noncekit/internal/account"
 	"github.com/noncekit/noncekit/internal/config"
-	"github.com/noncekit/noncekit/internal/csp"
-	"github.com/noncekit/noncekit/internal/csp/lint"
-	"github.com/noncekit/noncekit/internal/database"
-	"github.com/noncekit/noncekit/internal/ratelimit"
+	"github.com/noncekit/noncekit/internal/forwarded"
 	"github.com/noncekit/noncekit/internal/reports"
-	"github.com/noncekit/noncekit/internal/reports/live"
 	"github.com/noncekit/noncekit/internal/reports/store"
 	"github.com/noncekit/noncekit/internal/session"
 	"github.com/noncekit/noncekit/views/layout"
@@ -33,8 +32,6 @@ type Server struct {
 	cfg      config.Config
 	policies Policies
 	csp      *csp.Manager
-	sink     reports.Sink     // where the receiver sends reports
-	logs     *reports.LogSink // the violation log, flushed on Close; nil with Options.Sink
 	handler  http.Handler
 	site     func(http.Handler) http.Handler // the site group's CSP middleware, for error pages
 
@@ -42,49 +39,26 @@ type Server struct {
 	// page's cards. routes() lists the skeleton's; a mounted part (the
 	// showcase) adds its own through AddLinks.
 	links []layout.Link
-	// signInHint is shown under the sign-in form; the showcase sets it.
-	signInHint string
-	// mountErrs are the errors of parts that failed to mount (mountIf).
-	mountErrs []error
 
-	// stopOnce makes Stop safe to call more than once.
-	stopOnce sync.Once
-
-	// sessions keeps per-visitor state (sign-in, flashes, the policy lab's
-	// policy). Only the routes that need it load and save it: LoadAndSave
-	// must not wrap streaming routes.
+	// sessions keeps per-visitor state (sign-in, flashes). Only the routes
+	// that need it load and save it: LoadAndSave must not wrap streaming
+	// routes.
 	sessions *session.Sessions
 	accounts Accounts
 	signIns  signInThrottle
+	deps     []dependency // what /readyz checks
 
-	store      reportReader   // queueStore, or noReports{} without one
-	queue      *reports.Queue // between the receiver and the store; nil without one
-	queueStore store.Store    // nil without one (Options.Reports)
-	hub        *reports.Hub   // live report streams
-	// live carries stored reports to every instance's hub when the
-	// database is PostgreSQL (several instances); nil with SQLite, where
-	// the queue publishes to the hub itself.
-	live    *live.Broadcast
-	limiter *ratelimit.Limiter
-	deps    []dependency // what /readyz checks
+	reportPipeline
 	// policyRisks are the High lint findings nothing accepts (PolicyRisks).
 	policyRisks []string
 	groupNames  []string // every route group's name, for the dashboard's filter
 
 	// now is Options.Now; started is when New ran, the last deploy as far
 	// as the dashboard's "new" marks are concerned.
-	now     func() time.Time
-	started time.Time
+	now      func() time.Time
+	started  time.Time
+	stopOnce sync.Once // Stop runs once
 }
-
-// liveStartTimeout bounds New's wait for the live-report listener's first
-// LISTEN (PostgreSQL only).
-const liveStartTimeout = 10 * time.Second
-
-// maxReportsInFlight caps the report requests parsed and handed over at
-// once (bodies are read before a slot is taken); past it the receiver
-// answers 429 instead of queueing more goroutines.
-const maxReportsInFlight = 64
 
 // Options are what New needs besides the settings in config.Config: the
 // policies and the collaborators the caller owns. The zero value is valid:
@@ -106,15 +80,14 @@ type Options struct {
 
 	// Sink, when set, receives every accepted report instead of the log
 	// and the store (tests).
-	Sink reports.Sink
+	Sink report.Sink
 
 	// NonceSource replaces crypto/rand as the source of nonces. Tests set
 	// it to prove that a failing source serves a 500, never a page.
 	NonceSource io.Reader
 
 	// Accounts are the people who can sign in. Nil: the users table of DB
-	// (none without DB), to which a mounted part may add guests (the
-	// showcase's demo account).
+	// (none without DB).
 	Accounts Accounts
 
 	// DB is the kit's database (database.Open): sessions live in it unless
@@ -125,106 +98,58 @@ type Options struct {
 	// (Close), then DB.
 	DB *sql.DB
 
-	// Now is the clock the reports dashboard marks new reports by (first
-	// seen since New ran, or within newWindow). Default time.Now; tests
-	// fix it.
+	// Now is the server's clock: the report endpoint stamps reports and
+	// refills its rate limit by it, and the dashboard marks new reports by
+	// it (first seen since New ran, or within newWindow). Default
+	// time.Now; tests fix it.
 	Now func() time.Time
 }
 
-// Accounts is what the server needs of the accounts: sign-in, the
-// signed-in session's account (its role decides who reads the reports), and
-// guests a mounted part adds. *account.Directory is the implementation.
+// Accounts is what the server needs of the accounts: sign-in, and the
+// signed-in session's account (its role decides who reads the reports).
+// *account.Directory is the implementation.
 type Accounts interface {
 	Authenticate(ctx context.Context, email, password string) (account.User, error)
 	Lookup(ctx context.Context, id string) (account.User, error)
-	AddGuest(g account.Guest, bcryptHash string) error
 }
 
 // New builds the server and opens its session store (see session.Open:
-// Redis with cfg.RedisURL, else Options.DB, else memory). It fails when any route
-// group's policy is invalid, naming the group, directive and value, so a
-// bad policy never serves, or when the session store cannot be opened.
-// Close releases the store.
+// Redis with cfg.RedisURL, else Options.DB, else memory). It fails when any
+// route group's policy is invalid, naming the group, directive and value,
+// so a bad policy never serves, or when the session store cannot be
+// opened. Close releases what it opened.
 func New(log *slog.Logger, cfg config.Config, o Options) (*Server, error) {
-	s := &Server{log: log, cfg: cfg, policies: o.Policies.orDefault(), csp: csp.NewManager(log), store: noReports{},
-		hub: reports.NewHub(0, 0), accounts: o.Accounts, sink: o.Sink,
-		signIns: newSignInThrottle(nil)}
-	if s.accounts == nil {
-		var st *account.Store
-		if o.DB != nil {
-			st = account.NewStore(o.DB)
-		}
-		s.accounts = account.NewDirectory(st)
-	}
-	s.now = o.Now
+	s := &Server{log: log, cfg: cfg, policies: o.Policies.orDefault(), accounts: o.Accounts,
+		signIns: newSignInThrottle(nil), now: o.Now}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	s.started = s.now()
-	s.csp.BehindTLSProxy = cfg.BehindTLSProxy
-	s.csp.Rand = o.NonceSource
-	if o.Reports != nil {
-		s.store, s.queueStore = o.Reports, o.Reports
+	// Every route group's policy is compiled by this one manager (routes).
+	s.csp = csp.NewManager()
+	s.csp.Logger, s.csp.HTTPS, s.csp.Rand = log, forwarded.HTTPS, o.NonceSource
+	if s.accounts == nil {
+		s.accounts = account.NewDirectory(accountStore(o.DB))
 	}
-	rate, burst := cfg.ReportRate, cfg.ReportBurst
-	if rate <= 0 || burst <= 0 {
-		rate, burst = config.DefaultReportRate, config.DefaultReportBurst // a Config built by hand
-	}
-	s.limiter = ratelimit.New(rate, burst, 0)
-	// Open the session store before starting anything that runs: its
-	// failure then has nothing to release.
 	sessions, err := session.Open(cfg, o.DB)
 	if err != nil {
 		return nil, err
 	}
 	s.sessions = sessions
 	s.sessions.OnError = s.sessionError
-	if o.DB != nil {
-		s.deps = append(s.deps, dependency{"database", o.DB.PingContext})
-	}
-	if cfg.RedisURL != "" {
-		s.deps = append(s.deps, dependency{"redis", s.sessions.Ping})
-	}
-	if s.sink == nil { // no Options.Sink
-		s.logs = reports.NewLogSink(log)
-		s.sink = s.logs
-		if s.queueStore != nil {
-			qo := o.Queue
-			// Stored violations go to the live streams (through the
-			// database to every instance's hub on PostgreSQL, this one's
-			// included), and to the watch for new third parties.
-			var streams reports.Publisher = s.hub
-			if o.DB != nil && database.DialectOf(o.DB) == database.Postgres {
-				ctx, cancel := context.WithTimeout(context.Background(), liveStartTimeout)
-				s.live, err = live.Start(ctx, o.DB, live.Options{Hub: s.hub, Logger: log})
-				cancel()
-				if err != nil {
-					_ = s.sessions.Close()
-					return nil, fmt.Errorf("server: %w", err)
-				}
-				streams = s.live
-			}
-			qo.Publisher = publishers{streams, newNewSources(log, s.queueStore, s.started)}
-			qo.Logger, qo.Drops = log, s.logs
-			s.queue = reports.NewQueue(s.queueStore, qo)
-			// Each violation is logged once and stored: the log is where an
-			// operator looks first, the store is what the dashboard shows.
-			s.sink = reports.Sinks{s.sink, s.queue}
-		}
+	s.deps = dependencies(cfg, o.DB, sessions)
+	if err := s.startReports(log, o); err != nil {
+		_ = s.sessions.Close()
+		return nil, err
 	}
 	s.handler = s.routes()
-	if err := errors.Join(s.mountErrs...); err != nil {
-		_ = s.Close(context.Background())
-		return nil, err
-	}
 	if err := s.checkPolicies(); err != nil {
-		// Close releases everything opened above (the session store, the
-		// queue's writer), each once; the queue holds nothing to flush yet.
+		// Close releases everything opened above, each once; the queue
+		// holds nothing to flush yet.
 		_ = s.Close(context.Background())
 		return nil, err
 	}
-	// routes declared every group and none is added later: list them once.
-	for _, g := range s.csp.Groups() {
+	for _, g := range s.csp.Groups() { // routes declared every group
 		s.groupNames = append(s.groupNames, g.Name)
 	}
 	return s, nil
@@ -307,22 +232,7 @@ func (s *Server) HTTPServer() *http.Server {
 // closing the database.
 func (s *Server) Close(ctx context.Context) error {
 	s.Stop()
-	var errs []error
-	if s.queue != nil {
-		if err := s.queue.Close(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("server: flushing queued reports: %w", err))
-		}
-	}
-	// After the queue, whose last batches it sends to the other instances.
-	if s.live != nil {
-		s.live.Close()
-	}
-	// After the queue: its drops join the log's last summary line.
-	if s.logs != nil {
-		if err := s.logs.Close(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("server: flushing the violation log: %w", err))
-		}
-	}
+	errs := s.reportPipeline.close(ctx)
 	if err := s.sessions.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("server: closing the session store: %w", err))
 	}

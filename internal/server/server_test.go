@@ -21,23 +21,23 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/noncekit/noncekit/csp"
+	"github.com/noncekit/noncekit/csp/report"
 	"github.com/noncekit/noncekit/internal/account"
 	"github.com/noncekit/noncekit/internal/config"
-	"github.com/noncekit/noncekit/internal/csp"
-	"github.com/noncekit/noncekit/internal/reports"
 	"github.com/noncekit/noncekit/internal/reports/store"
-	"github.com/noncekit/noncekit/internal/server/servertest"
 	"github.com/noncekit/noncekit/internal/session"
+	"github.com/noncekit/noncekit/internal/testsupport/servertest"
 	"github.com/noncekit/noncekit/static"
 )
 
 // recordingSink keeps every batch the receiver accepted.
 type recordingSink struct {
 	mu      sync.Mutex
-	batches []reports.Batch
+	batches []report.Batch
 }
 
-func (s *recordingSink) Add(_ context.Context, b reports.Batch) {
+func (s *recordingSink) Add(_ context.Context, b report.Batch) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.batches = append(s.batches, b)

@@ -4,7 +4,7 @@ import (
 	"flag"
 	"testing"
 
-	"github.com/noncekit/noncekit/internal/server/servertest"
+	"github.com/noncekit/noncekit/internal/testsupport/servertest"
 )
 
 // update rewrites the golden files instead of comparing with them:

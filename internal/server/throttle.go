@@ -11,7 +11,7 @@ import (
 )
 
 // signInThrottle slows password guessing down. Each sign-in attempt is
-// counted twice: against the client's address (ratelimit.ClientKey, the
+// counted twice: against the client's address (report.ClientKey, the
 // one definition the report limiter uses too), so one client cannot try
 // many accounts, and against the account's email, so many clients cannot
 // share the guessing of one account. Either being locked out refuses the

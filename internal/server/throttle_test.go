@@ -14,9 +14,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/noncekit/noncekit/csp/csptest"
 	"github.com/noncekit/noncekit/internal/account"
 	"github.com/noncekit/noncekit/internal/config"
-	"github.com/noncekit/noncekit/internal/csp/csptest"
 )
 
 // countingAccounts counts Authenticate calls: each is one bcrypt run.

@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/noncekit/noncekit/internal/config"
-	"github.com/noncekit/noncekit/internal/database/dbtest"
-	"github.com/noncekit/noncekit/internal/database/pgtest"
+	"github.com/noncekit/noncekit/internal/testsupport/dbtest"
+	"github.com/noncekit/noncekit/internal/testsupport/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

@@ -14,7 +14,7 @@ import (
 
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/database"
-	"github.com/noncekit/noncekit/internal/session/redistest"
+	"github.com/noncekit/noncekit/internal/testsupport/redistest"
 )
 
 func TestCookieDefaults(t *testing.T) {

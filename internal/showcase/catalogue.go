@@ -4,7 +4,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
-	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/csp"
 	views "github.com/noncekit/noncekit/views/showcase"
 )
 
@@ -39,8 +39,8 @@ type Demo struct {
 	// fragments), relative to /demo, on r, which carries the page's route
 	// group: their responses get the page's policy, as a fragment's must.
 	Routes func(s *Showcase, r chi.Router)
-	// Live gives every view of the page a report stream of its own, as
-	// the live demo has (see tagView): DemoView.StreamURL, and
+	// Live gives every view of the page a list of its own reports, as
+	// the live demo has (see tagView): DemoView.ReportsURL, and
 	// DemoView.Host and Secure, where the browser reached the page.
 	Live bool
 }

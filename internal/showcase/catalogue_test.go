@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/csp"
 	"github.com/noncekit/noncekit/internal/showcase"
 	views "github.com/noncekit/noncekit/views/showcase"
 )

@@ -10,11 +10,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/noncekit/noncekit/csp/csptest"
 	"github.com/noncekit/noncekit/internal/config"
-	"github.com/noncekit/noncekit/internal/csp/csptest"
 	"github.com/noncekit/noncekit/internal/server"
-	"github.com/noncekit/noncekit/internal/server/servertest"
 	"github.com/noncekit/noncekit/internal/showcase"
+	"github.com/noncekit/noncekit/internal/testsupport/servertest"
 	"github.com/noncekit/noncekit/static"
 	views "github.com/noncekit/noncekit/views/showcase"
 )
@@ -106,29 +106,15 @@ func TestProductionLeavesTheShowcaseOut(t *testing.T) {
 			for _, path := range []string{"/demo", "/demo/catalogue", "/lab", "/demo/eval"} {
 				assert.Equal(t, want, get(t, s, path).Code, path)
 			}
-			signin := get(t, s, "/signin").Body.String()
 			home := get(t, s, "/").Body.String()
 			if tt.mounted {
-				assert.Contains(t, signin, showcase.DemoPassword)
 				assert.Contains(t, home, `href="/demo"`)
 				assert.Contains(t, logs.String(), "showcase mounted")
 			} else {
-				assert.NotContains(t, signin, showcase.DemoPassword)
-				assert.NotContains(t, signin, showcase.DemoEmail)
 				assert.NotContains(t, home, `href="/demo`)
 				assert.NotContains(t, home, `href="/lab"`)
 				assert.Contains(t, logs.String(), "showcase not mounted")
 			}
 		})
 	}
-}
-
-// TestDemoAccountSignsIn: the demo account exists while the showcase is
-// mounted, and signs in like any account.
-func TestDemoAccountSignsIn(t *testing.T) {
-	t.Parallel()
-	s := newTestServer(t)
-	rec := get(t, s, "/signin")
-	assert.Contains(t, rec.Body.String(), showcase.DemoEmail)
-	assert.Contains(t, rec.Body.String(), showcase.DemoPassword)
 }

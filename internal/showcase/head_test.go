@@ -5,7 +5,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/noncekit/noncekit/internal/server/servertest"
+	"github.com/noncekit/noncekit/internal/testsupport/servertest"
 )
 
 // TestEveryGetRouteAnswersHead: every showcase page answers HEAD like GET,

@@ -11,7 +11,7 @@ import (
 
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/server"
-	"github.com/noncekit/noncekit/internal/server/servertest"
+	"github.com/noncekit/noncekit/internal/testsupport/servertest"
 )
 
 // newTestServer is the kit as `make run` serves it in development: the

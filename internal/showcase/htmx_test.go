@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/csp"
-	"github.com/noncekit/noncekit/internal/csp/csptest"
+	"github.com/noncekit/noncekit/csp"
+	"github.com/noncekit/noncekit/csp/csptest"
 	views "github.com/noncekit/noncekit/views/showcase"
 )
 

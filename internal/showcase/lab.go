@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/noncekit/noncekit/internal/csp"
-	"github.com/noncekit/noncekit/internal/csp/lint"
+	"github.com/noncekit/noncekit/csp"
+	"github.com/noncekit/noncekit/csp/lint"
 	views "github.com/noncekit/noncekit/views/showcase"
 )
 

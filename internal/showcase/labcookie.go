@@ -13,7 +13,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/csp"
 )
 
 // The lab keeps the learner's policy in a signed cookie, not in a

@@ -8,10 +8,9 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/noncekit/noncekit/internal/csp"
-	"github.com/noncekit/noncekit/internal/csp/suggest"
-	"github.com/noncekit/noncekit/internal/reports"
-	"github.com/noncekit/noncekit/internal/reports/store"
+	"github.com/noncekit/noncekit/csp"
+	"github.com/noncekit/noncekit/csp/report"
+	"github.com/noncekit/noncekit/csp/suggest"
 	views "github.com/noncekit/noncekit/views/showcase"
 )
 
@@ -88,14 +87,14 @@ func (s *Showcase) learnSuggest(w http.ResponseWriter, r *http.Request, g csp.Gr
 		return
 	}
 	// Aggregated as the store would: one per kind, counted.
-	var aggs []store.Aggregate
+	var aggs []report.Aggregate
 	now := time.Now().UTC()
 	for _, rep := range body.Reports {
 		if rep.Group != g.Name {
 			continue
 		}
-		a := store.Aggregate{Group: rep.Group, Directive: rep.Directive, BlockedURL: rep.BlockedURL,
-			DocumentPath: reports.DocumentPath(rep.Document), Disposition: rep.Disposition, Sample: rep.Sample,
+		a := report.Aggregate{Group: rep.Group, Directive: rep.Directive, BlockedURL: rep.BlockedURL,
+			DocumentPath: report.DocumentPath(rep.Document), Disposition: rep.Disposition, Sample: rep.Sample,
 			Count: 1, FirstSeen: now, LastSeen: now}
 		merged := false
 		for i := range aggs {

@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/csp"
-	"github.com/noncekit/noncekit/internal/csp/suggest"
+	"github.com/noncekit/noncekit/csp"
+	"github.com/noncekit/noncekit/csp/suggest"
 	views "github.com/noncekit/noncekit/views/showcase"
 )
 
@@ -49,9 +49,9 @@ func TestLearnPage(t *testing.T) {
 	require.Equal(t, http.StatusOK, rec.Code)
 	assert.Empty(t, rec.Header().Get(csp.HeaderCSP), "nothing is enforced")
 	ro := rec.Header().Get(csp.HeaderCSPReportOnly)
-	assert.Regexp(t, `report-uri /csp-report\?group=learn&view=[A-Z0-9]{26}$`, ro, "each view reports with its own id")
+	assert.Regexp(t, `report-uri /demo/reports\?view=[A-Z2-7]{26}&group=learn$`, ro, "each view reports to an address of its own")
 	body := rec.Body.String()
-	assert.Contains(t, body, `<meta name="noncekit-report-stream" content="/demo/reports/stream?view=`)
+	assert.Contains(t, body, `<meta name="noncekit-view-reports" content="/demo/reports?view=`)
 	assert.Contains(t, body, `<img src="http://localhost:4567/demo/learn/third-party.svg"`)
 	assert.Contains(t, body, `<script src="http://localhost:4567/demo/learn/third-party.js"></script>`, "no nonce: the tag as pasted")
 	assert.Contains(t, body, `onclick="`+views.HandlerAllowed+`"`)

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/kitcopy"
+	"github.com/noncekit/noncekit/internal/testsupport/kitcopy"
 )
 
 // TestRemoveShowcase does what the README's "Make it yours" says, on a copy

@@ -1,13 +1,12 @@
 package showcase
 
 import (
-	"crypto/rand"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/noncekit/noncekit/internal/csp"
-	"github.com/noncekit/noncekit/internal/csp/lint"
+	"github.com/noncekit/noncekit/csp"
+	"github.com/noncekit/noncekit/csp/lint"
 	views "github.com/noncekit/noncekit/views/showcase"
 )
 
@@ -31,9 +30,12 @@ func (s *Showcase) routes(r chi.Router) {
 				d.Routes(s, r.With(group))
 			}
 		}
-		// The live demo's own reports, for the visitor whose page view has
-		// the id (see viewStream). A stream, not a page: the API policy.
-		r.With(m.Middleware(csp.Group{Name: "demo-stream", Enforce: s.api})).Get("/reports/stream", s.viewStream)
+		// Each live demo view's reports: received here, listed to the page
+		// that has the view's id (viewreport.go). JSON, not a page: the
+		// API policy.
+		reports := r.With(m.Middleware(csp.Group{Name: "demo-reports", Enforce: s.api}))
+		reports.Post("/reports", s.receiveViewReports())
+		reports.Get("/reports", s.listViewReports)
 		// The JSONP endpoint of the allowlist demo is JavaScript, never a
 		// page: it gets the API policy.
 		r.With(m.Middleware(csp.Group{Name: "jsonp", Enforce: s.api})).Get("/jsonp", s.jsonp)
@@ -57,49 +59,19 @@ func (s *Showcase) routes(r chi.Router) {
 
 // demo and demoReportOnly show the header the middleware set for this very
 // response, so what the page displays is what the browser enforces, and
-// live-list the reports this page view causes (see tagView).
+// list the reports this page view causes (see tagView). tagView comes
+// first: it changes the report URL in the header shown.
 func (s *Showcase) demo(w http.ResponseWriter, r *http.Request) {
-	stream, ok := s.tagView(w, r)
-	if !ok {
-		return
-	}
-	d := views.Demo{HeaderName: csp.HeaderCSP, HeaderValue: w.Header().Get(csp.HeaderCSP), StreamURL: stream, Catalogue: listed()}
+	reports := s.tagView(w)
+	d := views.Demo{HeaderName: csp.HeaderCSP, HeaderValue: w.Header().Get(csp.HeaderCSP), ReportsURL: reports, Catalogue: listed()}
 	s.app.Render(w, r, http.StatusOK, views.DemoPage(d))
 }
 
 func (s *Showcase) demoReportOnly(w http.ResponseWriter, r *http.Request) {
-	stream, ok := s.tagView(w, r)
-	if !ok {
-		return
-	}
+	reports := s.tagView(w)
 	d := views.Demo{ReportOnly: true, HeaderName: csp.HeaderCSPReportOnly, HeaderValue: w.Header().Get(csp.HeaderCSPReportOnly),
-		StreamURL: stream, Catalogue: listed()}
+		ReportsURL: reports, Catalogue: listed()}
 	s.app.Render(w, r, http.StatusOK, views.DemoPage(d))
-}
-
-// viewParam names the page view id in the demo's report URL and stream.
-const viewParam = "view"
-
-// tagView gives this page view an id: a random 128-bit string that goes
-// into the report URL of this response's policy and into the URL of the
-// stream the page opens, which sends the reports carrying that id and no
-// others. The reports dashboard is for operators; this is how an anonymous
-// visitor still sees the reports their own view caused, and never anyone
-// else's: the id is in this response alone and cannot be guessed. On
-// failure it has answered 500 and returns false.
-func (s *Showcase) tagView(w http.ResponseWriter, r *http.Request) (streamURL string, ok bool) {
-	view := rand.Text() // 26 base32 characters, 130 random bits
-	if err := s.app.CSP().AddReportParam(w, viewParam, view); err != nil {
-		s.log.ErrorContext(r.Context(), "demo: tagging the report URL", "error", err)
-		http.Error(w, "internal server error", http.StatusInternalServerError)
-		return "", false
-	}
-	return "/demo/reports/stream?" + viewParam + "=" + view, true
-}
-
-// viewStream is GET /demo/reports/stream?view=<id>.
-func (s *Showcase) viewStream(w http.ResponseWriter, r *http.Request) {
-	s.app.ServeViewReports(w, r, r.URL.Query().Get(viewParam))
 }
 
 func (s *Showcase) catalogue(w http.ResponseWriter, r *http.Request) {
@@ -120,11 +92,7 @@ func (s *Showcase) demoPage(d Demo, g csp.Group) http.HandlerFunc {
 		v := views.DemoView{Entry: entry, Expect: d.Expect, Findings: findings}
 		if d.Live {
 			// First: it changes the report URL in the headers shown below.
-			stream, ok := s.tagView(w, r)
-			if !ok {
-				return
-			}
-			v.StreamURL, v.Host, v.Secure = stream, r.Host, r.TLS != nil
+			v.ReportsURL, v.Host, v.Secure = s.tagView(w), r.Host, r.TLS != nil
 		}
 		v.Enforce, v.ReportOnly = w.Header().Get(csp.HeaderCSP), w.Header().Get(csp.HeaderCSPReportOnly)
 		s.app.Render(w, r, http.StatusOK, d.View(v))

@@ -1,7 +1,6 @@
 // Package showcase is the teaching part of the kit: the live demo and its
 // report-only twin, the catalogue of one page per CSP mechanism, the
-// policy lab, the JSONP endpoint the allowlist demo needs, and a demo
-// account. It is one removable part: the app's router mounts it with one
+// policy lab and the JSONP endpoint the allowlist demo needs. It is one removable part: the app's router mounts it with one
 // line (internal/server/routes.go), and `make remove-showcase` deletes it
 // together with views/showcase and static/showcase. Nothing in the
 // skeleton imports it but that line.
@@ -14,8 +13,8 @@ import (
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
-	"github.com/noncekit/noncekit/internal/account"
-	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/csp"
+	"github.com/noncekit/noncekit/csp/report"
 	"github.com/noncekit/noncekit/internal/session"
 	"github.com/noncekit/noncekit/views/layout"
 )
@@ -39,13 +38,10 @@ type App interface {
 	Sessions() *session.Sessions
 	// AddLinks puts the showcase in the navigation and on the home page.
 	AddLinks(links ...layout.Link)
-	// ServeViewReports streams the reports of one page view (the id the
-	// page put in its report URL with CSP().AddReportParam), to anyone who
-	// has the id: the live demo's visitor sees its own reports only.
-	ServeViewReports(w http.ResponseWriter, r *http.Request, view string)
-	// AddAccount adds the demo account, a guest (never an operator), and
-	// its sign-in hint.
-	AddAccount(g account.Guest, bcryptHash, hint string) error
+	// ReportSink is where the app's report endpoint sends what it
+	// accepts: the showcase passes on the reports of its live demo views,
+	// which it receives itself (viewreport.go).
+	ReportSink() report.Sink
 }
 
 // Showcase serves the teaching pages.
@@ -54,14 +50,15 @@ type Showcase struct {
 	log       *slog.Logger
 	site, api csp.Policy
 	labCookie *labCookie
+	views     *pageViews // the live demo views' reports
 }
 
-// Mount registers every showcase route on r, adds the showcase's links
-// and its demo account to app. Each route group's policy is declared in
+// Mount registers every showcase route on r and adds the showcase's links
+// to app. Each route group's policy is declared in
 // this package (routes.go, and one entry per page in catalogue.go).
 func Mount(r chi.Router, app App) error {
 	s := &Showcase{app: app, log: app.Logger(), site: app.SitePolicy(), api: app.APIPolicy(),
-		labCookie: newLabCookie(app.Sessions().Manager.Cookie.Secure)}
+		labCookie: newLabCookie(app.Sessions().Manager.Cookie.Secure), views: newViews()}
 	app.AddLinks(
 		layout.Link{Href: "/demo", Label: "Live demo", Nav: true,
 			Blurb: "An inline script without the nonce, beside the same script with it. Your browser decides."},
@@ -72,9 +69,6 @@ func Mount(r chi.Router, app App) error {
 		layout.Link{Href: "/lab", Label: "Policy lab", Nav: true,
 			Blurb: "Type a policy; see what the linter says and what it blocks in a preview."},
 	)
-	if err := app.AddAccount(DemoUser, demoHash, demoHint); err != nil {
-		return err
-	}
 	s.routes(r)
 	return nil
 }

@@ -1,122 +1,137 @@
 package showcase_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"html"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/noncekit/noncekit/csp"
+	"github.com/noncekit/noncekit/csp/report"
 	"github.com/noncekit/noncekit/internal/config"
-	"github.com/noncekit/noncekit/internal/csp"
-	"github.com/noncekit/noncekit/internal/database"
-	"github.com/noncekit/noncekit/internal/reports"
-	"github.com/noncekit/noncekit/internal/reports/store"
 	"github.com/noncekit/noncekit/internal/server"
 )
 
-var streamMetaRE = regexp.MustCompile(`<meta name="noncekit-report-stream" content="([^"]+)"`)
+var reportsMetaRE = regexp.MustCompile(`<meta name="noncekit-view-reports" content="([^"]+)"`)
 
-// demoView loads a live demo page and returns its stream URL and the view
-// id its policy's report URL carries.
-func demoView(t *testing.T, base, path string) (stream, view string) {
+// demoView loads a live demo page and returns the URL its page polls and
+// the report URL its policy names, which must be the view's own.
+func demoView(t *testing.T, base, path string) (list, reportURL string) {
 	t.Helper()
 	resp, err := http.Get(base + path)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	var b strings.Builder
-	_, err = bufio.NewReader(resp.Body).WriteTo(&b)
+	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
-	m := streamMetaRE.FindStringSubmatch(b.String())
-	require.NotNil(t, m, "the page names its stream")
-	stream = html.UnescapeString(m[1])
+	m := reportsMetaRE.FindSubmatch(body)
+	require.NotNil(t, m, "the page names its list of reports")
+	list = html.UnescapeString(string(m[1]))
 	h := resp.Header.Get(csp.HeaderCSP) + resp.Header.Get(csp.HeaderCSPReportOnly)
-	v := regexp.MustCompile(`report-uri /csp-report\?group=[a-z-]+&view=([A-Z2-7]{26})`).FindStringSubmatch(h)
-	require.NotNil(t, v, "the policy's report URL carries a view id: %s", h)
-	assert.Equal(t, "/demo/reports/stream?view="+v[1], stream, "the stream is the view's own")
-	return stream, v[1]
+	v := regexp.MustCompile(`report-uri (/demo/reports\?view=([A-Z2-7]{26})&group=[a-z-]+)`).FindStringSubmatch(h)
+	require.NotNil(t, v, "the policy reports to an address of the view's own: %s", h)
+	assert.Equal(t, "/demo/reports?view="+v[2], list, "the list is the view's own")
+	return list, v[1]
 }
 
-// TestLiveDemoStreamsOnlyItsOwnView: an anonymous visitor of the live demo
-// is streamed the reports its own page view caused, and no one else's:
-// not another view's of the same page, not a real page's.
-func TestLiveDemoStreamsOnlyItsOwnView(t *testing.T) {
-	db, _, err := database.Open(context.Background(), config.Config{DataDir: t.TempDir()})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	s, err := server.New(slog.New(slog.DiscardHandler), config.Config{Showcase: true},
-		server.Options{Reports: store.New(db, store.Options{}), Queue: reports.QueueOptions{FlushInterval: time.Millisecond}})
+// sinkRecorder is the app's report sink in these tests.
+type sinkRecorder struct {
+	mu sync.Mutex
+	vs []report.Violation
+}
+
+func (s *sinkRecorder) Add(_ context.Context, b report.Batch) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.vs = append(s.vs, b.Violations...)
+}
+
+func (s *sinkRecorder) lines() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []int
+	for _, v := range s.vs {
+		out = append(out, v.Line)
+	}
+	return out
+}
+
+// TestLiveDemoListsOnlyItsOwnView: an anonymous visitor of the live demo
+// gets the reports its own page view caused, and no one else's: not
+// another view's of the same page, not a real page's. Every report still
+// reaches the app's sink (the log, the store, the dashboard).
+func TestLiveDemoListsOnlyItsOwnView(t *testing.T) {
+	sink := &sinkRecorder{}
+	s, err := server.New(slog.New(slog.DiscardHandler), config.Config{Showcase: true}, server.Options{Sink: sink})
 	require.NoError(t, err)
 	ts := httptest.NewServer(s)
 	t.Cleanup(func() { ts.Close(); _ = s.Close(context.Background()) })
 
-	mine, myView := demoView(t, ts.URL, "/demo")
-	_, theirView := demoView(t, ts.URL, "/demo")
-	_, twinView := demoView(t, ts.URL, "/demo/report-only")
-	assert.NotEqual(t, myView, theirView, "every view has its own id")
+	mine, myReports := demoView(t, ts.URL, "/demo")
+	theirs, theirReports := demoView(t, ts.URL, "/demo")
+	_, twinReports := demoView(t, ts.URL, "/demo/report-only")
+	assert.NotEqual(t, mine, theirs, "every view has its own id")
 
-	report := func(query string, line int) {
+	post := func(url string, line int) {
 		t.Helper()
 		body := `{"csp-report":{"document-uri":"http://localhost/demo","effective-directive":"script-src-elem","disposition":"enforce","blocked-uri":"inline","line-number":` + strconv.Itoa(line) + `}}`
-		resp, err := http.Post(ts.URL+"/csp-report?"+query, "application/csp-report", strings.NewReader(body))
+		resp, err := http.Post(ts.URL+url, "application/csp-report", strings.NewReader(body))
 		require.NoError(t, err)
 		resp.Body.Close()
-		require.Equal(t, http.StatusNoContent, resp.StatusCode)
+		require.Equal(t, http.StatusNoContent, resp.StatusCode, url)
 	}
-	// Before the stream connects: replayed to it.
-	report("group=demo&view="+myView, 1)
-	report("group=demo&view="+theirView, 2)
+	post(theirReports, 2)
+	post(twinReports, 3)
+	post("/csp-report?group=site", 4)
+	post(myReports, 1)
 
-	resp, err := http.Get(ts.URL + mine)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode, "anyone with the id may read it: no sign-in")
-	assert.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
-	lines := bufio.NewScanner(resp.Body)
-	next := func() int {
+	list := func(url string) []int {
 		t.Helper()
-		for lines.Scan() {
-			if data, ok := strings.CutPrefix(lines.Text(), "data: "); ok {
-				var r struct{ Line int }
-				require.NoError(t, json.Unmarshal([]byte(data), &r))
-				return r.Line
-			}
+		resp, err := http.Get(ts.URL + url)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, "anyone with the id may read it: no sign-in")
+		assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+		var got []struct{ Line int }
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&got))
+		var lines []int
+		for _, r := range got {
+			lines = append(lines, r.Line)
 		}
-		t.Fatalf("stream ended: %v", lines.Err())
-		return 0
+		return lines
 	}
-	assert.Equal(t, 1, next(), "my report, replayed")
+	assert.Equal(t, []int{1}, list(mine), "my report, and nothing else")
+	assert.Equal(t, []int{2}, list(theirs))
+	assert.ElementsMatch(t, []int{2, 3, 4, 1}, sink.lines(), "every report reaches the app's sink")
 
-	// After: live. Others' reports are posted first, so a leak would
-	// arrive before mine.
-	report("group=demo&view="+theirView, 22)
-	report("group=demo-report-only&view="+twinView, 222)
-	report("group=demo", 2222)
-	report("group=site", 22222)
-	report("group=demo&view="+myView, 111)
-	assert.Equal(t, 111, next(), "my next report, and nothing in between")
-
-	// The operators' stream is not for anonymous visitors; a view stream
-	// needs a well-formed id.
+	// A list needs a well-formed id of a view the server gave out; a
+	// report for an unknown view is still received, and listed nowhere.
+	unknown := "/demo/reports?view=" + strings.Repeat("A", 26)
+	post(unknown+"&group=demo", 5)
 	for path, want := range map[string]int{
-		"/api/reports/stream?group=demo":  http.StatusUnauthorized,
-		"/demo/reports/stream":            http.StatusBadRequest,
-		"/demo/reports/stream?view=a%20b": http.StatusBadRequest,
+		"/demo/reports":             http.StatusBadRequest,
+		"/demo/reports?view=a%20b":  http.StatusBadRequest,
+		unknown:                     http.StatusNotFound,
+		"/api/reports/stream?group": http.StatusUnauthorized,
 	} {
 		r, err := http.Get(ts.URL + path)
 		require.NoError(t, err)
 		r.Body.Close()
 		assert.Equal(t, want, r.StatusCode, path)
 	}
+	resp, err := http.Post(ts.URL+"/demo/reports?group=demo", "application/csp-report", strings.NewReader(`{}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "a report without a view id is refused")
 }

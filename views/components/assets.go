@@ -3,33 +3,26 @@ package components
 import (
 	"context"
 	"fmt"
-	"html"
 	"io"
 	"strings"
 
 	"github.com/a-h/templ"
 
-	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/csp"
 	"github.com/noncekit/noncekit/static"
 )
 
 // Script loads static/<name> as a classic script, in document order.
-func Script(name string) templ.Component {
-	return file("Script", name, `<script src`, `></script>`)
-}
+func Script(name string) templ.Component { return file("Script", name, csp.Script) }
 
 // ScriptDefer loads static/<name> after the document has been parsed.
-func ScriptDefer(name string) templ.Component {
-	return file("ScriptDefer", name, `<script src`, ` defer></script>`)
-}
+func ScriptDefer(name string) templ.Component { return file("ScriptDefer", name, csp.ScriptDefer) }
 
 // Stylesheet links static/<name>. The nonce lets it load even under a
 // style-src without 'self'.
-func Stylesheet(name string) templ.Component {
-	return file("Stylesheet", name, `<link rel="stylesheet" href`, `>`)
-}
+func Stylesheet(name string) templ.Component { return file("Stylesheet", name, csp.Stylesheet) }
 
-// file renders the tag of a static file, open and end around its
+// file renders the library's element for a static file: its
 // content-hashed URL, its Subresource Integrity value and the response's
 // nonce.
 //
@@ -39,7 +32,7 @@ func Stylesheet(name string) templ.Component {
 // the page's test fails where the mistake was made rather than the browser
 // later. (views/static_names_test.go finds literal names at their line in
 // the .templ file before any page is rendered.)
-func file(component, name, open, end string) templ.Component {
+func file(component, name string, element func(url, integrity string) templ.Component) templ.Component {
 	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
 		url, integrity, ok := static.Lookup(name)
 		if !ok {
@@ -48,9 +41,6 @@ func file(component, name, open, end string) templ.Component {
 			}
 			return fmt.Errorf("components.%s(%q): there is no static/%s: add the file or fix the name", component, name, name)
 		}
-		// The URL and the hash are the kit's own, made of safe characters;
-		// the nonce is escaped anyway, as everything written into a tag.
-		_, err := io.WriteString(w, open+`="`+url+`" integrity="`+integrity+`" nonce="`+html.EscapeString(csp.NonceFrom(ctx))+`"`+end)
-		return err
+		return element(url, integrity).Render(ctx, w)
 	})
 }

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/csp"
 )
 
 // HTMXVersion is the htmx release vendored in static/js/vendor, unmodified

@@ -9,7 +9,7 @@ import (
 
 	"github.com/a-h/templ"
 
-	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/csp"
 )
 
 // Reports is what the /reports dashboard shows. The handler fills it from

@@ -3,9 +3,10 @@ package showcase
 import (
 	"strconv"
 
-	"github.com/noncekit/noncekit/internal/csp/lint"
+	"github.com/noncekit/noncekit/csp"
+
+	"github.com/noncekit/noncekit/csp/lint"
 	"github.com/noncekit/noncekit/static"
-	"github.com/noncekit/noncekit/views/components"
 )
 
 // Entry is a catalogue page as the catalogue lists it.
@@ -28,12 +29,12 @@ type DemoView struct {
 	Enforce    string // Content-Security-Policy, "" when not sent
 	ReportOnly string // Content-Security-Policy-Report-Only, "" when not sent
 	Findings   []lint.Finding
-	// StreamURL is this page view's own report stream, and Host (the Host
+	// ReportsURL lists this page view's own reports, and Host (the Host
 	// header) and Secure (TLS) are where the browser reached the page; all
 	// are set for a Live entry only.
-	StreamURL string
-	Host      string
-	Secure    bool
+	ReportsURL string
+	Host       string
+	Secure     bool
 }
 
 // Handler attributes used by the handler demos. The browser hashes the
@@ -49,7 +50,7 @@ const (
 // HashDemo is the registry of the hash demo's inline blocks. The blocks are
 // declared here, at package level, so their hashes exist before routes.go
 // builds the group's policy from them.
-var HashDemo components.Hashes
+var HashDemo csp.Hashes
 
 var (
 	hashedScript = HashDemo.Script(DemoScript)

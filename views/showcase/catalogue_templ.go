@@ -10,8 +10,8 @@ import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
 import (
-	"github.com/noncekit/noncekit/internal/csp"
-	"github.com/noncekit/noncekit/internal/csp/lint"
+	"github.com/noncekit/noncekit/csp"
+	"github.com/noncekit/noncekit/csp/lint"
 	"github.com/noncekit/noncekit/views/components"
 	"github.com/noncekit/noncekit/views/layout"
 )

@@ -17,8 +17,8 @@ type Demo struct {
 	ReportOnly  bool   // served with Content-Security-Policy-Report-Only
 	HeaderName  string // the CSP header this response was served with
 	HeaderValue string
-	// StreamURL is the server-sent event stream of this page's reports.
-	StreamURL string
+	// ReportsURL lists the reports this page view caused, as JSON.
+	ReportsURL string
 	// Catalogue links the catalogue's pages at the foot of the page.
 	Catalogue []Entry
 }

@@ -5,7 +5,7 @@ import (
 	"html"
 	"strconv"
 
-	"github.com/noncekit/noncekit/internal/csp"
+	"github.com/noncekit/noncekit/csp"
 	"github.com/noncekit/noncekit/static"
 )
 

@@ -31,12 +31,12 @@ func learnDemoHead(v DemoView) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<meta name=\"noncekit-report-stream\" content=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<meta name=\"noncekit-view-reports\" content=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var2 string
-		templ_7745c5c3_Var2, templ_7745c5c3_Err = templruntime.NewAttributeExpression(v.StreamURL).Resolve(ctx)
+		templ_7745c5c3_Var2, templ_7745c5c3_Err = templruntime.NewAttributeExpression(v.ReportsURL).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
 			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo_learn.templ`, Line: 10, Col: 58}
 		}
@@ -62,7 +62,7 @@ func learnDemoHead(v DemoView) templ.Component {
 
 // LearnDemo is /demo/learn: a page under a report-only policy that loads
 // an image and a script from a second origin and has an inline handler;
-// its own reports come back over its stream, and the page asks the server
+// its own reports come back to it, and the page asks the server
 // what package suggest makes of them.
 func LearnDemo(v DemoView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {

@@ -10,8 +10,8 @@ import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
 import (
+	"github.com/noncekit/noncekit/csp"
 	"github.com/noncekit/noncekit/static"
-	"github.com/noncekit/noncekit/views/components"
 )
 
 // InlineHandlerDemo is /demo/inline-handler.
@@ -444,7 +444,7 @@ func HashesDemo(v DemoView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "<h1>Hashes: static inline blocks without a nonce</h1><p class=\"lead\">An inline block whose text never changes can be allowed by its sha256 instead of the nonce. <code>components.Hashes</code> computes each hash once, when the package is initialised; this page's route group adds them with <code>.Add(csp.ScriptSrc, pages.HashDemo.ScriptHashes()...)</code>. The blocks render with no <code>nonce</code> attribute, so they would be identical on every response, which is what a cacheable page needs.</p><div class=\"panels\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "<h1>Hashes: static inline blocks without a nonce</h1><p class=\"lead\">An inline block whose text never changes can be allowed by its sha256 instead of the nonce. <code>csp.Hashes</code> computes each hash once, when the package is initialised; this page's route group adds them with <code>.Add(csp.ScriptSrc, pages.HashDemo.ScriptHashes()...)</code>. The blocks render with no <code>nonce</code> attribute, so they would be identical on every response, which is what a cacheable page needs.</p><div class=\"panels\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -663,7 +663,7 @@ func StrictDynamicDemo(v DemoView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = components.InlineScript(loaderScript).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = csp.InlineScript(loaderScript).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

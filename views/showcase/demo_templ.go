@@ -10,6 +10,7 @@ import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
 import (
+	"github.com/noncekit/noncekit/csp"
 	"github.com/noncekit/noncekit/views/components"
 	"github.com/noncekit/noncekit/views/layout"
 )
@@ -62,14 +63,14 @@ func demoHead(d Demo) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<meta name=\"noncekit-report-stream\" content=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<meta name=\"noncekit-view-reports\" content=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var3 string
-		templ_7745c5c3_Var3, templ_7745c5c3_Err = templruntime.NewAttributeExpression(d.StreamURL).Resolve(ctx)
+		templ_7745c5c3_Var3, templ_7745c5c3_Err = templruntime.NewAttributeExpression(d.ReportsURL).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo.templ`, Line: 17, Col: 58}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo.templ`, Line: 18, Col: 58}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var3)
 		if templ_7745c5c3_Err != nil {
@@ -125,7 +126,7 @@ func DemoPage(d Demo) templ.Component {
 			var templ_7745c5c3_Var6 string
 			templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(d.title())
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo.templ`, Line: 27, Col: 33}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo.templ`, Line: 28, Col: 33}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 			if templ_7745c5c3_Err != nil {
@@ -169,7 +170,7 @@ func DemoPage(d Demo) templ.Component {
 				var templ_7745c5c3_Var8 string
 				templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs("<script>" + DemoScript + "</script>")
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo.templ`, Line: 53, Col: 54}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo.templ`, Line: 54, Col: 54}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
 				if templ_7745c5c3_Err != nil {
@@ -219,7 +220,7 @@ func DemoPage(d Demo) templ.Component {
 				var templ_7745c5c3_Var10 string
 				templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(`<script nonce="…">` + DemoScript + "</script>")
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo.templ`, Line: 62, Col: 66}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo.templ`, Line: 63, Col: 66}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 				if templ_7745c5c3_Err != nil {
@@ -229,11 +230,11 @@ func DemoPage(d Demo) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = components.InlineScript(DemoScript).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = csp.InlineScript(DemoScript).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<p class=\"why\">Ran. The code is identical; the only difference is <code>nonce=\"…\"</code>, matching the header. <code>components.InlineScript</code> stamped it.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<p class=\"why\">Ran. The code is identical; the only difference is <code>nonce=\"…\"</code>, matching the header. <code>csp.InlineScript</code> stamped it.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -262,7 +263,7 @@ func DemoPage(d Demo) templ.Component {
 				var templ_7745c5c3_Var12 string
 				templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(`<script src="/static/showcase/js/demo-external.….js" nonce="…" integrity="sha384-…">`)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo.templ`, Line: 67, Col: 109}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo.templ`, Line: 68, Col: 109}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
 				if templ_7745c5c3_Err != nil {
@@ -339,11 +340,11 @@ func DemoPage(d Demo) templ.Component {
 					}()
 				}
 				ctx = templ.InitializeContext(ctx)
-				templ_7745c5c3_Err = components.InlineStyle(demoStyle(CaseNoncedInlineStyle)).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = csp.InlineStyle(demoStyle(CaseNoncedInlineStyle)).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "<div class=\"probe\">Green with a border if this panel's style applied.</div><p class=\"why\">Applied. <code>components.InlineStyle</code> stamped the nonce.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "<div class=\"probe\">Green with a border if this panel's style applied.</div><p class=\"why\">Applied. <code>csp.InlineStyle</code> stamped the nonce.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -360,7 +361,7 @@ func DemoPage(d Demo) templ.Component {
 			var templ_7745c5c3_Var15 string
 			templ_7745c5c3_Var15, templ_7745c5c3_Err = templ.JoinStringErrs(d.HeaderName)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo.templ`, Line: 90, Col: 62}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo.templ`, Line: 91, Col: 62}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var15))
 			if templ_7745c5c3_Err != nil {
@@ -373,13 +374,13 @@ func DemoPage(d Demo) templ.Component {
 			var templ_7745c5c3_Var16 string
 			templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(d.HeaderValue)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo.templ`, Line: 90, Col: 81}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/showcase/demo.templ`, Line: 91, Col: 81}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "</code></pre><p class=\"muted\">Reload the page: the <code>nonce-…</code> value changes every time. An attacker who injects markup into a page cannot know the nonce of the response it will land in.</p><h2>Both halves of the loop</h2><p class=\"muted\">Every time the browser refuses (or, report-only, would refuse) something, two things happen. In the page, it fires a <code>securitypolicyviolation</code> event, listed on the left. Over the network, it sends a report to this server's <code>/csp-report</code> endpoint; the server stores it and streams it back to this page, listed on the right, as it arrives. This page's policy tags its report address with an id of this view alone, so the list shows the reports your view caused and no one else's. Only the right-hand half reaches you from your visitors' browsers: it is what the <a href=\"/reports\">reports dashboard</a> collects, for the site's operators.</p><div class=\"loop\"><section class=\"card\"><h3>Violations your browser raised</h3><p id=\"violations-empty\" class=\"muted\">None yet.</p><ol id=\"violations\" class=\"violations\"></ol></section><section class=\"card\"><h3>Reports the server received</h3><p id=\"server-reports-empty\" class=\"muted\">Waiting for reports…</p><ol id=\"server-reports\" class=\"violations\"></ol></section></div><h2>More demos</h2><p class=\"muted\">One CSP behaviour per page, each under its own policy. <a href=\"/demo/catalogue\">The whole catalogue</a>.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "</code></pre><p class=\"muted\">Reload the page: the <code>nonce-…</code> value changes every time. An attacker who injects markup into a page cannot know the nonce of the response it will land in.</p><h2>Both halves of the loop</h2><p class=\"muted\">Every time the browser refuses (or, report-only, would refuse) something, two things happen. In the page, it fires a <code>securitypolicyviolation</code> event, listed on the left. Over the network, it sends a report to the address the policy names; the server receives it, stores it, and this page lists it on the right as it arrives. This page's policy points its report address at one of this view alone, so the list shows the reports your view caused and no one else's. Only the right-hand half reaches you from your visitors' browsers: it is what the <a href=\"/reports\">reports dashboard</a> collects, for the site's operators.</p><div class=\"loop\"><section class=\"card\"><h3>Violations your browser raised</h3><p id=\"violations-empty\" class=\"muted\">None yet.</p><ol id=\"violations\" class=\"violations\"></ol></section><section class=\"card\"><h3>Reports the server received</h3><p id=\"server-reports-empty\" class=\"muted\">Waiting for reports…</p><ol id=\"server-reports\" class=\"violations\"></ol></section></div><h2>More demos</h2><p class=\"muted\">One CSP behaviour per page, each under its own policy. <a href=\"/demo/catalogue\">The whole catalogue</a>.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -3,7 +3,7 @@ package showcase
 import (
 	"strconv"
 
-	"github.com/noncekit/noncekit/internal/csp/lint"
+	"github.com/noncekit/noncekit/csp/lint"
 	"github.com/noncekit/noncekit/static"
 )
 

@@ -1,9 +1,7 @@
 // Package live carries the violations each instance stores to the live
 // report streams of every instance, through PostgreSQL's LISTEN/NOTIFY:
 // with several instances on one DATABASE_URL, an operator's stream on
-// instance A shows the reports that browsers posted to instance B, and a
-// page view's own stream (reports.Hub.SubscribeView) gets its reports
-// whichever instance received them.
+// instance A shows the reports that browsers posted to instance B.
 //
 // Each instance's report queue hands its stored batches to a Broadcast
 // (its reports.Publisher), which sends them as notifications on Channel;
@@ -37,6 +35,7 @@ import (
 
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/noncekit/noncekit/csp/report"
 	"github.com/noncekit/noncekit/internal/reports"
 )
 
@@ -47,7 +46,7 @@ const Channel = "noncekit_reports"
 // refuses payloads of 8000 bytes or more; a batch of violations is split
 // over as many notifications as it needs, each a JSON object under this.
 // One violation always fits: the receiver caps every field it carries
-// (reports.MaxURLLen...), to about 3 kB at worst once JSON-escaped.
+// (report.MaxURLLen...), to about 3 kB at worst once JSON-escaped.
 const MaxPayload = 7800
 
 const (
@@ -218,7 +217,7 @@ func (b *Broadcast) deliver(payload string) {
 		b.log.Warn("live reports: a notification counting more violations than a batch holds", slog.Int("violations", n))
 		return
 	}
-	vs := make([]reports.Violation, 0, n)
+	vs := make([]report.Violation, 0, n)
 	for _, w := range m.Violations {
 		v := w.violation()
 		for range max(w.Count, 1) {
@@ -233,7 +232,7 @@ func (b *Broadcast) deliver(payload string) {
 // after each stored batch; it waits for that statement at most
 // notifyTimeout, and a failure is logged, not returned: the batch is
 // stored, only the live view misses it.
-func (b *Broadcast) Publish(vs []reports.Violation) {
+func (b *Broadcast) Publish(vs []report.Violation) {
 	payloads := b.encode(vs)
 	if len(payloads) == 0 {
 		return
@@ -274,19 +273,18 @@ type wire struct {
 	Disposition string `json:"p"`
 	Sample      string `json:"s,omitempty"`
 	Line        int    `json:"l,omitempty"`
-	View        string `json:"w,omitempty"`
 	ReceivedAt  int64  `json:"t"` // unix microseconds
 	Count       int    `json:"c,omitempty"`
 }
 
-func toWire(v *reports.Violation) wire {
+func toWire(v *report.Violation) wire {
 	return wire{Group: v.Group, Directive: v.EffectiveDirective, BlockedURL: v.BlockedURL, DocumentURL: v.DocumentURL,
-		Disposition: v.Disposition, Sample: v.Sample, Line: v.Line, View: v.View, ReceivedAt: v.ReceivedAt.UnixMicro()}
+		Disposition: v.Disposition, Sample: v.Sample, Line: v.Line, ReceivedAt: v.ReceivedAt.UnixMicro()}
 }
 
-func (w wire) violation() reports.Violation {
-	return reports.Violation{Group: w.Group, EffectiveDirective: w.Directive, BlockedURL: w.BlockedURL, DocumentURL: w.DocumentURL,
-		Disposition: w.Disposition, Sample: w.Sample, Line: w.Line, View: w.View, ReceivedAt: time.UnixMicro(w.ReceivedAt).UTC()}
+func (w wire) violation() report.Violation {
+	return report.Violation{Group: w.Group, EffectiveDirective: w.Directive, BlockedURL: w.BlockedURL, DocumentURL: w.DocumentURL,
+		Disposition: w.Disposition, Sample: w.Sample, Line: w.Line, ReceivedAt: time.UnixMicro(w.ReceivedAt).UTC()}
 }
 
 // encode packs vs into payloads of at most MaxPayload bytes. Identical
@@ -296,7 +294,7 @@ func (w wire) violation() reports.Violation {
 // was first seen, with the first one's receive time. A violation too large
 // for a payload of its own (the receiver's caps make that impossible) is
 // logged and left out, never sent truncated.
-func (b *Broadcast) encode(vs []reports.Violation) []string {
+func (b *Broadcast) encode(vs []report.Violation) []string {
 	ws := make([]wire, 0, len(vs))
 	seen := make(map[wire]int, len(vs))
 	for i := range vs {

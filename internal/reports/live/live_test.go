@@ -13,23 +13,23 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/noncekit/noncekit/csp/report"
 	"github.com/noncekit/noncekit/internal/config"
-	"github.com/noncekit/noncekit/internal/database/dbtest"
-	"github.com/noncekit/noncekit/internal/database/pgtest"
-	"github.com/noncekit/noncekit/internal/reports"
+	"github.com/noncekit/noncekit/internal/testsupport/dbtest"
+	"github.com/noncekit/noncekit/internal/testsupport/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // hub records what it is given, one batch per channel send.
-type hub chan []reports.Violation
+type hub chan []report.Violation
 
-func (h hub) Publish(vs []reports.Violation) { h <- vs }
+func (h hub) Publish(vs []report.Violation) { h <- vs }
 
 // next waits for the hub's next violations, up to n of them in all.
-func (h hub) next(t *testing.T, n int) []reports.Violation {
+func (h hub) next(t *testing.T, n int) []report.Violation {
 	t.Helper()
-	var got []reports.Violation
+	var got []report.Violation
 	deadline := time.After(10 * time.Second)
 	for len(got) < n {
 		select {
@@ -58,16 +58,16 @@ func postgres(t *testing.T) config.Config {
 	return config.Config{DatabaseURL: pgtest.URL(t)}
 }
 
-func violation(i int, view string) reports.Violation {
-	return reports.Violation{Group: "site", EffectiveDirective: "script-src-elem", BlockedURL: fmt.Sprintf("https://evil.example/%d.js", i),
-		DocumentURL: "https://x/page", Disposition: "enforce", Sample: "<b>&amp;</b>", Line: i, View: view,
+func violation(i int) report.Violation {
+	return report.Violation{Group: "site", EffectiveDirective: "script-src-elem", BlockedURL: fmt.Sprintf("https://evil.example/%d.js", i),
+		DocumentURL: "https://x/page", Disposition: "enforce", Sample: "<b>&amp;</b>", Line: i,
 		ReceivedAt: time.UnixMicro(1_700_000_000_000_000 + int64(i)).UTC(),
 		// Not carried: the store has them, the stream shows none.
 		SourceFile: "https://x/app.js", Column: 3, UserAgent: "ua", Client: "c1"}
 }
 
 // carried is v as a listener gets it: the fields a stream shows.
-func carried(v reports.Violation) reports.Violation {
+func carried(v report.Violation) report.Violation {
 	v.SourceFile, v.Column, v.UserAgent, v.Client = "", 0, "", ""
 	return v
 }
@@ -81,13 +81,13 @@ func TestEveryInstanceGetsEveryBatchOnce(t *testing.T) {
 	a, ha, _ := instance(t, cfg)
 	_, hb, _ := instance(t, cfg)
 
-	var sent []reports.Violation
+	var sent []report.Violation
 	for i := range 300 {
-		sent = append(sent, violation(i%150, "view-1")) // each kind twice, identical
+		sent = append(sent, violation(i%150)) // each kind twice, identical
 	}
 	a.Publish(sent)
 	a.Publish(sent[:1])
-	want := make([]reports.Violation, 0, len(sent)+1)
+	want := make([]report.Violation, 0, len(sent)+1)
 	for i := range 150 {
 		want = append(want, carried(sent[i]), carried(sent[i]))
 	}
@@ -108,19 +108,19 @@ func TestEveryInstanceGetsEveryBatchOnce(t *testing.T) {
 // PostgreSQL's 8000 bytes and decodes to what was sent.
 func TestPayloadsFitANotification(t *testing.T) {
 	b := &Broadcast{sender: "abcdefabcdef"}
-	big := reports.Violation{
-		Group: strings.Repeat("g", reports.MaxGroupLen), EffectiveDirective: strings.Repeat("d", reports.MaxDirectiveLen),
-		BlockedURL: strings.Repeat(`\`, reports.MaxURLLen), DocumentURL: strings.Repeat(`"`, reports.MaxURLLen),
-		Disposition: "enforce", Sample: strings.Repeat("\u2028", reports.MaxSampleLen/3), Line: 1 << 30,
-		View: strings.Repeat("v", reports.MaxViewLen), ReceivedAt: time.UnixMicro(1_700_000_000_000_000).UTC(),
+	big := report.Violation{
+		Group: strings.Repeat("g", report.MaxGroupLen), EffectiveDirective: strings.Repeat("d", report.MaxDirectiveLen),
+		BlockedURL: strings.Repeat(`\`, report.MaxURLLen), DocumentURL: strings.Repeat(`"`, report.MaxURLLen),
+		Disposition: "enforce", Sample: strings.Repeat("\u2028", report.MaxSampleLen/3), Line: 1 << 30,
+		ReceivedAt: time.UnixMicro(1_700_000_000_000_000).UTC(),
 	}
-	vs := make([]reports.Violation, 100)
+	vs := make([]report.Violation, 100)
 	for i := range vs {
 		vs[i] = big
 		vs[i].Line = i
 	}
 	payloads := b.encode(vs)
-	var got []reports.Violation
+	var got []report.Violation
 	for _, p := range payloads {
 		assert.Less(t, len(p), 8000)
 		var m message
@@ -132,7 +132,7 @@ func TestPayloadsFitANotification(t *testing.T) {
 	}
 	assert.Equal(t, vs, got)
 	assert.Greater(t, len(payloads), 1, "split over several notifications")
-	assert.NotContains(t, b.encode([]reports.Violation{violation(1, "")})[0], `\u003c`, "no HTML escaping")
+	assert.NotContains(t, b.encode([]report.Violation{violation(1)})[0], `\u003c`, "no HTML escaping")
 }
 
 // TestListenerReconnects: when the listening connection is cut (the
@@ -143,7 +143,7 @@ func TestListenerReconnects(t *testing.T) {
 	a, _, _ := instance(t, cfg)
 	_, hb, db := instance(t, cfg)
 
-	a.Publish([]reports.Violation{violation(1, "")})
+	a.Publish([]report.Violation{violation(1)})
 	hb.next(t, 1)
 
 	listeners := func() []int {
@@ -170,11 +170,11 @@ func TestListenerReconnects(t *testing.T) {
 		now := listeners()
 		return len(now) == 2 && !assert.ObjectsAreEqual(before, now)
 	}, 15*time.Second, 20*time.Millisecond, "no new listener replaced the cut one")
-	a.Publish([]reports.Violation{violation(2, "")})
-	a.Publish([]reports.Violation{violation(3, "")})
+	a.Publish([]report.Violation{violation(2)})
+	a.Publish([]report.Violation{violation(3)})
 	// Instance b's hub gets both, whichever listener was cut.
 	got := hb.next(t, 2)
-	assert.Equal(t, []reports.Violation{carried(violation(2, "")), carried(violation(3, ""))}, got)
+	assert.Equal(t, []report.Violation{carried(violation(2)), carried(violation(3))}, got)
 }
 
 // TestAFloodOfOneReportIsOneSmallNotification: 512 copies of one report
@@ -182,9 +182,9 @@ func TestListenerReconnects(t *testing.T) {
 // count and come back as 512 violations with the first one's time.
 func TestAFloodOfOneReportIsOneSmallNotification(t *testing.T) {
 	b := &Broadcast{sender: "abcdefabcdef"}
-	vs := make([]reports.Violation, 512)
+	vs := make([]report.Violation, 512)
 	for i := range vs {
-		vs[i] = violation(7, "")
+		vs[i] = violation(7)
 		vs[i].ReceivedAt = vs[i].ReceivedAt.Add(time.Duration(i) * 200 * time.Microsecond)
 	}
 	payloads := b.encode(vs)

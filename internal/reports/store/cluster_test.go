@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/database/dbtest"
-	"github.com/noncekit/noncekit/internal/reports"
+	"github.com/noncekit/noncekit/csp/report"
+	"github.com/noncekit/noncekit/internal/testsupport/dbtest"
 )
 
 // instances opens n stores on n handles of one new database of engine e,
@@ -43,7 +43,7 @@ func TestInstancesWritingTheSameAggregates(t *testing.T) {
 				wg.Go(func() {
 					for b := range batches {
 						// Each batch: every kind once, plus one report of kind 0.
-						vs := make([]reports.Violation, 0, kinds+1)
+						vs := make([]report.Violation, 0, kinds+1)
 						for k := range kinds {
 							v := violation("site", "script-src-elem", "inline", fmt.Sprintf("http://x/k%d", k), "enforce", time.Duration(b)*time.Millisecond)
 							v.Client = fmt.Sprintf("instance-%d-writer-%d", i, w)
@@ -91,7 +91,7 @@ func TestBudgetAndCapAreClusterWide(t *testing.T) {
 			for i, s := range st {
 				wg.Go(func() {
 					for b := range 10 {
-						vs := make([]reports.Violation, 5)
+						vs := make([]report.Violation, 5)
 						for k := range vs {
 							vs[k] = from("flooder", i*1000+b*10+k, 0)
 						}
@@ -109,7 +109,7 @@ func TestBudgetAndCapAreClusterWide(t *testing.T) {
 			for i, s := range st {
 				wg.Go(func() {
 					for b := range 10 {
-						vs := make([]reports.Violation, 5)
+						vs := make([]report.Violation, 5)
 						for k := range vs {
 							vs[k] = from(fmt.Sprintf("client-%d-%d", i, b), i*1000+b*10+k, 0)
 						}
@@ -136,16 +136,16 @@ func TestLongestKeys(t *testing.T) {
 		long := func(prefix, unit string, max int) string {
 			return prefix + strings.Repeat(unit, (max-len(prefix))/len(unit))
 		}
-		v := violation(long("g", "g", reports.MaxGroupLen), long("d", "d", reports.MaxDirectiveLen),
-			long("https://cdn.example/", "b", reports.MaxURLLen), long("https://x/", "é", reports.MaxURLLen), "enforce", 0)
-		v.Sample = long("", "s", reports.MaxSampleLen)
-		v.UserAgent = long("", "u", reports.MaxUserAgentLen)
-		require.NoError(t, s.Record(ctx, []reports.Violation{v, v}, 0))
+		v := violation(long("g", "g", report.MaxGroupLen), long("d", "d", report.MaxDirectiveLen),
+			long("https://cdn.example/", "b", report.MaxURLLen), long("https://x/", "é", report.MaxURLLen), "enforce", 0)
+		v.Sample = long("", "s", report.MaxSampleLen)
+		v.UserAgent = long("", "u", report.MaxUserAgentLen)
+		require.NoError(t, s.Record(ctx, []report.Violation{v, v}, 0))
 		got, err := s.List(ctx, Filter{})
 		require.NoError(t, err)
 		require.Len(t, got, 1)
 		assert.EqualValues(t, 2, got[0].Count)
 		assert.Equal(t, v.BlockedURL, got[0].BlockedURL)
-		assert.Greater(t, len(got[0].DocumentPath), 2*reports.MaxURLLen, "escaped: %%C3%%A9 for each é")
+		assert.Greater(t, len(got[0].DocumentPath), 2*report.MaxURLLen, "escaped: %%C3%%A9 for each é")
 	})
 }

@@ -9,13 +9,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/database/dbtest"
-	"github.com/noncekit/noncekit/internal/reports"
+	"github.com/noncekit/noncekit/csp/report"
+	"github.com/noncekit/noncekit/internal/testsupport/dbtest"
 )
 
 // from is a violation of a distinct kind (its blocked URL) sent by client
 // at t0+at.
-func from(client string, kind int, at time.Duration) reports.Violation {
+func from(client string, kind int, at time.Duration) report.Violation {
 	v := violation("site", "script-src-elem", fmt.Sprintf("https://evil.example/%d.js", kind), "https://x/page", "enforce", at)
 	v.Client = client
 	return v
@@ -28,7 +28,7 @@ func burst(t *testing.T, s *SQL, client string, base, batches, perBatch int, sta
 	t.Helper()
 	for b := range batches {
 		at := start + time.Duration(b)*10*time.Millisecond
-		vs := make([]reports.Violation, perBatch)
+		vs := make([]report.Violation, perBatch)
 		for i := range vs {
 			vs[i] = from(client, base+b*perBatch+i, at)
 		}
@@ -74,7 +74,7 @@ func TestEarlierAggregatesSurviveAFlood(t *testing.T) {
 				s := open(t, e, tt.o)
 				ctx := context.Background()
 				floodAt := tt.clock - time.Minute
-				site := make([]reports.Violation, tt.siteRows)
+				site := make([]report.Violation, tt.siteRows)
 				for i := range site {
 					site[i] = from("visitor", -1-i, floodAt-tt.siteAge)
 				}
@@ -107,7 +107,7 @@ func TestBudgetPerClientAndWindow(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
 		ctx := context.Background()
 		s := open(t, e, Options{NewPerClient: 3, NewWindow: time.Minute})
-		rec := func(vs ...reports.Violation) { require.NoError(t, s.Record(ctx, vs, 0)) }
+		rec := func(vs ...report.Violation) { require.NoError(t, s.Record(ctx, vs, 0)) }
 
 		rec(from("a", 1, 0), from("a", 2, 0), from("a", 3, 0), from("a", 4, 0))
 		assert.Equal(t, 3, rowsOf(t, s, "a"))
@@ -130,7 +130,7 @@ func TestBudgetPerClientAndWindow(t *testing.T) {
 		rec(from("a", 7, 61*time.Second))
 		assert.Equal(t, 4, rowsOf(t, s, "a"), "a new window, a new budget")
 
-		var anon []reports.Violation
+		var anon []report.Violation
 		for i := range 10 {
 			anon = append(anon, from("", 100+i, 0))
 		}
@@ -147,13 +147,13 @@ func TestRetentionByAge(t *testing.T) {
 		ctx := context.Background()
 		clock := t0.Add(time.Hour)
 		s := open(t, e, Options{Now: func() time.Time { return clock }})
-		require.NoError(t, s.Record(ctx, []reports.Violation{
+		require.NoError(t, s.Record(ctx, []report.Violation{
 			violation("site", "script-src-elem", "inline", "https://x/old", "enforce", 0),
 			violation("site", "script-src-elem", "inline", "https://x/kept", "enforce", 0),
 		}, 0))
 
 		clock = t0.Add(DefaultRetention - time.Hour)
-		require.NoError(t, s.Record(ctx, []reports.Violation{
+		require.NoError(t, s.Record(ctx, []report.Violation{
 			violation("site", "script-src-elem", "inline", "https://x/kept", "enforce", DefaultRetention-2*time.Hour),
 		}, 0))
 
@@ -172,7 +172,7 @@ func TestRetentionByAge(t *testing.T) {
 		require.NoError(t, s.db.QueryRow("SELECT count(*) FROM violations").Scan(&n))
 		assert.Equal(t, 2, n, "still stored until the next write")
 
-		require.NoError(t, s.Record(ctx, []reports.Violation{
+		require.NoError(t, s.Record(ctx, []report.Violation{
 			violation("site", "style-src-elem", "inline", "https://x/new", "enforce", DefaultRetention+time.Hour),
 		}, 0))
 		require.NoError(t, s.db.QueryRow("SELECT count(*) FROM violations WHERE document_path = '/old'").Scan(&n))
@@ -190,12 +190,12 @@ func TestLoweredCapEvictsLongStandingLast(t *testing.T) {
 		clock := func() time.Time { return t0.Add(72 * time.Hour) }
 		big := open(t, e, Options{Now: clock})
 		for i := range 6 {
-			require.NoError(t, big.Record(ctx, []reports.Violation{from("a", i, time.Duration(i)*time.Second)}, 0))
+			require.NoError(t, big.Record(ctx, []report.Violation{from("a", i, time.Duration(i)*time.Second)}, 0))
 		}
-		require.NoError(t, big.Record(ctx, []reports.Violation{from("b", 10, 0), from("b", 11, 0)}, 0))
+		require.NoError(t, big.Record(ctx, []report.Violation{from("b", 10, 0), from("b", 11, 0)}, 0))
 
 		small := New(big.db, Options{MaxRows: 4, Now: clock})
-		require.NoError(t, small.Record(ctx, []reports.Violation{from("c", 20, 72*time.Hour)}, 0))
+		require.NoError(t, small.Record(ctx, []report.Violation{from("c", 20, 72*time.Hour)}, 0))
 		assert.Equal(t, 0, rowsOf(t, small, "c"), "the new aggregate went first")
 		assert.Equal(t, 2, rowsOf(t, small, "a"), "then the biggest creator's newest")
 		assert.Equal(t, 2, rowsOf(t, small, "b"))

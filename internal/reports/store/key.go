@@ -1,23 +1,23 @@
 package store
 
-import "github.com/noncekit/noncekit/internal/reports"
+import "github.com/noncekit/noncekit/csp/report"
 
 // key is what aggregates are grouped by: the receiver's aggregate key,
 // the same one its log lines are folded by.
-type key = reports.AggregateKey
+type key = report.AggregateKey
 
 // pending is one aggregate's share of a Record call.
 type pending struct {
 	count       int64
 	first, last int64 // unix milliseconds
-	latest      *reports.Violation
+	latest      *report.Violation
 	client      string // of the first violation: the one that would create the row
 }
 
 // aggregate folds vs into one pending row per key, so a batch of many
 // copies of the same report costs one UPSERT. It returns the keys in first
 // seen order, for a deterministic write order, and the noise it skipped.
-func aggregate(vs []reports.Violation) ([]key, map[key]*pending, int) {
+func aggregate(vs []report.Violation) ([]key, map[key]*pending, int) {
 	keys := make([]key, 0, 8)
 	rows := make(map[key]*pending, 8)
 	noise := 0

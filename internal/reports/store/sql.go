@@ -10,8 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/noncekit/noncekit/csp/report"
 	"github.com/noncekit/noncekit/internal/database"
-	"github.com/noncekit/noncekit/internal/reports"
 )
 
 // Retention defaults. Each row holds at most a few KiB (the receiver caps
@@ -51,7 +51,7 @@ const (
 //
 // What is per instance, not cluster-wide: Refused (a counter of this
 // process's), and the client ids the receiver hands over, which each
-// instance derives with its own key (reports.ClientHasher): a client that
+// instance derives with its own key (report.ClientHasher): a client that
 // reaches N instances counts as N clients, so it may create up to N times
 // NewPerClient new aggregates per NewWindow, and the cap's eviction sees
 // its share split in N. The cap, retention and every count are exact.
@@ -199,7 +199,7 @@ DELETE FROM violations WHERE id IN (
 // among writers (see SQL), one UPDATE (and, for a new kind within its
 // client's budget, one INSERT) per distinct aggregate in vs, then
 // retention.
-func (s *SQL) Record(ctx context.Context, vs []reports.Violation, noise int) error {
+func (s *SQL) Record(ctx context.Context, vs []report.Violation, noise int) error {
 	keys, rows, skipped := aggregate(vs)
 	noise += skipped
 	if len(keys) == 0 && noise == 0 {

@@ -11,15 +11,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/database/dbtest"
-	"github.com/noncekit/noncekit/internal/database/pgtest"
-	"github.com/noncekit/noncekit/internal/reports"
+	"github.com/noncekit/noncekit/csp/report"
+	"github.com/noncekit/noncekit/internal/testsupport/dbtest"
+	"github.com/noncekit/noncekit/internal/testsupport/pgtest"
 )
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
-func violation(group, dir, blocked, doc, disp string, at time.Duration) reports.Violation {
-	return reports.Violation{
+func violation(group, dir, blocked, doc, disp string, at time.Duration) report.Violation {
+	return report.Violation{
 		Group: group, EffectiveDirective: dir, BlockedURL: blocked, DocumentURL: doc, Disposition: disp,
 		Sample: "sample@" + at.String(), SourceFile: doc, Line: int(at / time.Second), Column: 9,
 		UserAgent: "ua", ReceivedAt: t0.Add(at),
@@ -53,13 +53,13 @@ func TestAggregatesByKindWithLatestSample(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
 		ctx := context.Background()
 		s := open(t, e, Options{})
-		require.NoError(t, s.Record(ctx, []reports.Violation{
+		require.NoError(t, s.Record(ctx, []report.Violation{
 			violation("demo", "script-src-elem", "inline", "http://x/demo?token=1", "enforce", 2*time.Second),
 			violation("demo", "script-src-elem", "inline", "http://x/demo#frag", "enforce", 1*time.Second),
 			violation("demo", "style-src-elem", "inline", "http://x/demo", "enforce", 3*time.Second),
 		}, 0))
 		// A later call: an older report must not replace the newer sample.
-		require.NoError(t, s.Record(ctx, []reports.Violation{
+		require.NoError(t, s.Record(ctx, []report.Violation{
 			violation("demo", "script-src-elem", "inline", "http://x/demo", "enforce", 5*time.Second),
 			violation("demo", "script-src-elem", "inline", "http://x/demo", "enforce", 0),
 		}, 0))
@@ -84,7 +84,7 @@ func TestNoiseIsCountedNotStored(t *testing.T) {
 		s := open(t, e, Options{})
 		n := violation("site", "script-src-elem", "chrome-extension", "http://x/", "enforce", 0)
 		n.Noise = true
-		require.NoError(t, s.Record(ctx, []reports.Violation{n}, 3))
+		require.NoError(t, s.Record(ctx, []report.Violation{n}, 3))
 		got, err := s.List(ctx, Filter{})
 		require.NoError(t, err)
 		assert.Empty(t, got)
@@ -98,7 +98,7 @@ func TestFilters(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
 		ctx := context.Background()
 		s := open(t, e, Options{})
-		require.NoError(t, s.Record(ctx, []reports.Violation{
+		require.NoError(t, s.Record(ctx, []report.Violation{
 			violation("site", "script-src-elem", "inline", "http://x/", "enforce", 1*time.Second),
 			violation("demo", "script-src-elem", "inline", "http://x/demo", "enforce", 2*time.Second),
 			violation("demo", "style-src-elem", "inline", "http://x/demo", "report", 3*time.Second),
@@ -127,9 +127,9 @@ func TestCapEvictsTheNewest(t *testing.T) {
 		s := open(t, e, Options{MaxRows: 5})
 		for i := range 8 {
 			doc := fmt.Sprintf("http://x/page%d", i)
-			require.NoError(t, s.Record(ctx, []reports.Violation{violation("site", "script-src-elem", "inline", doc, "enforce", time.Duration(i)*time.Second)}, 0))
+			require.NoError(t, s.Record(ctx, []report.Violation{violation("site", "script-src-elem", "inline", doc, "enforce", time.Duration(i)*time.Second)}, 0))
 		}
-		require.NoError(t, s.Record(ctx, []reports.Violation{violation("site", "script-src-elem", "inline", "http://x/page1", "enforce", 9*time.Second)}, 0))
+		require.NoError(t, s.Record(ctx, []report.Violation{violation("site", "script-src-elem", "inline", "http://x/page1", "enforce", 9*time.Second)}, 0))
 		got, err := s.List(ctx, Filter{Limit: 100})
 		require.NoError(t, err)
 		var paths []string
@@ -146,7 +146,7 @@ func TestSurvivesRestart(t *testing.T) {
 		ctx := context.Background()
 		cfg := e.Config(t)
 		db := dbtest.Open(t, cfg)
-		require.NoError(t, on(db, Options{}).Record(ctx, []reports.Violation{violation("demo", "script-src-elem", "inline", "http://x/demo", "enforce", 0)}, 2))
+		require.NoError(t, on(db, Options{}).Record(ctx, []report.Violation{violation("demo", "script-src-elem", "inline", "http://x/demo", "enforce", 0)}, 2))
 		require.NoError(t, db.Close())
 
 		s := on(dbtest.Open(t, cfg), Options{})
@@ -170,7 +170,7 @@ func TestConcurrentWrites(t *testing.T) {
 			wg.Go(func() {
 				for i := range each {
 					v := violation("site", "script-src-elem", "inline", fmt.Sprintf("http://x/w%d", w%2), "enforce", time.Duration(i)*time.Millisecond)
-					assert.NoError(t, s.Record(ctx, []reports.Violation{v}, 1))
+					assert.NoError(t, s.Record(ctx, []report.Violation{v}, 1))
 				}
 			})
 			wg.Go(func() { _, err := s.List(ctx, Filter{}); assert.NoError(t, err) })

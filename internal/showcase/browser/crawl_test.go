@@ -9,8 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/noncekit/noncekit/internal/e2e"
 	"github.com/noncekit/noncekit/internal/showcase"
+	"github.com/noncekit/noncekit/internal/testsupport/chromium"
 )
 
 // isDemo reports whether a page is one of the demos or the policy lab,
@@ -54,7 +54,7 @@ var demoGroups = func() map[string]bool {
 // panels (assertDemoPageSound), not twice here.
 func TestCrawlWithTheShowcase(t *testing.T) {
 	t.Parallel()
-	for _, scheme := range e2e.Schemes() {
+	for _, scheme := range chromium.Schemes() {
 		t.Run(scheme, func(t *testing.T) {
 			t.Parallel()
 			k := startKit(t, scheme)
@@ -66,7 +66,7 @@ func TestCrawlWithTheShowcase(t *testing.T) {
 				}
 				return false
 			}
-			pages := e2e.Crawl(t, e2e.NewTab(t), k, k.URL+"/", skip, func(v e2e.Visit) {
+			pages := chromium.Crawl(t, chromium.NewTab(t), k, k.URL+"/", skip, func(v chromium.Visit) {
 				assert.Less(t, v.Status, int64(400), "%s answered %d", v.URL, v.Status)
 				assert.Empty(t, v.Violations, "%s raised securitypolicyviolation events", v.URL)
 				assert.Empty(t, v.CSP, "%s logged CSP violations", v.URL)
@@ -90,10 +90,10 @@ func TestCrawlWithTheShowcase(t *testing.T) {
 // hx-on on the htmx demo), and on the pages that always violate, the
 // browser logged the CSP messages (the console listener works). It reads
 // the console since the tab's previous call.
-func assertDemoPageSound(t *testing.T, tb *e2e.Tab, u string) {
+func assertDemoPageSound(t *testing.T, tb *chromium.Tab, u string) {
 	t.Helper()
-	violations := e2e.RecordedViolations(t, tb)
-	var errs, csp []e2e.ConsoleMsg
+	violations := chromium.RecordedViolations(t, tb)
+	var errs, csp []chromium.ConsoleMsg
 	for _, m := range tb.TakeConsole() {
 		switch {
 		case m.IsCSP():

@@ -12,12 +12,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/noncekit/noncekit/csp/report"
 	"github.com/noncekit/noncekit/internal/account"
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/database"
-	"github.com/noncekit/noncekit/internal/e2e"
 	"github.com/noncekit/noncekit/internal/reports/store"
 	"github.com/noncekit/noncekit/internal/server"
+	"github.com/noncekit/noncekit/internal/testsupport/chromium"
 )
 
 // The operator who reads the dashboard in this test.
@@ -55,7 +56,7 @@ func jsString(s string) string {
 // second.
 func TestReportReachesDashboard(t *testing.T) {
 	t.Parallel()
-	for _, scheme := range e2e.Schemes() {
+	for _, scheme := range chromium.Schemes() {
 		t.Run(scheme, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
@@ -70,11 +71,11 @@ func TestReportReachesDashboard(t *testing.T) {
 			// Registered before Serve's, so it runs after the listener
 			// closes: cleanups run last first.
 			t.Cleanup(func() { _ = srv.Close(context.Background()) })
-			k := e2e.Serve(t, scheme, srv)
+			k := chromium.Serve(t, scheme, srv)
 
-			first := e2e.NewTab(t)
+			first := chromium.NewTab(t)
 			first.Open(t, k.URL+"/demo")
-			e2e.WaitDemoReady(t, first, k.URL+"/demo")
+			WaitDemoReady(t, first, k.URL+"/demo")
 
 			operator := signIn(t, k, operatorEmail, operatorPassword)
 			stored := func() bool {
@@ -84,7 +85,7 @@ func TestReportReachesDashboard(t *testing.T) {
 				}
 				defer resp.Body.Close()
 				var got struct {
-					Reports []store.Aggregate `json:"reports"`
+					Reports []report.Aggregate `json:"reports"`
 				}
 				if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&got) != nil {
 					return false
@@ -96,35 +97,35 @@ func TestReportReachesDashboard(t *testing.T) {
 				}
 				return false
 			}
-			require.Eventually(t, stored, e2e.WaitTimeout, e2e.PollInterval,
+			require.Eventually(t, stored, chromium.WaitTimeout, chromium.PollInterval,
 				"Chromium's report for the blocked inline script never showed up in /api/reports")
 			anonymous, err := k.Client().Get(k.URL + "/api/reports")
 			require.NoError(t, err)
 			anonymous.Body.Close()
 			assert.Equal(t, http.StatusUnauthorized, anonymous.StatusCode, "the dashboard's data is for operators")
 
-			e2e.WaitUntil(t, first, `window.noncekitServerReports.length > 0`,
+			chromium.WaitUntil(t, first, `window.noncekitServerReports.length > 0`,
 				"the demo page's live list never received the stored report")
-			e2e.Eval[bool](t, first, marker("first-before"))
-			e2e.WaitUntil(t, first, has("first-before.invalid"), "the first tab's marker never came back to it")
+			chromium.Eval[bool](t, first, marker("first-before"))
+			chromium.WaitUntil(t, first, has("first-before.invalid"), "the first tab's marker never came back to it")
 
 			// A second view of the same page, opened after the first tab's
 			// reports were stored: its stream replays its own view only.
-			second := e2e.NewTab(t)
+			second := chromium.NewTab(t)
 			second.Open(t, k.URL+"/demo")
-			e2e.WaitDemoReady(t, second, k.URL+"/demo")
-			e2e.WaitUntil(t, second, `window.noncekitServerReports.length > 0`, "the second tab never received its own reports")
-			e2e.Eval[bool](t, second, marker("second"))
-			e2e.WaitUntil(t, second, has("second.invalid"), "the second tab's marker never came back to it")
+			WaitDemoReady(t, second, k.URL+"/demo")
+			chromium.WaitUntil(t, second, `window.noncekitServerReports.length > 0`, "the second tab never received its own reports")
+			chromium.Eval[bool](t, second, marker("second"))
+			chromium.WaitUntil(t, second, has("second.invalid"), "the second tab's marker never came back to it")
 
 			// The first tab's next marker was raised after the second tab's
 			// reports were stored and streamed: on its ordered stream a
 			// leaked one would have come before it.
-			e2e.Eval[bool](t, first, marker("first-after"))
-			e2e.WaitUntil(t, first, has("first-after.invalid"), "the first tab's second marker never came back to it")
+			chromium.Eval[bool](t, first, marker("first-after"))
+			chromium.WaitUntil(t, first, has("first-after.invalid"), "the first tab's second marker never came back to it")
 
-			assert.False(t, e2e.Eval[bool](t, first, has("second.invalid")), "the first tab received the second tab's report")
-			assert.False(t, e2e.Eval[bool](t, second, has("first-before.invalid")),
+			assert.False(t, chromium.Eval[bool](t, first, has("second.invalid")), "the first tab received the second tab's report")
+			assert.False(t, chromium.Eval[bool](t, second, has("first-before.invalid")),
 				"the second tab received the first tab's report")
 		})
 	}
@@ -132,7 +133,7 @@ func TestReportReachesDashboard(t *testing.T) {
 
 // signIn returns a client with a cookie jar, signed in through the real
 // form.
-func signIn(t *testing.T, k *e2e.Kit, email, password string) *http.Client {
+func signIn(t *testing.T, k *chromium.Kit, email, password string) *http.Client {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	require.NoError(t, err)

@@ -7,8 +7,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/e2e"
 	"github.com/noncekit/noncekit/internal/showcase"
+	"github.com/noncekit/noncekit/internal/testsupport/chromium"
 )
 
 // TestCatalogueOutcomes opens every catalogue page named in the showcase's
@@ -29,14 +29,14 @@ func TestCatalogueOutcomes(t *testing.T) {
 		t.Run(scheme, func(t *testing.T) {
 			t.Parallel()
 			k := startKit(t, scheme)
-			tb := e2e.NewTab(t)
+			tb := chromium.NewTab(t)
 			for _, d := range showcase.Catalogue {
 				t.Run(d.Slug, func(t *testing.T) {
 					u := k.URL + d.Path()
 					tb.Open(t, u)
-					e2e.WaitDemoReady(t, tb, u)
+					WaitDemoReady(t, tb, u)
 					got := map[string]string{}
-					for _, c := range e2e.DemoCases(t, tb) {
+					for _, c := range DemoCases(t, tb) {
 						assert.Equal(t, c.Expected, c.Outcome, "%s: case %s", u, c.Name)
 						got[c.Name] = c.Outcome
 					}
@@ -66,15 +66,15 @@ func TestLiveDemo(t *testing.T) {
 	}
 	wantType := map[string]string{"http": "application/csp-report", "https": "application/reports+json"}
 	for _, tt := range tests {
-		for _, scheme := range e2e.Schemes() {
+		for _, scheme := range chromium.Schemes() {
 			t.Run(scheme+tt.path, func(t *testing.T) {
 				t.Parallel()
 				k := startKit(t, scheme)
-				tb := e2e.NewTab(t)
+				tb := chromium.NewTab(t)
 				u := k.URL + tt.path
 				tb.Open(t, u)
-				e2e.WaitDemoReady(t, tb, u)
-				cases := e2e.DemoCases(t, tb)
+				WaitDemoReady(t, tb, u)
+				cases := DemoCases(t, tb)
 				require.NotEmpty(t, cases, "%s has no [data-demo] case", u)
 				for _, c := range cases {
 					assert.NotEmpty(t, c.Expected, "%s: case %s has no data-expected", u, c.Name)
@@ -82,14 +82,14 @@ func TestLiveDemo(t *testing.T) {
 				}
 				assertDemoPageSound(t, tb, u)
 
-				inPage := e2e.Eval[[]e2e.PageViolation](t, tb, `window.noncekitViolations`)
-				assert.True(t, slices.ContainsFunc(inPage, func(v e2e.PageViolation) bool {
+				inPage := chromium.Eval[[]chromium.PageViolation](t, tb, `window.noncekitViolations`)
+				assert.True(t, slices.ContainsFunc(inPage, func(v chromium.PageViolation) bool {
 					return v.Directive == "script-src-elem" && v.Blocked == "inline" && v.Disposition == tt.disposition
 				}), "no securitypolicyviolation for the inline script in the page; got %+v", inPage)
 
-				isScriptReport := func(r e2e.Report) bool {
+				isScriptReport := func(r chromium.Report) bool {
 					vs, err := r.Violations()
-					if err != nil || e2e.MediaType(r.ContentType) != wantType[scheme] || r.Group != tt.group {
+					if err != nil || chromium.MediaType(r.ContentType) != wantType[scheme] || r.Group != tt.group {
 						return false
 					}
 					for _, v := range vs {

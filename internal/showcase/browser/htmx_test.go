@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/e2e"
 	"github.com/noncekit/noncekit/internal/showcase"
+	"github.com/noncekit/noncekit/internal/testsupport/chromium"
 	"github.com/noncekit/noncekit/views/components"
 )
 
@@ -33,9 +33,9 @@ var htmxDemo = func() showcase.Demo {
 // the policy's eval check (measured: an hx-on handler clicked inside
 // Runtime.evaluate ran without 'unsafe-eval'), so a click made inside the
 // evaluation would prove nothing about eval.
-func click(t *testing.T, tb *e2e.Tab, sel string) {
+func click(t *testing.T, tb *chromium.Tab, sel string) {
 	t.Helper()
-	ok := e2e.Eval[bool](t, tb, `(() => { const el = document.querySelector(`+strconv.Quote(sel)+`);
+	ok := chromium.Eval[bool](t, tb, `(() => { const el = document.querySelector(`+strconv.Quote(sel)+`);
 		if (!el) return false; setTimeout(() => el.click()); return true; })()`)
 	require.True(t, ok, "no element matches %s", sel)
 }
@@ -45,19 +45,19 @@ func panelSel(name string) string { return `[data-demo="` + name + `"]` }
 // assertHTMXOutcomes: every panel ends as the catalogue entry says, and
 // the page raised no securitypolicyviolation at all: htmx, configured for
 // the policy, never attempts what the policy refuses.
-func assertHTMXOutcomes(t *testing.T, tb *e2e.Tab, when string) {
+func assertHTMXOutcomes(t *testing.T, tb *chromium.Tab, when string) {
 	t.Helper()
 	got := map[string]string{}
-	for _, c := range e2e.DemoCases(t, tb) {
+	for _, c := range DemoCases(t, tb) {
 		got[c.Name] = c.Outcome
 	}
 	assert.Equal(t, htmxDemo.Expect, got, "%s: outcomes", when)
-	assert.Empty(t, e2e.RecordedViolations(t, tb), "%s: violations", when)
+	assert.Empty(t, chromium.RecordedViolations(t, tb), "%s: violations", when)
 	assertHTMXConsole(t, tb, when)
 }
 
 // assertHTMXConsole: nothing logged but htmx's refusal of hx-on.
-func assertHTMXConsole(t *testing.T, tb *e2e.Tab, when string) {
+func assertHTMXConsole(t *testing.T, tb *chromium.Tab, when string) {
 	t.Helper()
 	for _, m := range tb.TakeConsole() {
 		if m.Level == "error" || m.IsCSP() {
@@ -68,52 +68,52 @@ func assertHTMXConsole(t *testing.T, tb *e2e.Tab, when string) {
 
 // isHTMXEvalRefusal is the error htmx logs when it refuses to compile an
 // hx-on attribute (allowEval: false): the refusal the demo shows.
-func isHTMXEvalRefusal(m e2e.ConsoleMsg) bool {
+func isHTMXEvalRefusal(m chromium.ConsoleMsg) bool {
 	return m.Level == "error" && m.Text == `console.error: "htmx:evalDisallowedError"`
 }
 
 // driveHTMXCases clicks through every panel again, as a visitor would, and
 // checks what each click did.
-func driveHTMXCases(t *testing.T, tb *e2e.Tab) {
+func driveHTMXCases(t *testing.T, tb *chromium.Tab) {
 	t.Helper()
 	// A partial swap, its indicator hidden by app.css's rule once done.
-	e2e.Eval[bool](t, tb, `(document.querySelector('`+panelSel("partial-swap")+` .swap-target').replaceChildren(), true)`)
+	chromium.Eval[bool](t, tb, `(document.querySelector('`+panelSel("partial-swap")+` .swap-target').replaceChildren(), true)`)
 	click(t, tb, panelSel("partial-swap")+" button")
-	e2e.WaitUntil(t, tb, `!!document.querySelector('`+panelSel("partial-swap")+` .swap-target [data-swapped]')`, "the partial swap")
-	e2e.WaitUntil(t, tb, `(() => { const s = getComputedStyle(document.querySelector('`+panelSel("partial-swap")+` .htmx-indicator'));
+	chromium.WaitUntil(t, tb, `!!document.querySelector('`+panelSel("partial-swap")+` .swap-target [data-swapped]')`, "the partial swap")
+	chromium.WaitUntil(t, tb, `(() => { const s = getComputedStyle(document.querySelector('`+panelSel("partial-swap")+` .htmx-indicator'));
 		return s.opacity === "0" && s.visibility === "hidden"; })()`, "the indicator is hidden at rest by app.css")
 
 	// The injected comment arrives; none of its three scripts does.
-	e2e.Eval[bool](t, tb, `(() => { const p = document.querySelector('`+panelSel("injected-script")+`');
+	chromium.Eval[bool](t, tb, `(() => { const p = document.querySelector('`+panelSel("injected-script")+`');
 		p.querySelector(".swap-target").replaceChildren(); return true; })()`)
 	click(t, tb, panelSel("injected-script")+" button")
-	e2e.WaitUntil(t, tb, `!!document.querySelector('`+panelSel("injected-script")+` [data-fragment-arrived]')`, "the injected fragment")
-	state := e2e.Eval[map[string]any](t, tb, `(() => { const p = document.querySelector('`+panelSel("injected-script")+`');
+	chromium.WaitUntil(t, tb, `!!document.querySelector('`+panelSel("injected-script")+` [data-fragment-arrived]')`, "the injected fragment")
+	state := chromium.Eval[map[string]any](t, tb, `(() => { const p = document.querySelector('`+panelSel("injected-script")+`');
 		return {scripts: p.querySelectorAll("script").length, marks: Object.keys(p.dataset).filter((k) => k.startsWith("ran")).join()}; })()`)
 	assert.Equal(t, map[string]any{"scripts": float64(0), "marks": ""}, state, "htmx inserted no script, so none ran")
 
 	// hx-on: refused by htmx itself, once per click; the handler never runs.
-	before := e2e.Eval[string](t, tb, `document.querySelector('`+panelSel("hx-on")+`').dataset.htmxRefusals ?? "0"`)
+	before := chromium.Eval[string](t, tb, `document.querySelector('`+panelSel("hx-on")+`').dataset.htmxRefusals ?? "0"`)
 	click(t, tb, panelSel("hx-on")+" button")
 	n, err := strconv.Atoi(before)
 	require.NoError(t, err)
-	e2e.WaitUntil(t, tb, `document.querySelector('`+panelSel("hx-on")+`').dataset.htmxRefusals === "`+strconv.Itoa(n+1)+`"`, "htmx:evalDisallowedError")
-	assert.Equal(t, "", e2e.Eval[string](t, tb, `document.querySelector('`+panelSel("hx-on")+`').dataset.ran ?? ""`))
+	chromium.WaitUntil(t, tb, `document.querySelector('`+panelSel("hx-on")+`').dataset.htmxRefusals === "`+strconv.Itoa(n+1)+`"`, "htmx:evalDisallowedError")
+	assert.Equal(t, "", chromium.Eval[string](t, tb, `document.querySelector('`+panelSel("hx-on")+`').dataset.ran ?? ""`))
 
 	// The same behaviour by delegation runs.
-	e2e.Eval[bool](t, tb, `(delete document.querySelector('`+panelSel("delegated")+`').dataset.ran, true)`)
+	chromium.Eval[bool](t, tb, `(delete document.querySelector('`+panelSel("delegated")+`').dataset.ran, true)`)
 	click(t, tb, panelSel("delegated")+" button")
-	e2e.WaitUntil(t, tb, `document.querySelector('`+panelSel("delegated")+`').dataset.ran === "true"`, "the delegated handler")
+	chromium.WaitUntil(t, tb, `document.querySelector('`+panelSel("delegated")+`').dataset.ran === "true"`, "the delegated handler")
 
 	// The form's POST, and PUT and DELETE from the page through htmx.ajax:
 	// all same-origin, all through the router's cross-origin protection.
 	target := panelSel("form-post") + " .swap-target"
-	e2e.Eval[bool](t, tb, `(() => { document.querySelector('`+panelSel("form-post")+` input').value = "Grace";
+	chromium.Eval[bool](t, tb, `(() => { document.querySelector('`+panelSel("form-post")+` input').value = "Grace";
 		const f = document.querySelector('`+panelSel("form-post")+` form'); setTimeout(() => f.requestSubmit()); return true; })()`)
-	e2e.WaitUntil(t, tb, `document.querySelector('`+target+`').textContent.includes('Received "Grace" by POST')`, "the form's POST")
+	chromium.WaitUntil(t, tb, `document.querySelector('`+target+`').textContent.includes('Received "Grace" by POST')`, "the form's POST")
 	for _, method := range []string{"PUT", "DELETE"} {
-		e2e.Eval[bool](t, tb, `(htmx.ajax("`+method+`", "/demo/htmx/form", {target: '`+target+`', values: {name: "Lin"}}), true)`)
-		e2e.WaitUntil(t, tb, `document.querySelector('`+target+`').textContent.includes('Received "Lin" by `+method+`')`, "htmx %s", method)
+		chromium.Eval[bool](t, tb, `(htmx.ajax("`+method+`", "/demo/htmx/form", {target: '`+target+`', values: {name: "Lin"}}), true)`)
+		chromium.WaitUntil(t, tb, `document.querySelector('`+target+`').textContent.includes('Received "Lin" by `+method+`')`, "htmx %s", method)
 	}
 	assertHTMXConsole(t, tb, "driving the cases")
 }
@@ -139,41 +139,41 @@ var headerNonce = regexp.MustCompile(`'nonce-([^']+)'`)
 // page is loaded in full instead.
 func TestHTMXDemo(t *testing.T) {
 	t.Parallel()
-	for _, scheme := range e2e.Schemes() {
+	for _, scheme := range chromium.Schemes() {
 		t.Run(scheme, func(t *testing.T) {
 			t.Parallel()
 			k := startKit(t, scheme)
-			tb := e2e.NewTab(t)
+			tb := chromium.NewTab(t)
 			u := k.URL + htmxDemo.Path()
-			m := headerNonce.FindStringSubmatch(e2e.Header(tb.Open(t, u), "Content-Security-Policy"))
+			m := headerNonce.FindStringSubmatch(chromium.Header(tb.Open(t, u), "Content-Security-Policy"))
 			require.NotNil(t, m)
 			nonce := m[1]
-			e2e.WaitDemoReady(t, tb, u)
+			WaitDemoReady(t, tb, u)
 			assertHTMXOutcomes(t, tb, "after load")
 
-			cfg := e2e.Eval[map[string]any](t, tb, `({version: htmx.version, eval: htmx.config.allowEval, scripts: htmx.config.allowScriptTags,
+			cfg := chromium.Eval[map[string]any](t, tb, `({version: htmx.version, eval: htmx.config.allowEval, scripts: htmx.config.allowScriptTags,
 				indicator: htmx.config.includeIndicatorStyles, scriptNonce: htmx.config.inlineScriptNonce, styles: document.querySelectorAll("style").length})`)
 			assert.Equal(t, map[string]any{"version": components.HTMXVersion, "eval": false, "scripts": false, "indicator": false, "scriptNonce": "", "styles": float64(0)}, cfg,
 				"htmx runs with the kit's configuration and has injected no <style>")
 			driveHTMXCases(t, tb)
-			assert.Empty(t, e2e.RecordedViolations(t, tb), "driving the cases")
+			assert.Empty(t, chromium.RecordedViolations(t, tb), "driving the cases")
 
 			// A boosted navigation: the same document takes the next page's body.
-			e2e.Eval[bool](t, tb, `window.__beforeBoost = true`)
+			chromium.Eval[bool](t, tb, `window.__beforeBoost = true`)
 			click(t, tb, panelSel("boosted-link")+" a")
-			e2e.WaitUntil(t, tb, `window.noncekitBoosts === 1 && location.search === "?via=boost" && document.body.dataset.demoReady === "true"`,
+			chromium.WaitUntil(t, tb, `window.noncekitBoosts === 1 && location.search === "?via=boost" && document.body.dataset.demoReady === "true"`,
 				"the boosted swap and the panels judged again")
-			assert.True(t, e2e.Eval[bool](t, tb, `window.__beforeBoost === true`), "the same document: a boosted swap, not a load")
+			assert.True(t, chromium.Eval[bool](t, tb, `window.__beforeBoost === true`), "the same document: a boosted swap, not a load")
 			assertHTMXOutcomes(t, tb, "after a boosted navigation")
-			assert.Contains(t, e2e.Eval[string](t, tb, `document.querySelector('[data-boost-count]').textContent`), "1 boosted swap")
+			assert.Contains(t, chromium.Eval[string](t, tb, `document.querySelector('[data-boost-count]').textContent`), "1 boosted swap")
 
 			// The boosted page has what a full load of it has, and every
 			// script and style in it carries this document's nonce.
-			boosted := e2e.Eval[[]headAsset](t, tb, assetsJS)
-			full := e2e.NewTab(t)
+			boosted := chromium.Eval[[]headAsset](t, tb, assetsJS)
+			full := chromium.NewTab(t)
 			full.Open(t, k.URL+"/demo/htmx?via=boost")
-			e2e.WaitDemoReady(t, full, "the full load")
-			loaded := e2e.Eval[[]headAsset](t, full, assetsJS)
+			WaitDemoReady(t, full, "the full load")
+			loaded := chromium.Eval[[]headAsset](t, full, assetsJS)
 			urls := func(as []headAsset) []string {
 				var out []string
 				for _, a := range as {
@@ -189,16 +189,16 @@ func TestHTMXDemo(t *testing.T) {
 			}
 
 			driveHTMXCases(t, tb)
-			assert.Empty(t, e2e.RecordedViolations(t, tb), "driving the cases after the boost")
+			assert.Empty(t, chromium.RecordedViolations(t, tb), "driving the cases after the boost")
 			// site.js, which ran once, still drives the new body's toggle.
-			theme := e2e.Eval[string](t, tb, `document.documentElement.dataset.theme ?? ""`)
+			theme := chromium.Eval[string](t, tb, `document.documentElement.dataset.theme ?? ""`)
 			click(t, tb, "[data-theme-toggle]")
-			e2e.WaitUntil(t, tb, `(document.documentElement.dataset.theme ?? "") !== `+strconv.Quote(theme), "the theme toggle after the boost")
+			chromium.WaitUntil(t, tb, `(document.documentElement.dataset.theme ?? "") !== `+strconv.Quote(theme), "the theme toggle after the boost")
 
 			// A boosted link to another group's page: the guard cancels the
 			// swap and the browser loads the page, under its own policy.
 			click(t, tb, panelSel("boost-refused")+" a")
-			e2e.WaitUntil(t, tb, `window.__beforeBoost === undefined && location.pathname === "/demo/eval" && document.body?.dataset.demoReady === "true"`,
+			chromium.WaitUntil(t, tb, `window.__beforeBoost === undefined && location.pathname === "/demo/eval" && document.body?.dataset.demoReady === "true"`,
 				"a full load of /demo/eval")
 			var guard []string
 			for _, m := range tb.TakeConsole() {
@@ -219,17 +219,17 @@ func TestHTMXDemo(t *testing.T) {
 func TestHTMXBackReloads(t *testing.T) {
 	t.Parallel()
 	k := startKit(t, "http")
-	tb := e2e.NewTab(t)
+	tb := chromium.NewTab(t)
 	u := k.URL + htmxDemo.Path()
 	tb.Open(t, u)
-	e2e.WaitDemoReady(t, tb, u)
-	e2e.Eval[bool](t, tb, `window.__first = true`)
+	WaitDemoReady(t, tb, u)
+	chromium.Eval[bool](t, tb, `window.__first = true`)
 	click(t, tb, panelSel("boosted-link")+" a")
-	e2e.WaitUntil(t, tb, `window.noncekitBoosts === 1 && document.body.dataset.demoReady === "true"`, "the boosted swap")
-	e2e.Eval[bool](t, tb, `(setTimeout(() => history.back()), true)`)
-	e2e.WaitUntil(t, tb, `window.__first === undefined && location.search === "" && document.body?.dataset.demoReady === "true"`, "a full reload of /demo/htmx")
+	chromium.WaitUntil(t, tb, `window.noncekitBoosts === 1 && document.body.dataset.demoReady === "true"`, "the boosted swap")
+	chromium.Eval[bool](t, tb, `(setTimeout(() => history.back()), true)`)
+	chromium.WaitUntil(t, tb, `window.__first === undefined && location.search === "" && document.body?.dataset.demoReady === "true"`, "a full reload of /demo/htmx")
 	assertHTMXOutcomes(t, tb, "after back")
-	assert.Equal(t, 0, e2e.Eval[int](t, tb, `window.noncekitBoosts`))
+	assert.Equal(t, 0, chromium.Eval[int](t, tb, `window.noncekitBoosts`))
 }
 
 // TestHTMXDefaultsWouldRunInjectedScripts is why the kit sets
@@ -240,18 +240,18 @@ func TestHTMXBackReloads(t *testing.T) {
 func TestHTMXDefaultsWouldRunInjectedScripts(t *testing.T) {
 	t.Parallel()
 	k := startKit(t, "http")
-	tb := e2e.NewTab(t)
+	tb := chromium.NewTab(t)
 	u := k.URL + htmxDemo.Path()
 	tb.Open(t, u)
-	e2e.WaitDemoReady(t, tb, u)
-	e2e.Eval[bool](t, tb, `(() => { htmx.config.allowScriptTags = true;
+	WaitDemoReady(t, tb, u)
+	chromium.Eval[bool](t, tb, `(() => { htmx.config.allowScriptTags = true;
 		document.querySelector('`+panelSel("injected-script")+` .swap-target').replaceChildren(); return true; })()`)
 	click(t, tb, panelSel("injected-script")+" button")
 	p := `document.querySelector('` + panelSel("injected-script") + `').dataset`
-	e2e.WaitUntil(t, tb, p+`.ranInline === "true"`, "the un-nonced inline script ran")
-	e2e.WaitUntil(t, tb, p+`.ranNonced === "true"`, "the script with the fragment response's nonce ran")
-	e2e.WaitUntil(t, tb, p+`.ran === "true"`, "the un-nonced external script ran")
-	assert.Empty(t, e2e.RecordedViolations(t, tb), "'strict-dynamic' allowed all three: the policy saw nothing to refuse")
+	chromium.WaitUntil(t, tb, p+`.ranInline === "true"`, "the un-nonced inline script ran")
+	chromium.WaitUntil(t, tb, p+`.ranNonced === "true"`, "the script with the fragment response's nonce ran")
+	chromium.WaitUntil(t, tb, p+`.ran === "true"`, "the un-nonced external script ran")
+	assert.Empty(t, chromium.RecordedViolations(t, tb), "'strict-dynamic' allowed all three: the policy saw nothing to refuse")
 }
 
 // TestHTMXCrossOrigin: the page's own htmx POST, PUT and DELETE reach the
@@ -265,7 +265,7 @@ func TestHTMXCrossOrigin(t *testing.T) {
 	srv := newKitServer(t)
 	var mu sync.Mutex
 	var seen []string // "METHOD status Sec-Fetch-Site" of each request to the form
-	k := e2e.Serve(t, "http", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	k := chromium.Serve(t, "http", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/demo/htmx/form" {
 			srv.ServeHTTP(w, r)
 			return
@@ -284,13 +284,13 @@ func TestHTMXCrossOrigin(t *testing.T) {
 		return out
 	}
 
-	tb := e2e.NewTab(t)
+	tb := chromium.NewTab(t)
 	u := k.URL + htmxDemo.Path()
 	tb.Open(t, u)
-	e2e.WaitDemoReady(t, tb, u)
+	WaitDemoReady(t, tb, u)
 	taken() // the page's own check posted the form once on load
 	for _, method := range []string{"POST", "PUT", "DELETE"} {
-		status := e2e.Eval[int](t, tb, `new Promise((resolve) => {
+		status := chromium.Eval[int](t, tb, `new Promise((resolve) => {
 			document.body.addEventListener("htmx:afterRequest", (e) => resolve(e.detail.xhr.status), {once: true});
 			htmx.ajax("`+method+`", "/demo/htmx/form", {target: '`+panelSel("form-post")+` .swap-target', values: {name: "Ada"}});
 		})`)
@@ -299,7 +299,7 @@ func TestHTMXCrossOrigin(t *testing.T) {
 	assert.Equal(t, []string{"POST 200 same-origin", "PUT 200 same-origin", "DELETE 200 same-origin"}, taken())
 
 	// The other origin serves a plain page without a policy of its own.
-	other := e2e.Serve(t, "http", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	other := chromium.Serve(t, "http", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = io.WriteString(w, "<!doctype html><title>elsewhere</title><p>another origin</p>")
 	}))
@@ -308,17 +308,17 @@ func TestHTMXCrossOrigin(t *testing.T) {
 		{"cross site", strings.Replace(other.URL, "127.0.0.1", "localhost", 1), "cross-site"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			attacker := e2e.NewTab(t)
+			attacker := chromium.NewTab(t)
 			attacker.Open(t, tt.origin+"/")
 			// A simple POST needs no preflight: the browser sends it. The
 			// promise settles once the response is in (it rejects: the kit's
 			// Cross-Origin-Resource-Policy keeps even an opaque response from
 			// another origin), so the server has answered by then.
-			e2e.Eval[string](t, attacker, `fetch(`+strconv.Quote(u+"/form")+`, {method: "POST", mode: "no-cors", credentials: "include",
+			chromium.Eval[string](t, attacker, `fetch(`+strconv.Quote(u+"/form")+`, {method: "POST", mode: "no-cors", credentials: "include",
 				body: new URLSearchParams({name: "Mallory"})}).then(() => "answered", (e) => "rejected: " + e)`)
 			assert.Equal(t, []string{"POST 403 " + tt.site}, taken(), "refused by the router")
 			for _, method := range []string{"PUT", "DELETE"} {
-				res := e2e.Eval[string](t, attacker, `fetch(`+strconv.Quote(u+"/form?name=Mallory")+`, {method: "`+method+`", credentials: "include"})
+				res := chromium.Eval[string](t, attacker, `fetch(`+strconv.Quote(u+"/form?name=Mallory")+`, {method: "`+method+`", credentials: "include"})
 					.then((r) => "status " + r.status, (e) => "failed: " + e.name)`)
 				assert.Equal(t, "failed: TypeError", res, "%s: the preflight fails", method)
 			}

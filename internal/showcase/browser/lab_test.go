@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/e2e"
+	"github.com/noncekit/noncekit/internal/testsupport/chromium"
 )
 
 // TestLabProbes checks the policy lab's claims in the browser: for each
@@ -49,23 +49,23 @@ func TestLabProbes(t *testing.T) {
 			map[string]string{"framing": "safe", "inline-script": "neutral"}},
 	}
 	k := startKit(t, "http")
-	tb := e2e.NewTab(t)
+	tb := chromium.NewTab(t)
 	tb.Open(t, k.URL+"/lab") // a session cookie for the POSTs below
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// The form's own request: same-origin, with the session cookie.
-			status := e2e.Eval[int](t, tb, `fetch("/lab", {method: "POST", redirect: "manual",
+			status := chromium.Eval[int](t, tb, `fetch("/lab", {method: "POST", redirect: "manual",
 				body: new URLSearchParams({policy: `+strconv.Quote(tt.policy)+`})}).then((r) => r.status)`)
 			require.Equal(t, 0, status, "an opaque redirect (303) was expected") // redirect: "manual"
 			tb.Open(t, k.URL+"/lab")
-			e2e.WaitUntil(t, tb, `document.body?.dataset.labReady === "true"`, "the lab never filled its table")
+			chromium.WaitUntil(t, tb, `document.body?.dataset.labReady === "true"`, "the lab never filled its table")
 			assertDemoPageSound(t, tb, k.URL+"/lab")
-			got := e2e.Eval[map[string]string](t, tb, `Object.fromEntries([...document.querySelectorAll("[data-probe-row]")]
+			got := chromium.Eval[map[string]string](t, tb, `Object.fromEntries([...document.querySelectorAll("[data-probe-row]")]
 				.map((r) => [r.dataset.probeRow, r.dataset.outcome]))`)
 			for probe, want := range tt.want {
 				assert.Equal(t, want, got[probe], "%s: probe %s", tt.name, probe)
 			}
-			verdicts := e2e.Eval[map[string]string](t, tb, `Object.fromEntries([...document.querySelectorAll("[data-probe-row]")]
+			verdicts := chromium.Eval[map[string]string](t, tb, `Object.fromEntries([...document.querySelectorAll("[data-probe-row]")]
 				.map((r) => [r.dataset.probeRow, r.dataset.verdict]))`)
 			for probe, want := range tt.verdicts {
 				assert.Equal(t, want, verdicts[probe], "%s: verdict of probe %s (%s)", tt.name, probe, got[probe])

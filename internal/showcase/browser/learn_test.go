@@ -17,14 +17,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/noncekit/noncekit/csp"
+	"github.com/noncekit/noncekit/csp/report"
+	"github.com/noncekit/noncekit/csp/suggest"
 	"github.com/noncekit/noncekit/internal/config"
-	"github.com/noncekit/noncekit/internal/csp"
-	"github.com/noncekit/noncekit/internal/csp/suggest"
 	"github.com/noncekit/noncekit/internal/database"
-	"github.com/noncekit/noncekit/internal/e2e"
-	"github.com/noncekit/noncekit/internal/kitcopy"
 	"github.com/noncekit/noncekit/internal/reports/store"
 	"github.com/noncekit/noncekit/internal/server"
+	"github.com/noncekit/noncekit/internal/testsupport/chromium"
+	"github.com/noncekit/noncekit/internal/testsupport/kitcopy"
 	views "github.com/noncekit/noncekit/views/showcase"
 )
 
@@ -49,7 +50,7 @@ type applied struct {
 // exits 1.
 func TestLearnDemo(t *testing.T) {
 	t.Parallel()
-	for _, scheme := range e2e.Schemes() {
+	for _, scheme := range chromium.Schemes() {
 		t.Run(scheme, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
@@ -65,7 +66,7 @@ func TestLearnDemo(t *testing.T) {
 
 			var change atomic.Pointer[applied] // nil: the kit as it is
 			var other string                   // the second origin, once the URL is known
-			k := e2e.Serve(t, scheme, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			k := chromium.Serve(t, scheme, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if a := change.Load(); a != nil && r.URL.Path == "/demo/learn" {
 					serveApplied(t, w, r, srv, *a, other)
 					return
@@ -78,23 +79,23 @@ func TestLearnDemo(t *testing.T) {
 			script, image := other+"/demo/learn/third-party.js", other+"/demo/learn/third-party.svg"
 
 			// 1. Report-only: everything loads and runs, and is reported.
-			tb := e2e.NewTab(t)
+			tb := chromium.NewTab(t)
 			tb.Open(t, page)
-			e2e.WaitDemoReady(t, tb, page)
+			WaitDemoReady(t, tb, page)
 			assert.Equal(t, map[string]string{views.CaseLearnImage: "reported", views.CaseLearnScript: "reported",
 				views.CaseLearnHandler: "reported", views.CaseLearnSuggestion: "suggested"}, outcomes(t, tb))
 			assert.ElementsMatch(t, []string{"img-src " + image + " report", "script-src-elem " + script + " report",
-				"script-src-attr inline report"}, violationSet(e2e.RecordedViolations(t, tb)))
+				"script-src-attr inline report"}, violationSet(chromium.RecordedViolations(t, tb)))
 
 			// 2. The store holds the three kinds, each with as many reports
 			// as the page raised events (Chromium reports the handler once
 			// when it parses it and once when the click runs it): only
 			// then is the store done changing.
 			raised := map[string]int64{}
-			for _, v := range e2e.RecordedViolations(t, tb) {
+			for _, v := range chromium.RecordedViolations(t, tb) {
 				raised[v.Directive]++
 			}
-			var aggs []store.Aggregate
+			var aggs []report.Aggregate
 			require.Eventually(t, func() bool {
 				aggs, err = st.List(ctx, store.Filter{Group: "learn", Limit: store.DefaultMaxRows})
 				if err != nil || len(aggs) != 3 {
@@ -106,7 +107,7 @@ func TestLearnDemo(t *testing.T) {
 					}
 				}
 				return true
-			}, e2e.WaitTimeout, e2e.PollInterval, "the learn page's reports never all reached the store (raised %v)", raised)
+			}, chromium.WaitTimeout, chromium.PollInterval, "the learn page's reports never all reached the store (raised %v)", raised)
 			for _, r := range k.Reports.All() {
 				t.Logf("report over %s: %s %s", scheme, r.ContentType, r.Body)
 			}
@@ -136,31 +137,31 @@ func TestLearnDemo(t *testing.T) {
 			assert.Contains(t, out.String(), "\n    "+wantGo+"\n")
 			t.Logf("csp suggest prints:\n%s", out.String())
 			assert.Equal(t, csp.HeaderCSPReportOnly+": "+wantValue,
-				e2e.Eval[string](t, tb, `document.querySelector("[data-suggested-header]").textContent`))
+				chromium.Eval[string](t, tb, `document.querySelector("[data-suggested-header]").textContent`))
 
 			// The command itself, on this store, as an operator runs it.
 			stdout, code := goRunSuggest(t, dataDir)
 			assert.Equal(t, 1, code, "there is something to change")
 			assert.Equal(t, out.String(), stdout, "go run ./cmd/csp suggest prints the same")
 			assert.Equal(t, "ReportOnly: "+wantGo+",",
-				e2e.Eval[string](t, tb, `document.querySelector("[data-suggested-go]").textContent`))
+				chromium.Eval[string](t, tb, `document.querySelector("[data-suggested-go]").textContent`))
 
 			// 4. The suggested policy enforced, the page unchanged: the
 			// image loads; Chromium ignores the script's host under
 			// 'strict-dynamic' and blocks the tag without a nonce.
 			change.Store(&applied{policy: s.Policy})
 			tb.Open(t, page)
-			e2e.WaitDemoReady(t, tb, page)
+			WaitDemoReady(t, tb, page)
 			assert.ElementsMatch(t, []string{"script-src-elem " + script + " enforce", "script-src-attr inline enforce"},
-				violationSet(e2e.RecordedViolations(t, tb)))
+				violationSet(chromium.RecordedViolations(t, tb)))
 			assert.Equal(t, "loaded", outcomes(t, tb)[views.CaseLearnImage])
 
 			// 5. And with the nonce on the tag, as the note says: only the
 			// refused handler is blocked.
 			change.Store(&applied{policy: s.Policy, nonceTag: true})
 			tb.Open(t, page)
-			e2e.WaitDemoReady(t, tb, page)
-			assert.Equal(t, []string{"script-src-attr inline enforce"}, violationSet(e2e.RecordedViolations(t, tb)))
+			WaitDemoReady(t, tb, page)
+			assert.Equal(t, []string{"script-src-attr inline enforce"}, violationSet(chromium.RecordedViolations(t, tb)))
 			got := outcomes(t, tb)
 			assert.Equal(t, "loaded", got[views.CaseLearnImage])
 			assert.Equal(t, "ran", got[views.CaseLearnScript])
@@ -190,10 +191,10 @@ func goRunSuggest(t *testing.T, dataDir string) (string, int) {
 	return stdout.String(), code
 }
 
-func outcomes(t *testing.T, tb *e2e.Tab) map[string]string {
+func outcomes(t *testing.T, tb *chromium.Tab) map[string]string {
 	t.Helper()
 	got := map[string]string{}
-	for _, c := range e2e.DemoCases(t, tb) {
+	for _, c := range DemoCases(t, tb) {
 		got[c.Name] = c.Outcome
 	}
 	return got
@@ -202,7 +203,7 @@ func outcomes(t *testing.T, tb *e2e.Tab) map[string]string {
 // violationSet is the distinct violations as "directive blocked
 // disposition", sorted. Chromium raises an inline handler's twice: when it
 // parses the attribute, and when the click runs it.
-func violationSet(vs []e2e.PageViolation) []string {
+func violationSet(vs []chromium.PageViolation) []string {
 	out := make([]string, 0, len(vs))
 	for _, v := range vs {
 		out = append(out, v.Directive+" "+v.Blocked+" "+v.Disposition)

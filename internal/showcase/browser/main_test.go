@@ -14,18 +14,18 @@ import (
 
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/database"
-	"github.com/noncekit/noncekit/internal/e2e"
 	"github.com/noncekit/noncekit/internal/reports/store"
 	"github.com/noncekit/noncekit/internal/server"
+	"github.com/noncekit/noncekit/internal/testsupport/chromium"
 )
 
-func TestMain(m *testing.M) { os.Exit(e2e.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(chromium.Main(m)) }
 
 // startKit serves the kit with the showcase mounted over http or https for
 // the length of the test.
-func startKit(t *testing.T, scheme string) *e2e.Kit {
+func startKit(t *testing.T, scheme string) *chromium.Kit {
 	t.Helper()
-	return e2e.Serve(t, scheme, newKitServer(t))
+	return chromium.Serve(t, scheme, newKitServer(t))
 }
 
 // newKitServer is the kit with the showcase mounted, for a test that

@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/noncekit/noncekit/internal/e2e"
+	"github.com/noncekit/noncekit/internal/testsupport/chromium"
 )
 
 // maxPhoneHeader bounds the site header on a phone, with the showcase's
@@ -20,7 +20,7 @@ const maxPhoneHeader = 140
 // sees: nothing scrolls sideways, the header stays compact on the phone,
 // the live demo's tinted panels are in the first screen, the report-only
 // twin says its script ran and was reported, and the lab's preview is shown
-// whole. It saves screenshots (e2e.ScreenshotDir) for a person to look at.
+// whole. It saves screenshots (chromium.ScreenshotDir) for a person to look at.
 func TestScreens(t *testing.T) {
 	t.Parallel()
 	k := startKit(t, "http")
@@ -29,7 +29,7 @@ func TestScreens(t *testing.T) {
 		name, path string
 		policy     string // for the lab: the policy to try first
 		ready      string // a JavaScript expression, true once the page's script is done
-		check      func(t *testing.T, tb *e2e.Tab, v e2e.Viewport)
+		check      func(t *testing.T, tb *chromium.Tab, v chromium.Viewport)
 	}{
 		{"demo", "/demo", "", demoReady, checkLiveDemo},
 		{"demo-report-only", "/demo/report-only", "", demoReady, checkReportOnly},
@@ -38,30 +38,30 @@ func TestScreens(t *testing.T) {
 		{"lab", "/lab", "", labReady, checkLab},
 		{"lab-weak", "/lab", "default-src * data: 'unsafe-inline' 'unsafe-eval'", labReady, nil},
 	}
-	for _, v := range e2e.Viewports() {
+	for _, v := range chromium.Viewports() {
 		t.Run(v.Name, func(t *testing.T) {
 			t.Parallel()
-			tb := e2e.NewTab(t)
+			tb := chromium.NewTab(t)
 			tb.SetViewport(t, v)
 			for _, p := range pages {
 				if p.policy != "" {
 					// The lab form's own request, with the session cookie
 					// the previous visit to /lab set.
-					status := e2e.Eval[int](t, tb, `fetch("/lab", {method: "POST", redirect: "manual",
+					status := chromium.Eval[int](t, tb, `fetch("/lab", {method: "POST", redirect: "manual",
 						body: new URLSearchParams({policy: `+strconv.Quote(p.policy)+`})}).then((r) => r.status)`)
 					require.Equal(t, 0, status, "an opaque redirect (303) was expected")
 				}
 				tb.Open(t, k.URL+p.path)
-				e2e.WaitUntil(t, tb, p.ready, "%s never got ready", p.path)
-				e2e.AssertNoHorizontalOverflow(t, tb, p.path, v)
+				chromium.WaitUntil(t, tb, p.ready, "%s never got ready", p.path)
+				chromium.AssertNoHorizontalOverflow(t, tb, p.path, v)
 				if v.Mobile {
-					header := e2e.Eval[float64](t, tb, `document.querySelector(".site-header").getBoundingClientRect().height`)
+					header := chromium.Eval[float64](t, tb, `document.querySelector(".site-header").getBoundingClientRect().height`)
 					assert.LessOrEqual(t, header, float64(maxPhoneHeader), "%s: the header takes %.0f px of the phone's first screen", p.path, header)
 				}
 				if p.check != nil {
 					p.check(t, tb, v)
 				}
-				t.Logf("%s: %s", p.path, e2e.Screenshot(t, tb, "showcase-"+p.name, v))
+				t.Logf("%s: %s", p.path, chromium.Screenshot(t, tb, "showcase-"+p.name, v))
 			}
 		})
 	}
@@ -76,9 +76,9 @@ type panelLook struct {
 	Top        float64 `json:"top"`
 }
 
-func panels(t *testing.T, tb *e2e.Tab) []panelLook {
+func panels(t *testing.T, tb *chromium.Tab) []panelLook {
 	t.Helper()
-	return e2e.Eval[[]panelLook](t, tb, `Array.from(document.querySelectorAll("[data-demo]"), (p) => ({
+	return chromium.Eval[[]panelLook](t, tb, `Array.from(document.querySelectorAll("[data-demo]"), (p) => ({
 		name: p.dataset.demo, outcome: p.dataset.outcome || "",
 		label: p.querySelector("[data-outcome-label]")?.textContent || "",
 		background: getComputedStyle(p).backgroundColor, top: p.getBoundingClientRect().top}))`)
@@ -86,7 +86,7 @@ func panels(t *testing.T, tb *e2e.Tab) []panelLook {
 
 // checkLiveDemo: on a laptop the panels start in the first screen, and each
 // outcome tints the whole card in its own colour, unlike a plain card.
-func checkLiveDemo(t *testing.T, tb *e2e.Tab, v e2e.Viewport) {
+func checkLiveDemo(t *testing.T, tb *chromium.Tab, v chromium.Viewport) {
 	t.Helper()
 	ps := panels(t, tb)
 	require.NotEmpty(t, ps)
@@ -94,7 +94,7 @@ func checkLiveDemo(t *testing.T, tb *e2e.Tab, v e2e.Viewport) {
 		// Half a screen: the first row of panels shows its tint and its label.
 		assert.LessOrEqual(t, ps[0].Top, float64(v.Height)/2, "/demo: the first panel starts %.0f px down, below the first half-screen", ps[0].Top)
 	}
-	plain := e2e.Eval[string](t, tb, `getComputedStyle(document.querySelector(".loop .card")).backgroundColor`)
+	plain := chromium.Eval[string](t, tb, `getComputedStyle(document.querySelector(".loop .card")).backgroundColor`)
 	tint := map[string]string{}
 	for _, p := range ps {
 		assert.NotEqual(t, plain, p.Background, "/demo: panel %s (%s) has a plain card's background", p.Name, p.Outcome)
@@ -113,7 +113,7 @@ func checkLiveDemo(t *testing.T, tb *e2e.Tab, v e2e.Viewport) {
 
 // checkReportOnly: the un-nonced script ran and the page's violation event
 // says it was reported, and the panel says both; its tint is its own.
-func checkReportOnly(t *testing.T, tb *e2e.Tab, _ e2e.Viewport) {
+func checkReportOnly(t *testing.T, tb *chromium.Tab, _ chromium.Viewport) {
 	t.Helper()
 	byName := map[string]panelLook{}
 	for _, p := range panels(t, tb) {
@@ -128,9 +128,9 @@ func checkReportOnly(t *testing.T, tb *e2e.Tab, _ e2e.Viewport) {
 
 // checkLab: the preview frame shows all of its content, the lab's reading
 // included, and each result is judged by safety.
-func checkLab(t *testing.T, tb *e2e.Tab, _ e2e.Viewport) {
+func checkLab(t *testing.T, tb *chromium.Tab, _ chromium.Viewport) {
 	t.Helper()
-	frame := e2e.Eval[struct {
+	frame := chromium.Eval[struct {
 		Content float64 `json:"content"`
 		Frame   float64 `json:"frame"`
 		Results int     `json:"results"`
@@ -142,7 +142,7 @@ func checkLab(t *testing.T, tb *e2e.Tab, _ e2e.Viewport) {
 	})()`)
 	assert.LessOrEqual(t, frame.Content, frame.Frame, "the lab's preview is cut off: its content is %.0f px in a %.0f px frame", frame.Content, frame.Frame)
 	assert.Equal(t, 10, frame.Results, "every probe card of the preview shows its result")
-	verdicts := e2e.Eval[map[string]string](t, tb, `Object.fromEntries([...document.querySelectorAll("[data-probe-row]")]
+	verdicts := chromium.Eval[map[string]string](t, tb, `Object.fromEntries([...document.querySelectorAll("[data-probe-row]")]
 		.map((r) => [r.dataset.probeRow, r.dataset.verdict]))`)
 	// The lab starts with the strict preset: the injected script is blocked
 	// (safe), the site's own nonced script runs (works).

@@ -5,9 +5,9 @@
 // check, writes what actually happened into the panel's data-outcome, and
 // only then sets body[data-demo-ready="true"]: the browser tests wait for
 // that attribute and compare data-outcome with data-expected. On the live
-// demo it also subscribes to the server's stream of the reports this page
-// view caused (the server tags the view's policy with an id and streams
-// that id's reports, no one else's), so the page shows both halves of the
+// demo it also asks the server for the reports this page view caused (the
+// server points the view's policy at a report address of its own and
+// lists what arrived there, no one else's), so the page shows both halves of the
 // loop: the browser's events and the server's reports.
 //
 // It never writes HTML from strings (only textContent), so it also runs
@@ -202,25 +202,34 @@
     if (empty) empty.hidden = violations.length > 0;
   }
 
-  // The live demo names its report stream, this view's own, in a <meta>
-  // before this script: the body does not exist yet, and connecting now
-  // catches the reports this very load sends (the server also replays
-  // those that arrive first). connect-src falls back to default-src
-  // 'self', which allows it. The catalogue pages have no stream.
-  function startStream() {
-    const meta = document.querySelector('meta[name="noncekit-report-stream"]');
-    if (!meta || !meta.content || !window.EventSource) return;
-    const es = new EventSource(meta.content);
-    es.addEventListener("report", (e) => {
-      let r;
+  // A live demo names the list of its view's reports in a <meta> before
+  // this script. The page asks for it twice a second for its first minute
+  // (the reports of this load arrive within a second or two), then every
+  // five seconds for ten more minutes: the server forgets a view after
+  // that. connect-src falls back to default-src 'self', which allows it.
+  // The other catalogue pages have no list.
+  function startPolling() {
+    const meta = document.querySelector('meta[name="noncekit-view-reports"]');
+    if (!meta || !meta.content) return;
+    const started = Date.now();
+    const poll = async () => {
       try {
-        r = JSON.parse(e.data);
+        const resp = await fetch(meta.content, { cache: "no-store" });
+        if (resp.status === 404) return; // the server forgot this view
+        if (resp.ok) {
+          const list = await resp.json();
+          if (list.length !== serverReports.length) {
+            serverReports.splice(0, serverReports.length, ...list);
+            renderServerReports();
+          }
+        }
       } catch {
-        return;
+        // offline for a moment: try again on the next round
       }
-      serverReports.push(r);
-      renderServerReports();
-    });
+      const age = Date.now() - started;
+      if (age < 10 * 60 * 1000) setTimeout(poll, age < 60 * 1000 ? 500 : 5000);
+    };
+    poll();
   }
 
   function renderServerReports() {
@@ -241,7 +250,7 @@
     if (empty) empty.hidden = serverReports.length > 0;
   }
 
-  startStream();
+  startPolling();
 
   // settle runs a panel's check and writes the outcome: data-outcome, which
   // the tests compare with data-expected and showcase.css tints the panel

@@ -1,0 +1,84 @@
+package chromium
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Viewport is a screen a page must read well on.
+type Viewport struct {
+	Name          string // in screenshot file names: "desktop", "phone"
+	Width, Height int64  // CSS pixels
+	Mobile        bool   // emulate a phone: the viewport meta tag applies
+}
+
+// Viewports are the screens the screenshot tests render every page at: a
+// laptop and a phone.
+func Viewports() []Viewport {
+	return []Viewport{{"desktop", 1280, 900, false}, {"phone", 390, 844, true}}
+}
+
+// SetViewport makes the tab render at v from its next navigation on.
+func (tb *Tab) SetViewport(t *testing.T, v Viewport) {
+	t.Helper()
+	opts := []chromedp.EmulateViewportOption{chromedp.EmulateScale(1)}
+	if v.Mobile {
+		opts = append(opts, chromedp.EmulateMobile)
+	}
+	require.NoError(t, chromedp.Do(tb.ctx, chromedp.EmulateViewport(v.Width, v.Height, opts...)))
+}
+
+// ScreenshotDir is where screenshots go: $SCREENSHOT_DIR when set (a CI
+// job keeps it as an artifact), else noncekit-screenshots in the system's
+// temporary directory, overwritten by each run.
+func ScreenshotDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("SCREENSHOT_DIR")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "noncekit-screenshots")
+	}
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	return dir
+}
+
+// Screenshot writes a PNG of the tab's whole page, named for name and v
+// (name-v.png), and returns its path. The top Height pixels are the first
+// screen a visitor sees.
+func Screenshot(t *testing.T, tb *Tab, name string, v Viewport) string {
+	t.Helper()
+	file := filepath.Join(ScreenshotDir(t), strings.NewReplacer("/", "_", " ", "_").Replace(name)+"-"+v.Name+".png")
+	png, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
+	require.NoError(t, err, "screenshot of %s", name)
+	require.NoError(t, os.WriteFile(file, png, 0o644))
+	return file
+}
+
+// AssertNoHorizontalOverflow checks that the page is no wider than the
+// screen: nothing makes a visitor scroll sideways.
+func AssertNoHorizontalOverflow(t *testing.T, tb *Tab, page string, v Viewport) {
+	t.Helper()
+	w := Eval[struct {
+		Scroll int64  `json:"scroll"`
+		Inner  int64  `json:"inner"`
+		Widest string `json:"widest"`
+	}](t, tb, `(() => {
+		const inner = window.innerWidth;
+		let widest = "";
+		for (const el of document.body.querySelectorAll("*")) {
+			const r = el.getBoundingClientRect();
+			if (r.right > inner + 0.5) {
+				widest = el.tagName.toLowerCase() + (el.className ? "." + String(el.className).split(" ").join(".") : "") + " (right edge " + Math.round(r.right) + ")";
+				break;
+			}
+		}
+		return {scroll: document.documentElement.scrollWidth, inner, widest};
+	})()`)
+	assert.LessOrEqual(t, w.Scroll, w.Inner, "%s at %s (%dx%d): the page scrolls sideways; first element past the edge: %s",
+		page, v.Name, v.Width, v.Height, w.Widest)
+}

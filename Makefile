@@ -6,9 +6,11 @@ GO      ?= go
 BIN     ?= bin/noncekit
 PKGS    := ./...
 # The CSP library is a Go module of its own (csp/go.mod): go's ./... stops
-# at its folder, so every target that builds, vets or tests runs it there
-# too, as its users get it.
-LIB     := csp
+# at its folder, so the targets that vet and test run it there too, as its
+# users get it. A clone that pins a published version and deletes csp/
+# has no LIB, and those lines do nothing.
+LIB     := $(patsubst %/go.mod,%,$(wildcard csp/go.mod))
+lib      = $(if $(LIB),$(GO) -C $(LIB) $(1),true)
 # dirs names the folders of $(1) that exist, as go patterns: a pattern
 # for a folder that is gone (the showcase's, after make remove-showcase)
 # would fail go test's setup.
@@ -93,7 +95,7 @@ lint: ## gofmt, templ fmt and go vet
 	@out=$$(gofmt -l $(GOFMT_FILES)); if [ -n "$$out" ]; then echo "gofmt needed:" $$out >&2; exit 1; fi
 	@$(GO) tool templ fmt -fail -log-level error views || { echo "templ fmt reformatted .templ files: run 'make generate', review and commit" >&2; exit 1; }
 	$(GO) vet $(PKGS)
-	$(GO) -C $(LIB) vet ./...
+	$(call lib,vet ./...)
 
 .PHONY: test
 test: check-generated lint ## Run every test, the Chromium and PostgreSQL suites included (CI=true makes a missing browser or PostgreSQL fail)
@@ -102,17 +104,17 @@ test: check-generated lint ## Run every test, the Chromium and PostgreSQL suites
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -n "$$NONCEKIT_PG_BIN" ] || command -v initdb >/dev/null 2>&1 || \
 		echo "note: PostgreSQL not found, its store and several-instance tests will skip: install it with 'apt-get install -y postgresql'"
 	$(GO) test -count=1 $(SLOW_FIRST) $(PKGS)
-	$(GO) -C $(LIB) test -count=1 ./...
+	$(call lib,test -count=1 ./...)
 
 .PHONY: test-short
 test-short: ## The quick inner loop: every test but the Chromium suites and the ones that copy the kit (go test -short)
 	$(GO) test -short $(PKGS)
-	$(GO) -C $(LIB) test -short ./...
+	$(call lib,test -short ./...)
 
 .PHONY: race
 race: ## Run every test under the race detector (needs cgo: a C compiler such as gcc)
 	CGO_ENABLED=1 $(GO) test -race -count=1 $(PKGS)
-	CGO_ENABLED=1 $(GO) -C $(LIB) test -race -count=1 ./...
+	CGO_ENABLED=1 $(call lib,test -race -count=1 ./...)
 
 .PHONY: e2e
 e2e: ## Run only the Chromium suites (skeleton and showcase), verbose

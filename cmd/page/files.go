@@ -49,7 +49,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"{{.Module}}/internal/csp/csptest"
+	"github.com/noncekit/noncekit/csp/csptest"
 )
 
 // {{.Test}}: {{.Path}} is served, and every script, style and stylesheet

@@ -11,11 +11,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"go/format"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"golang.org/x/mod/modfile"
@@ -49,6 +51,22 @@ func run(args []string, root string, out io.Writer) error {
 	if oldPath == newPath {
 		return fmt.Errorf("the module is already %s", newPath)
 	}
+	f, err := modfile.Parse(modPath, data, nil)
+	if err != nil {
+		return fmt.Errorf("parsing go.mod: %w", err)
+	}
+	// Modules the kit requires whose paths lie under its own (the CSP
+	// library, github.com/noncekit/noncekit/csp) are dependencies, not the
+	// kit: their import paths and their folders stay as they are.
+	var libs []string
+	for _, r := range f.Require {
+		if strings.HasPrefix(r.Mod.Path, oldPath+"/") {
+			libs = append(libs, r.Mod.Path)
+		}
+	}
+	isLib := func(p string) bool {
+		return slices.ContainsFunc(libs, func(l string) bool { return p == l || strings.HasPrefix(p, l+"/") })
+	}
 	// Match the old path only as a whole import path or a prefix of one,
 	// so "github.com/x/kit" does not rewrite "github.com/x/kitchen".
 	re := regexp.MustCompile(`"` + regexp.QuoteMeta(oldPath) + `(/[^"]*)?"`)
@@ -61,6 +79,9 @@ func run(args []string, root string, out io.Writer) error {
 		if d.IsDir() {
 			if name := d.Name(); path != root && (strings.HasPrefix(name, ".") || name == "data" || name == "bin" || name == "tmp") {
 				return filepath.SkipDir
+			}
+			if sub, err := os.ReadFile(filepath.Join(path, "go.mod")); err == nil && isLib(modfile.ModulePath(sub)) {
+				return filepath.SkipDir // the library's own folder
 			}
 			return nil
 		}
@@ -76,10 +97,21 @@ func run(args []string, root string, out io.Writer) error {
 			return err
 		}
 		dst := re.ReplaceAllFunc(src, func(m []byte) []byte {
+			if isLib(string(m[1 : len(m)-1])) {
+				return m
+			}
 			return bytes.Replace(m, []byte(oldPath), []byte(newPath), 1)
 		})
 		if bytes.Equal(src, dst) {
 			return nil
+		}
+		if filepath.Ext(path) == ".go" {
+			// gofmt sorts each import block: the new path may sort
+			// elsewhere than the old one did among the library's and the
+			// others' (templ's generator does the same to *_templ.go).
+			if formatted, err := format.Source(dst); err == nil {
+				dst = formatted
+			}
 		}
 		changed++
 		return os.WriteFile(path, dst, 0o644)
@@ -88,17 +120,13 @@ func run(args []string, root string, out io.Writer) error {
 		return fmt.Errorf("rewriting imports: %w", err)
 	}
 	for _, path := range nested {
-		ok, err := renameNested(path, oldPath, newPath)
+		ok, err := renameNested(path, oldPath, newPath, isLib)
 		if err != nil {
 			return err
 		}
 		if ok {
 			changed++
 		}
-	}
-	f, err := modfile.Parse(modPath, data, nil)
-	if err != nil {
-		return fmt.Errorf("parsing go.mod: %w", err)
 	}
 	if err := f.AddModuleStmt(newPath); err != nil {
 		return err
@@ -127,11 +155,12 @@ func rewritten(path string) bool {
 }
 
 // renameNested rewrites the go.mod of a module inside the kit (such as
-// internal/bench/compare, kept apart so that its dependencies stay out of
-// the kit's go.mod): its own path when it lies under the old one, and its
-// require and replace lines naming the kit. Without it such a module would
-// still require the old path while its imports name the new one.
-func renameNested(path, oldPath, newPath string) (bool, error) {
+// internal/testsupport/bench/compare, kept apart so that its dependencies
+// stay out of the kit's go.mod): its own path when it lies under the old
+// one, and its require and replace lines naming the kit, but not those
+// naming a library the kit requires (isLib). Without it such a module
+// would still require the old path while its imports name the new one.
+func renameNested(path, oldPath, newPath string, isLib func(string) bool) (bool, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return false, err
@@ -141,6 +170,9 @@ func renameNested(path, oldPath, newPath string) (bool, error) {
 		return false, fmt.Errorf("parsing %s: %w", path, err)
 	}
 	swap := func(p string) (string, bool) {
+		if isLib(p) {
+			return p, false
+		}
 		if p == oldPath {
 			return newPath, true
 		}

@@ -76,7 +76,7 @@ type Config struct {
 	// set it in production: /bench/plain is a page without a policy.
 	BenchRoutes bool
 	// Showcase mounts the teaching material (the live demos, the
-	// catalogue, the policy lab and the demo account) beside the app
+	// catalogue and the policy lab) beside the app
 	// (SHOWCASE=on or off). Default on in development and off with
 	// APP_ENV=production, so a deployed clone does not ship the exhibit
 	// by accident; set SHOWCASE=on to host the demos publicly.

@@ -96,16 +96,16 @@ func notProduction(_ context.Context, in Input) []Problem {
 	}}
 }
 
-// showcaseMounted: the showcase publishes a demo account's password and
-// pages built to violate policies; it belongs on a deployed site only on
-// purpose.
+// showcaseMounted: the showcase serves pages built to violate policies and
+// a lab that serves any policy a visitor types; it belongs on a deployed
+// site only on purpose.
 func showcaseMounted(_ context.Context, in Input) []Problem {
 	if !in.Config.Showcase {
 		return nil
 	}
 	return []Problem{{
 		ID: "showcase-mounted", Severity: Warning,
-		Message: "the showcase is mounted: its demo account's password is published on the sign-in page and its pages violate policies on purpose",
+		Message: "the showcase is mounted: its pages violate policies on purpose, and its lab serves any policy a visitor types",
 		Fix:     "set SHOWCASE=off (the default with APP_ENV=production) unless you host the demos on purpose",
 	}}
 }

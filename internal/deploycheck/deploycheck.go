@@ -3,7 +3,7 @@
 // id, a severity and a one-line fix.
 //
 // The threat it stops is the careless operator: a clone started with
-// APP_ENV=production on plain http, with the showcase's demo account, a
+// APP_ENV=production on plain http, with the showcase's lab, a
 // weakened policy or debug logging, runs without a word. `noncekit check`
 // prints the list; a start with APP_ENV=production runs the same checks
 // and refuses to serve while any of them is an error (warnings are

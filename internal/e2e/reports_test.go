@@ -51,8 +51,9 @@ func TestReportViolations(t *testing.T) {
 	}
 }
 
-// TestServeCapturesReports checks that Serve records exactly the POSTs to
-// the report path, over both schemes, while the served handler still gets
+// TestServeCapturesReports checks that Serve records exactly the report
+// POSTs (either report content type, to whichever address the policy
+// named), over both schemes, while the served handler still gets
 // every request with its whole body, however long.
 func TestServeCapturesReports(t *testing.T) {
 	large := strings.Repeat("x", 3<<20)
@@ -61,13 +62,15 @@ func TestServeCapturesReports(t *testing.T) {
 		method   string
 		path     string
 		body     string
+		ct       string
 		recorded bool
 		group    string
 	}{
-		{"report POST", http.MethodPost, chromium.ReportPath + "?group=demo", `{"csp-report":{}}`, true, "demo"},
-		{"report POST larger than what is recorded", http.MethodPost, chromium.ReportPath, large, true, ""},
-		{"GET of the report path", http.MethodGet, chromium.ReportPath, "", false, ""},
-		{"POST elsewhere", http.MethodPost, "/login", "a=b", false, ""},
+		{"report POST", http.MethodPost, chromium.ReportPath + "?group=demo", `{"csp-report":{}}`, "application/csp-report", true, "demo"},
+		{"report POST larger than what is recorded", http.MethodPost, chromium.ReportPath, large, "application/csp-report", true, ""},
+		{"Reporting API POST to a page's own address", http.MethodPost, "/demo/reports?view=x&group=learn", `[]`, "application/reports+json", true, "learn"},
+		{"GET of the report path", http.MethodGet, chromium.ReportPath, "", "application/csp-report", false, ""},
+		{"POST of a form", http.MethodPost, "/login", "a=b", "application/x-www-form-urlencoded", false, ""},
 	}
 	for _, scheme := range chromium.Schemes() {
 		for _, tt := range tests {
@@ -84,7 +87,7 @@ func TestServeCapturesReports(t *testing.T) {
 				}))
 				req, err := http.NewRequest(tt.method, k.URL+tt.path, strings.NewReader(tt.body))
 				require.NoError(t, err)
-				req.Header.Set("Content-Type", "application/csp-report")
+				req.Header.Set("Content-Type", tt.ct)
 				resp, err := k.Client().Do(req)
 				require.NoError(t, err)
 				require.NoError(t, resp.Body.Close())
@@ -99,8 +102,9 @@ func TestServeCapturesReports(t *testing.T) {
 				require.Len(t, got, 1)
 				r := got[0]
 				assert.Equal(t, http.MethodPost, r.Method)
-				assert.Equal(t, "application/csp-report", r.ContentType)
+				assert.Equal(t, tt.ct, r.ContentType)
 				assert.Equal(t, tt.group, r.Group)
+				assert.Equal(t, strings.SplitN(tt.path, "?", 2)[0], r.Path)
 				assert.NotEmpty(t, r.Body)
 				assert.True(t, bytes.HasPrefix([]byte(tt.body), r.Body), "the recorded body must be the start of the one sent")
 				assert.Equal(t, r, k.Reports.WaitFor(t, "the report just sent", func(chromium.Report) bool { return true }))

@@ -126,8 +126,8 @@ func (s *Server) routes() http.Handler {
 		r.With(s.site).Get("/bench/csp", s.home)
 	}
 
-	// The showcase: the live demos, the catalogue, the policy lab and the
-	// demo account. Delete this line (and internal/showcase, views/showcase,
+	// The showcase: the live demos, the catalogue and the policy lab.
+	// Delete this line (and internal/showcase, views/showcase,
 	// static/showcase) to make the kit yours: `make remove-showcase`.
 	s.mountIf(s.cfg.Showcase, "showcase", func() { showcase.Mount(r, s) })
 

@@ -24,7 +24,7 @@ func Schemes() []string { return []string{"http", "https"} }
 type Kit struct {
 	// URL is the server's base URL, such as "http://127.0.0.1:40123".
 	URL string
-	// Reports holds every POST to ReportPath the server received.
+	// Reports holds every report POST the server received.
 	Reports *Reports
 
 	server *httptest.Server
@@ -33,7 +33,7 @@ type Kit struct {
 // Serve serves h over scheme ("http" or "https", the latter with
 // httptest's self-signed certificate, which the shared browser accepts) for
 // the length of the test. The caller builds h: the harness knows no router.
-// Every request reaches h unchanged; POSTs to ReportPath are also recorded
+// Every request reaches h unchanged; report POSTs are also recorded
 // in Kit.Reports.
 func Serve(t *testing.T, scheme string, h http.Handler) *Kit {
 	t.Helper()

@@ -14,16 +14,19 @@ import (
 )
 
 // ReportPath is where the kit's policies send violation reports: the
-// default report path of csp.Manager, served by the router.
+// default report path of csp.Manager, served by the router. A page may
+// name another (the showcase's live demo views do): Serve records report
+// POSTs by their content type, wherever they go.
 const ReportPath = "/csp-report"
 
 // maxRecorded caps how much of one report body is recorded; the handler
 // still reads the whole body.
 const maxRecorded = 1 << 20
 
-// Report is one POST to ReportPath, as the browser sent it.
+// Report is one report POST, as the browser sent it.
 type Report struct {
 	Method       string
+	Path         string // where the policy sent it: ReportPath, or a page's own
 	ContentType  string
 	Group        string // the ?group= the policy put in its reporting URL
 	SecFetchSite string // "" when the browser sent none
@@ -105,11 +108,13 @@ type Reports struct {
 
 func newReports() *Reports { return &Reports{changed: make(chan struct{})} }
 
-// wrap records every POST to ReportPath, then hands the request to next
+// wrap records every report POST (application/csp-report or
+// application/reports+json, to any path), then hands the request to next
 // with its body intact.
 func (c *Reports) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && r.URL.Path == ReportPath {
+		if mt := MediaType(r.Header.Get("Content-Type")); r.Method == http.MethodPost &&
+			(mt == "application/csp-report" || mt == "application/reports+json") {
 			body, _ := io.ReadAll(io.LimitReader(r.Body, maxRecorded))
 			// What was read, then the rest: next sees the body the browser
 			// sent, however long.
@@ -119,6 +124,7 @@ func (c *Reports) wrap(next http.Handler) http.Handler {
 			}{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
 			c.add(Report{
 				Method:       r.Method,
+				Path:         r.URL.Path,
 				ContentType:  r.Header.Get("Content-Type"),
 				Group:        r.URL.Query().Get("group"),
 				SecFetchSite: r.Header.Get("Sec-Fetch-Site"),

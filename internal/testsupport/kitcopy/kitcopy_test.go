@@ -18,14 +18,14 @@ func TestCopy(t *testing.T) {
 		t.Skip("-short: copies the kit")
 	}
 	root := Root(t)
-	_, err := os.Stat(filepath.Join(root, "internal", "kitcopy", "kitcopy.go"))
+	_, err := os.Stat(filepath.Join(root, "internal", "testsupport", "kitcopy", "kitcopy.go"))
 	require.NoError(t, err, "Root should be the kit's root")
 
 	const name = "TestCopy/stable"
 	var first string
 	t.Run("first", func(t *testing.T) {
 		first = copyAs(t, name)
-		for _, f := range []string{"go.mod", "Makefile", "internal/kitcopy/kitcopy.go"} {
+		for _, f := range []string{"go.mod", "Makefile", "internal/testsupport/kitcopy/kitcopy.go"} {
 			assert.FileExists(t, filepath.Join(first, f))
 		}
 		for _, f := range []string{".git", "data", "bin"} {
@@ -34,7 +34,7 @@ func TestCopy(t *testing.T) {
 		}
 		// Files and folders keep the kit's times, which go test's cache
 		// reads.
-		for _, f := range []string{"go.mod", "internal/kitcopy/kitcopy.go", "internal/kitcopy", "internal"} {
+		for _, f := range []string{"go.mod", "internal/testsupport/kitcopy/kitcopy.go", "internal/testsupport/kitcopy", "internal"} {
 			want, err := os.Stat(filepath.Join(root, f))
 			require.NoError(t, err)
 			got, err := os.Stat(filepath.Join(first, f))

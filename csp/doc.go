@@ -1,26 +1,29 @@
-// Package csp builds, validates and serves Content-Security-Policy headers
-// with a fresh nonce per response.
+// Package csp serves a strict Content-Security-Policy with a fresh nonce
+// per response, and renders the scripts and styles that carry it:
 //
-// The threat it stops is cross-site scripting: markup an attacker manages to
-// inject into a page (a stored comment, a reflected query parameter) must not
-// run. A strict policy allows only scripts and styles that carry the nonce of
-// the response they arrived in; the attacker cannot know that nonce because
-// it is drawn from crypto/rand for every response and never derived from
-// request input.
+//	m := csp.NewManager()
+//	site := m.Middleware(csp.Group{Name: "site", Enforce: csp.New().
+//		Set(csp.DefaultSrc, csp.Self).
+//		Set(csp.ScriptSrc, csp.Nonce, csp.StrictDynamic).
+//		Set(csp.ObjectSrc, csp.None).
+//		Set(csp.BaseURI, csp.None)})
+//	if err := m.Err(); err != nil {
+//		log.Fatal(err) // names the group, the directive and the value
+//	}
+//	mux.Handle("GET /", site(templ.Handler(page())))
 //
-// Policies are declared with a typed builder ([New], [Policy.Set],
-// [Policy.Add]) and checked against the CSP3 grammar when they are compiled,
-// so a malformed source (a stray ';', an unquoted 'self') stops the server at
-// start-up instead of silently weakening a page. Each compiled policy is a
-// header template with nonce slots: serving it costs one string build.
+// and in page.templ, @csp.InlineScript(js) or @csp.Script(src, integrity):
+// each renders the response's nonce.
 //
-// [Parse] reads a policy written as a header value; [ParseLenient] does not
-// require default-src, so a partial policy can be read and reviewed too.
-// The vocabulary ([Directive], [Source], [Policy.Effective]) is what
-// package lint and package csptest read policies with.
+// The threat it stops is cross-site scripting: injected markup must not
+// run. Only scripts and styles that carry the nonce of their response run,
+// and the nonce is drawn from crypto/rand for every response.
 //
-// A [Manager] turns policies into chi-style middleware, one [Group] per route
-// group. The nonce is stored in the request context where templ looks for
-// it, so templ's own script and css templates stamp it, and [NonceFrom]
-// reads it back anywhere else.
+// Policies are values ([New], [Policy.Add], [Parse]) checked against the
+// CSP3 grammar when compiled: a stray ';' or an unquoted 'self' stops the
+// start, not a page. [Manager.Middleware] is a plain
+// func(http.Handler) http.Handler per route group, for any router; it puts
+// the nonce where templ looks for it ([NonceFrom] reads it). [Hashes]
+// allows fixed inline blocks by hash. Packages csptest (tests), lint,
+// report (the report endpoint) and suggest complete it.
 package csp

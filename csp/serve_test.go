@@ -28,7 +28,7 @@ func TestServePolicy(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
 			r := httptest.NewRequest(http.MethodGet, "/", nil)
-			r2, err := ServePolicy(rec, r, tt.policy, nil)
+			r2, err := NewManager().ServePolicy(rec, r, tt.policy)
 			if tt.wantErr != "" {
 				require.ErrorContains(t, err, tt.wantErr)
 				assert.Empty(t, rec.Header().Get(HeaderCSP), "no header for an invalid policy")
@@ -49,7 +49,9 @@ func TestServePolicyNonceIsRawEncoded(t *testing.T) {
 	const raw, want = "0123456789abcdef", "MDEyMzQ1Njc4OWFiY2RlZg=="
 	for _, p := range []Policy{New().Set(ScriptSrc, Nonce), New().Set(DefaultSrc, Self)} {
 		rec := httptest.NewRecorder()
-		r, err := ServePolicy(rec, httptest.NewRequest(http.MethodGet, "/", nil), p, strings.NewReader(raw))
+		m := NewManager()
+		m.Rand = strings.NewReader(raw)
+		r, err := m.ServePolicy(rec, httptest.NewRequest(http.MethodGet, "/", nil), p)
 		require.NoError(t, err)
 		assert.Equal(t, want, NonceFrom(r.Context()), p.String())
 		assert.Equal(t, strings.ReplaceAll(p.String(), NoncePlaceholder, want), rec.Header().Get(HeaderCSP))
@@ -58,7 +60,9 @@ func TestServePolicyNonceIsRawEncoded(t *testing.T) {
 
 func TestServePolicyFailingRandomSource(t *testing.T) {
 	rec := httptest.NewRecorder()
-	_, err := ServePolicy(rec, httptest.NewRequest(http.MethodGet, "/", nil), New().Set(ScriptSrc, Nonce), failReader{})
+	m := NewManager()
+	m.Rand = failReader{}
+	_, err := m.ServePolicy(rec, httptest.NewRequest(http.MethodGet, "/", nil), New().Set(ScriptSrc, Nonce))
 	require.Error(t, err)
 	assert.Empty(t, rec.Header().Get(HeaderCSP))
 }

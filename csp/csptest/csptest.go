@@ -1,15 +1,16 @@
-// Package csptest checks, from a test, that a rendered page keeps its
-// Content-Security-Policy promise: every <script>, <style> and stylesheet
-// <link> carries the response's nonce, and nothing a nonce can never allow
-// (inline event handlers, style attributes, javascript: URLs) is present.
-//
-// A page that forgets a nonce does not fail loudly in production: the
-// browser silently blocks the script and reports it. Checking every page in
-// a unit test catches it before it ships.
+// Package csptest fails a test when a rendered page breaks its
+// Content-Security-Policy promise:
 //
 //	rec := httptest.NewRecorder()
 //	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/profile", nil))
 //	csptest.AssertNonced(t, rec.Result())
+//
+// Every <script>, <style> and stylesheet <link> must carry the response's
+// nonce, and nothing a nonce can never allow (inline event handlers, style
+// attributes, javascript: URLs) may be present. A page that forgets a
+// nonce does not fail loudly in production: the browser silently blocks
+// the script and reports it. Checking every page in a unit test catches it
+// before it ships.
 //
 // The headers are read with the csp package's own parser, and each element
 // is judged by the directive the browser consults for it, in the policy the
@@ -20,9 +21,9 @@
 // is still accepted where the browser accepts it: an inline script or
 // style whose hash is listed, a handler or style attribute under
 // 'unsafe-hashes' and its hash, or under an 'unsafe-inline' that no nonce,
-// hash or 'strict-dynamic' switches off. csptest does not match URLs against host
-// sources: a script file that 'self' lets in is still expected to carry a
-// nonce the policy lists.
+// hash or 'strict-dynamic' switches off. csptest does not match URLs
+// against host sources: a script file that 'self' lets in is still
+// expected to carry a nonce the policy lists.
 //
 // Intentional exceptions are declared one element at a time with [Allow],
 // so a new, accidental one still fails.
@@ -78,7 +79,7 @@ const (
 
 // Problem is one thing wrong with a page.
 type Problem struct {
-	Kind Kind
+	Kind Kind // what is wrong
 	// Line and Col locate the element's start tag in the body, from 1;
 	// both are 0 for a problem of the response as a whole. Col matters for
 	// templ output, which renders a whole page on very few lines.
@@ -93,6 +94,7 @@ type Problem struct {
 	needles []string
 }
 
+// String is the problem as a test failure prints it.
 func (p Problem) String() string {
 	if p.Element == "" {
 		return fmt.Sprintf("%s: %s", p.Kind, p.Detail)
@@ -103,10 +105,10 @@ func (p Problem) String() string {
 // Element is a start tag as [Matcher]s see it, with the elements it sits
 // in, outermost first.
 type Element struct {
-	Tag       string
+	Tag       string            // lower-cased
 	Attrs     map[string]string // names lower-cased, as HTML does
-	Line      int
-	Ancestors []Element
+	Line      int               // in the body, from 1
+	Ancestors []Element         // outermost first
 }
 
 // Attr returns the value of attribute name and whether it is present.

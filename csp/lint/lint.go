@@ -1,5 +1,10 @@
 // Package lint reviews Content-Security-Policy policies the way Google's
-// CSP Evaluator does and explains each weakness in one sentence.
+// CSP Evaluator does and explains each weakness in one sentence:
+//
+//	p, err := csp.ParseLenient("script-src 'self' https://www.google.com")
+//	for _, f := range lint.Policy(p, lint.AsHeader) {
+//		fmt.Println(f) // HIGH script-src https://www.google.com: www.google.com is known to host JSONP endpoints, ...
+//	}
 //
 // The threat it stops is a policy that looks strict and is not: an
 // allowlisted host that serves JSONP, 'unsafe-inline' next to nothing that
@@ -7,8 +12,7 @@
 // such a policy faithfully and the attacker's script still runs. [Policy]
 // reviews one policy, [Groups] every route group a [csp.Manager] compiled,
 // as the headers deliver them; the server refuses to start in production
-// on a High finding a group has not accepted. The csp command (cmd/csp)
-// runs it from the shell.
+// on a High finding a group has not accepted.
 package lint
 
 import (
@@ -54,7 +58,7 @@ func (s Severity) String() string {
 
 // Finding is one weakness [Policy] found in a policy.
 type Finding struct {
-	Severity Severity
+	Severity Severity // how much the weakness gives an attacker
 	// Directive is the directive to change. For a missing directive it is
 	// the one to add.
 	Directive csp.Directive
@@ -146,9 +150,9 @@ func (l *linter) add(sev Severity, d csp.Directive, v csp.Source, format string,
 // GroupFindings are the findings of one route group's policy, as one
 // header delivers it.
 type GroupFindings struct {
-	Group    string
-	Delivery Delivery
-	Accepted string // the group's [csp.Group] Accept: why its findings are deliberate
+	Group    string   // the group's name
+	Delivery Delivery // the header the policy came in
+	Accepted string   // the group's [csp.Group] Accept: why its findings are deliberate
 	Findings []Finding
 }
 

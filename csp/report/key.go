@@ -9,6 +9,8 @@ import (
 // violation. The log writes one line per key per interval (LogSink); the
 // store keeps one row per key.
 type AggregateKey struct {
+	// The violation's Group, EffectiveDirective, BlockedURL,
+	// DocumentPath(DocumentURL) and Disposition.
 	Group, Directive, Blocked, DocumentPath, Disposition string
 }
 
@@ -38,17 +40,20 @@ func DocumentPath(u string) string {
 // store keeps it and package suggest reads it. The sample fields are
 // those of the most recent report.
 type Aggregate struct {
-	Group        string    `json:"group"`
-	Directive    string    `json:"directive"`
-	BlockedURL   string    `json:"blockedURL"`
-	DocumentPath string    `json:"documentPath"`
-	Disposition  string    `json:"disposition"`
-	Count        int64     `json:"count"`
-	FirstSeen    time.Time `json:"firstSeen"`
-	LastSeen     time.Time `json:"lastSeen"`
-	Sample       string    `json:"sample"`
-	SourceFile   string    `json:"sourceFile"`
-	Line         int       `json:"line"`
-	Column       int       `json:"column"`
-	UserAgent    string    `json:"userAgent"`
+	// The kind: its AggregateKey's fields.
+	Group        string `json:"group"`
+	Directive    string `json:"directive"`
+	BlockedURL   string `json:"blockedURL"`
+	DocumentPath string `json:"documentPath"`
+	Disposition  string `json:"disposition"`
+	// How many reports of the kind, and when the first and the last came.
+	Count     int64     `json:"count"`
+	FirstSeen time.Time `json:"firstSeen"`
+	LastSeen  time.Time `json:"lastSeen"`
+	// The most recent report's details.
+	Sample     string `json:"sample"`
+	SourceFile string `json:"sourceFile"`
+	Line       int    `json:"line"`
+	Column     int    `json:"column"`
+	UserAgent  string `json:"userAgent"`
 }

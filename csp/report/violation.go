@@ -52,35 +52,37 @@ const UnknownGroup = "unknown"
 // not reversible: a backslash is kept as is.
 //
 // The reports' referrer field is not read at all: it would be one more
-// URL to scrub, and no part of the kit needs it.
+// URL to scrub, and no part of the kit needs it. Its JSON form is what the
+// kit's live streams and pages send to browsers.
 type Violation struct {
-	DocumentURL string
+	DocumentURL string `json:"document"` // the page the violation happened on
 	// BlockedURL is a URL, a keyword such as "inline" or "eval", or a bare
 	// scheme such as "data" or "chrome-extension".
-	BlockedURL string
+	BlockedURL string `json:"blockedURL"`
 	// EffectiveDirective is lower case; when the browser sent no
 	// effective-directive it is the first token of violated-directive.
-	EffectiveDirective string
-	Disposition        string // DispositionEnforce, DispositionReport or DispositionUnknown
-	Sample             string
-	SourceFile         string
+	EffectiveDirective string `json:"directive"`
+	Disposition        string `json:"disposition"`          // DispositionEnforce, DispositionReport or DispositionUnknown
+	Sample             string `json:"sample,omitempty"`     // the first characters of the blocked code, when the policy asked for them
+	SourceFile         string `json:"sourceFile,omitempty"` // the script the violation happened in, when there is one
 	// Line, Column and StatusCode are clamped to [0, 2^31-1]; 0 means absent.
-	Line       int
-	Column     int
-	StatusCode int
-	UserAgent  string
+	Line       int    `json:"line,omitempty"`
+	Column     int    `json:"column,omitempty"`
+	StatusCode int    `json:"statusCode,omitempty"`
+	UserAgent  string `json:"userAgent,omitempty"` // the reporting browser's
 	// Group is the route group whose policy was violated, from the report
 	// URL's ?group= parameter.
-	Group      string
-	ReceivedAt time.Time
+	Group      string    `json:"group"`
+	ReceivedAt time.Time `json:"receivedAt"` // when the Handler received it
 	// Noise says the violation was caused by a browser extension or the
 	// browser itself, not by the page: see IsNoise.
-	Noise bool
+	Noise bool `json:"-"`
 	// Client is an opaque id of the client that sent the report (see
 	// Handler), never its address; "" when the violation did not come
 	// through a Handler. A store can budget new aggregates per client with
-	// it.
-	Client string
+	// it. It is not part of the JSON form: a page or a stream that shows
+	// violations has no use for it.
+	Client string `json:"-"`
 }
 
 // Batch is what one request carried.

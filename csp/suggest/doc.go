@@ -4,6 +4,11 @@
 // and, for each report it will not allow, what to change in the page
 // instead.
 //
+//	aggs := store.List(...) // []report.Aggregate, every kind of report stored
+//	for _, s := range suggest.Groups(manager.Groups(), aggs, suggest.Options{}) {
+//		fmt.Println(s.Group, s.Header+":", s.Value) // and s.Go, s.Resolved, s.Refused
+//	}
+//
 // The threat it stops is the unsafe fix. A report that says "inline script
 // blocked" is most easily silenced with 'unsafe-inline', and one that says
 // "eval blocked" with 'unsafe-eval'; either turns every markup injection
@@ -23,7 +28,6 @@
 // tell a real third party from a planted one before copying the line.
 //
 // The package is pure: it reads a group's declared policies (csp.Group, as
-// csp.Manager.Groups lists them) and the store's aggregates
-// (report.Aggregate, from any store.Store), and returns values. The reports
-// dashboard and `go run ./cmd/csp suggest` both call it.
+// csp.Manager.Groups lists them) and stored aggregates (report.Aggregate),
+// and returns values; [Write] prints them for a terminal.
 package suggest

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/noncekit/noncekit/csp/report"
 	"github.com/noncekit/noncekit/internal/account"
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/database"
@@ -71,7 +72,7 @@ func clusterInstance(t *testing.T, cfg config.Config) (*instance, *account.Store
 
 // eventStream reads a text/event-stream's "report" events.
 type eventStream struct {
-	events chan liveReport
+	events chan report.Violation
 }
 
 // openStream GETs a live report stream with cookie (nil: none) and
@@ -88,7 +89,7 @@ func openStream(t *testing.T, u string, cookie *http.Cookie) *eventStream {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = resp.Body.Close() })
 	require.Equal(t, http.StatusOK, resp.StatusCode, u)
-	es := &eventStream{events: make(chan liveReport, 1000)}
+	es := &eventStream{events: make(chan report.Violation, 1000)}
 	subscribed := make(chan struct{})
 	go func() {
 		defer close(es.events)
@@ -99,7 +100,7 @@ func openStream(t *testing.T, u string, cookie *http.Cookie) *eventStream {
 				close(subscribed)
 			}
 			if data, ok := strings.CutPrefix(line, "data: "); ok {
-				var r liveReport
+				var r report.Violation
 				if json.Unmarshal([]byte(data), &r) == nil {
 					es.events <- r
 				}
@@ -115,9 +116,9 @@ func openStream(t *testing.T, u string, cookie *http.Cookie) *eventStream {
 }
 
 // take returns the stream's next n events, failing after 15 s.
-func (es *eventStream) take(t *testing.T, n int) []liveReport {
+func (es *eventStream) take(t *testing.T, n int) []report.Violation {
 	t.Helper()
-	var got []liveReport
+	var got []report.Violation
 	deadline := time.After(15 * time.Second)
 	for len(got) < n {
 		select {

@@ -21,22 +21,11 @@ const (
 	streamWriteTimeout = 10 * time.Second
 )
 
-// liveReport is one event of GET /api/reports/stream.
-type liveReport struct {
-	Group       string    `json:"group"`
-	Directive   string    `json:"directive"`
-	BlockedURL  string    `json:"blockedURL"`
-	Document    string    `json:"document"`
-	Disposition string    `json:"disposition"`
-	Sample      string    `json:"sample"`
-	Line        int       `json:"line"`
-	ReceivedAt  time.Time `json:"receivedAt"`
-}
-
 // reportStream serves GET /api/reports/stream?group=&since=, for
 // operators (requireOperatorAPI): a text/event-stream of the reports stored
 // from now on (and of those stored recently, received at or after since,
-// in unix milliseconds), one "report" event each.
+// in unix milliseconds), one "report" event each, a report.Violation in
+// its JSON form.
 func (s *Server) reportStream(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	group := q.Get("group")
@@ -113,10 +102,8 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, subscribe func()
 			if !ok {
 				return // too slow, or shutting down; EventSource reconnects
 			}
-			data, err := json.Marshal(liveReport{
-				Group: v.Group, Directive: v.EffectiveDirective, BlockedURL: v.BlockedURL, Document: v.DocumentURL,
-				Disposition: v.Disposition, Sample: v.Sample, Line: v.Line, ReceivedAt: v.ReceivedAt.UTC(),
-			})
+			v.ReceivedAt = v.ReceivedAt.UTC()
+			data, err := json.Marshal(v) // report.Violation's JSON form
 			if err != nil {
 				s.log.ErrorContext(r.Context(), "encoding live report", slog.Any("error", err))
 				continue

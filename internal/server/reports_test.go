@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/noncekit/noncekit/csp"
+	"github.com/noncekit/noncekit/csp/report"
 	"github.com/noncekit/noncekit/internal/config"
 	"github.com/noncekit/noncekit/internal/database"
 	"github.com/noncekit/noncekit/internal/reports"
@@ -246,10 +247,10 @@ func TestLiveStreamDeliversReportsPostedAfterSubscribing(t *testing.T) {
 
 	readUntil("event: report")
 	data := strings.TrimPrefix(readUntil("data: "), "data: ")
-	var got liveReport
+	var got report.Violation
 	require.NoError(t, json.Unmarshal([]byte(data), &got))
 	assert.Equal(t, "demo", got.Group)
-	assert.Equal(t, "script-src-elem", got.Directive)
+	assert.Equal(t, "script-src-elem", got.EffectiveDirective)
 	assert.Equal(t, "inline", got.BlockedURL)
 
 	// Shutting down ends the stream instead of holding the server up.

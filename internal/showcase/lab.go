@@ -93,7 +93,7 @@ func parseLabPolicy(text string) (csp.Policy, error) {
 // applies to this response alone, so it can never weaken another page's.
 func (s *Showcase) labPreview(w http.ResponseWriter, r *http.Request) {
 	p := s.labPolicy(r)
-	r, err := csp.ServePolicy(w, r, p, s.app.CSP().Rand)
+	r, err := s.app.CSP().ServePolicy(w, r, p)
 	if err != nil {
 		// The policy was validated above, so only the nonce source fails here.
 		s.log.ErrorContext(r.Context(), "lab preview: no policy header, refusing to serve", "error", err)

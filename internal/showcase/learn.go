@@ -52,26 +52,16 @@ func thirdParty(contentType, body string) http.HandlerFunc {
 	}
 }
 
-// learnReport is one report as the page's stream delivered it (the
-// server's live report event), which the page sends back.
-type learnReport struct {
-	Group       string `json:"group"`
-	Directive   string `json:"directive"`
-	BlockedURL  string `json:"blockedURL"`
-	Document    string `json:"document"`
-	Disposition string `json:"disposition"`
-	Sample      string `json:"sample"`
-}
-
 // learnSuggest is POST /demo/learn/suggest: the page sends the reports its
-// view caused, as its stream delivered them, and gets back what package
+// view caused, as the server listed them (report.Violation's JSON form),
+// and gets back what package
 // suggest makes of them against the page's declared policy, as JSON. The
 // reports come from the visitor, who could send anything: they only feed
 // a pure function whose answer goes back to the same visitor, as JSON the
 // page writes with textContent. Nothing is stored.
 func (s *Showcase) learnSuggest(w http.ResponseWriter, r *http.Request, g csp.Group, o suggest.Options) {
 	var body struct {
-		Reports []learnReport `json:"reports"`
+		Reports []report.Violation `json:"reports"`
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxLearnBody)
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
@@ -93,8 +83,8 @@ func (s *Showcase) learnSuggest(w http.ResponseWriter, r *http.Request, g csp.Gr
 		if rep.Group != g.Name {
 			continue
 		}
-		a := report.Aggregate{Group: rep.Group, Directive: rep.Directive, BlockedURL: rep.BlockedURL,
-			DocumentPath: report.DocumentPath(rep.Document), Disposition: rep.Disposition, Sample: rep.Sample,
+		a := report.Aggregate{Group: rep.Group, Directive: rep.EffectiveDirective, BlockedURL: rep.BlockedURL,
+			DocumentPath: report.DocumentPath(rep.DocumentURL), Disposition: rep.Disposition, Sample: rep.Sample,
 			Count: 1, FirstSeen: now, LastSeen: now}
 		merged := false
 		for i := range aggs {

@@ -39,18 +39,6 @@ const (
 	viewLifetime   = 10 * time.Minute
 )
 
-// viewReport is one report as the page lists it.
-type viewReport struct {
-	Group       string    `json:"group"`
-	Directive   string    `json:"directive"`
-	BlockedURL  string    `json:"blockedURL"`
-	Document    string    `json:"document"`
-	Disposition string    `json:"disposition"`
-	Sample      string    `json:"sample"`
-	Line        int       `json:"line"`
-	ReceivedAt  time.Time `json:"receivedAt"`
-}
-
 // pageViews holds the recent page views' reports.
 type pageViews struct {
 	mu    sync.Mutex
@@ -61,7 +49,7 @@ type pageViews struct {
 
 type viewEntry struct {
 	created time.Time
-	reports []viewReport
+	reports []report.Violation
 }
 
 func newViews() *pageViews { return &pageViews{byID: map[string]*viewEntry{}, now: time.Now} }
@@ -95,20 +83,21 @@ func (v *pageViews) add(id string, vs []report.Violation) {
 		if x.Noise || len(e.reports) >= maxViewReports {
 			continue
 		}
-		e.reports = append(e.reports, viewReport{Group: x.Group, Directive: x.EffectiveDirective, BlockedURL: x.BlockedURL,
-			Document: x.DocumentURL, Disposition: x.Disposition, Sample: x.Sample, Line: x.Line, ReceivedAt: x.ReceivedAt.UTC()})
+		v := *x
+		v.ReceivedAt = v.ReceivedAt.UTC()
+		e.reports = append(e.reports, v)
 	}
 }
 
 // list returns a copy of a view's reports, and false for an unknown view.
-func (v *pageViews) list(id string) ([]viewReport, bool) {
+func (v *pageViews) list(id string) ([]report.Violation, bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	e := v.byID[id]
 	if e == nil {
 		return nil, false
 	}
-	return append([]viewReport{}, e.reports...), true
+	return append([]report.Violation{}, e.reports...), true
 }
 
 // validViewID reports whether s can be an id register made.
@@ -182,8 +171,9 @@ func (s *Showcase) receiveViewReports() http.HandlerFunc {
 	}
 }
 
-// listViewReports is GET /demo/reports?view=<id>: the reports of that view
-// as JSON, to anyone who has the id (only its page was given it).
+// listViewReports is GET /demo/reports?view=<id>: the reports of that view,
+// report.Violation's JSON form, to anyone who has the id (only its page
+// was given it).
 func (s *Showcase) listViewReports(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("view")
 	if !validViewID(id) {

@@ -44,7 +44,6 @@ func BenchmarkPages(b *testing.B) {
 	s := benchServer(b)
 	for _, p := range []struct{ name, path string }{
 		{"page=home", "/"},
-		{"page=reports", "/reports"},
 		{"page=not-found", "/missing"},
 		{"route=bench-plain", "/bench/plain"},
 		{"route=bench-csp", "/bench/csp"},
@@ -74,7 +73,6 @@ func BenchmarkPagesOverHTTP(b *testing.B) {
 	for _, p := range []struct{ name, path string }{
 		{"route=bench-plain", "/bench/plain"},
 		{"route=bench-csp", "/bench/csp"},
-		{"page=reports", "/reports"},
 	} {
 		b.Run(p.name, func(b *testing.B) { wire.Bench(b, s, p.path) })
 	}

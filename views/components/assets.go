@@ -22,9 +22,8 @@ func ScriptDefer(name string) templ.Component { return file("ScriptDefer", name,
 // style-src without 'self'.
 func Stylesheet(name string) templ.Component { return file("Stylesheet", name, csp.Stylesheet) }
 
-// file renders the library's element for a static file: its
-// content-hashed URL, its Subresource Integrity value and the response's
-// nonce.
+// file is the library's element for a static file: its content-hashed URL,
+// its Subresource Integrity value and, when rendered, the response's nonce.
 //
 // A name with no file under static/ fails the render, with an error naming
 // the component and the file, instead of rendering integrity="" and a URL
@@ -32,15 +31,23 @@ func Stylesheet(name string) templ.Component { return file("Stylesheet", name, c
 // the page's test fails where the mistake was made rather than the browser
 // later. (views/static_names_test.go finds literal names at their line in
 // the .templ file before any page is rendered.)
+//
+// The file is looked up when the component is made, which is during the
+// page's render too: a found file then costs the element alone.
 func file(component, name string, element func(url, integrity string) templ.Component) templ.Component {
-	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
-		url, integrity, ok := static.Lookup(name)
-		if !ok {
-			if strings.HasPrefix(name, "/") || strings.HasPrefix(name, "static/") {
-				return fmt.Errorf("components.%s(%q): name the file as it sits under static/, as in \"js/site.js\"", component, name)
-			}
-			return fmt.Errorf("components.%s(%q): there is no static/%s: add the file or fix the name", component, name, name)
+	url, integrity, ok := static.Lookup(name)
+	if !ok {
+		return missing(component, name)
+	}
+	return element(url, integrity)
+}
+
+// missing is the component of a name with no file: its render fails.
+func missing(component, name string) templ.Component {
+	return templ.ComponentFunc(func(context.Context, io.Writer) error {
+		if strings.HasPrefix(name, "/") || strings.HasPrefix(name, "static/") {
+			return fmt.Errorf("components.%s(%q): name the file as it sits under static/, as in \"js/site.js\"", component, name)
 		}
-		return element(url, integrity).Render(ctx, w)
+		return fmt.Errorf("components.%s(%q): there is no static/%s: add the file or fix the name", component, name, name)
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -51,7 +52,7 @@ func TestMakeDevReloads(t *testing.T) {
 	dir := kitcopy.New(t)
 	ports := freePorts(t, 2)
 	appAddr, proxyPort := "127.0.0.1:"+ports[0], ports[1]
-	log := startMakeDev(t, dir, appAddr, proxyPort)
+	log, stop := startDev(t, dir, []string{"make", "dev", "DEV_APP=" + appAddr, "DEV_PORT=" + proxyPort})
 	proxy := "http://127.0.0.1:" + proxyPort
 	waitServing(t, proxy+"/", log)
 
@@ -100,36 +101,70 @@ func TestMakeDevReloads(t *testing.T) {
 		assert.False(t, m.IsCSP(), "console: %s", m)
 	}
 	assert.Empty(t, chromium.RecordedViolations(t, tb), "the reload script must run under the strict policy")
+	stop()
+
+	// `go tool air` alone, as a developer types it out of habit: it builds
+	// and serves the app on ADDR and rebuilds on a .templ and a JS edit.
+	// Its own proxy is off (.air.toml): nothing is injected into the page,
+	// so nothing can break the policy; the developer reloads by hand.
+	log, _ = startDev(t, dir, []string{"go", "tool", "air"}, "ADDR="+appAddr)
+	app := "http://" + appAddr
+	waitServing(t, app+"/", log)
+	// The app's log is buffered: wait for its first "serving" line before
+	// counting restarts from it.
+	require.Eventually(t, func() bool { return log.Count("msg=serving") == 1 },
+		chromium.WaitTimeout, chromium.PollInterval, "air: the app should have started once\n%s", log)
+	for _, ed := range []struct {
+		name, file, old, new string
+		shows                string // true once the reloaded page shows the edit
+	}{
+		{"templ", "views/layout/base.templ", "(edited live)", "(rebuilt by air)",
+			`document.body.innerText.includes("(rebuilt by air)")`},
+		{"js", "static/js/site.js", "", "\ndocument.documentElement.dataset.airEdit = \"yes\";\n",
+			`document.documentElement.dataset.airEdit === "yes"`},
+	} {
+		served := log.Count("msg=serving")
+		editFile(t, filepath.Join(dir, ed.file), ed.old, ed.new)
+		require.Eventually(t, func() bool { return log.Count("msg=serving") > served },
+			devRebuildTimeout, chromium.PollInterval, "air: a %s edit should rebuild and restart the app\n%s", ed.name, log)
+		waitServing(t, app+"/", log)
+		tb.Open(t, app+"/")
+		chromium.WaitUntil(t, tb, ed.shows, "air: the page does not show the %s edit\n%s", ed.name, log)
+	}
+	assert.True(t, chromium.Eval[bool](t, tb, `window.templ_reloadSrc === undefined`), "nothing injected a reload script")
+	assert.Empty(t, chromium.RecordedViolations(t, tb), "no violation on the page air serves")
 }
 
-// startMakeDev starts `make dev` in dir, in its own process group, and
-// stops it when the test ends: SIGINT, as Ctrl-C would, lets templ stop
-// the app and remove its text files.
-func startMakeDev(t *testing.T, dir, appAddr, proxyPort string) *syncbuf.Buffer {
+// startDev starts a dev loop (`make dev`, `go tool air`) in dir, in its own
+// process group, with env added to the test's, and returns its output and
+// a stop that also runs when the test ends: SIGINT, as Ctrl-C would, lets
+// templ and air stop the app and remove their scratch files.
+func startDev(t *testing.T, dir string, args []string, env ...string) (log *syncbuf.Buffer, stop func()) {
 	t.Helper()
-	log := &syncbuf.Buffer{}
-	cmd := exec.Command("make", "dev", "DEV_APP="+appAddr, "DEV_PORT="+proxyPort)
+	log = &syncbuf.Buffer{}
+	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "DATA_DIR="+t.TempDir())
+	cmd.Env = append(append(os.Environ(), "DATA_DIR="+t.TempDir()), env...)
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	require.NoError(t, cmd.Start(), "starting make dev")
+	require.NoError(t, cmd.Start(), "starting %s", args)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
+	stop = sync.OnceFunc(func() {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
 		select {
 		case <-done:
 		case <-time.After(30 * time.Second):
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			<-done
-			t.Errorf("make dev did not stop within 30 s of SIGINT\n%s", log)
+			t.Errorf("%s did not stop within 30 s of SIGINT\n%s", args, log)
 		}
 	})
-	return log
+	t.Cleanup(stop)
+	return log, stop
 }
 
-// waitServing waits until the proxy answers u with 200: templ's proxy
+// waitServing waits until u answers 200: the app, or templ's proxy, which
 // holds a request while the app is still starting.
 func waitServing(t *testing.T, u string, log *syncbuf.Buffer) {
 	t.Helper()
@@ -143,13 +178,13 @@ func waitServing(t *testing.T, u string, log *syncbuf.Buffer) {
 		if err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				t.Logf("make dev served %s after %s", u, time.Since(start).Round(100*time.Millisecond))
+				t.Logf("%s answered after %s", u, time.Since(start).Round(100*time.Millisecond))
 				return
 			}
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("make dev did not serve %s within %s (last error %v)\n%s", u, devStartTimeout, err, log)
+			t.Fatalf("nothing served %s within %s (last error %v)\n%s", u, devStartTimeout, err, log)
 		case <-time.After(chromium.PollInterval * 5):
 		}
 	}

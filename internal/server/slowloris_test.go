@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -12,10 +13,18 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// slowHoldLimit bounds how long a slow client waits for the server to hang
+// up before the test calls it held open. It is a bound for a failing
+// run, far above the header timeout, never a measurement.
+const slowHoldLimit = 30 * time.Second
+
 // TestSlowClientsAreCutOff: 200 clients that trickle their headers one line
-// at a time (slowloris) neither stop GET / from answering nor hold their
-// connections past the header timeout. The test shortens ReadHeaderTimeout
-// from its production 5 s to keep the run short; the mechanism is the same.
+// at a time (slowloris) neither stop GET / from answering nor keep their
+// connections: the server hangs up on every one of them, however long it
+// keeps trickling. The test shortens ReadHeaderTimeout from its production
+// 5 s to keep the run short; the mechanism is the same. No duration is
+// measured: the one clock is the bound, a client still connected after
+// slowHoldLimit fails.
 func TestSlowClientsAreCutOff(t *testing.T) {
 	const clients = 200
 	s := newTestServer(t, Options{})
@@ -29,7 +38,8 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 
 	var wg sync.WaitGroup
 	connected := make(chan struct{}, clients)
-	cutOff := make(chan time.Duration, clients)
+	var mu sync.Mutex
+	cutOff, heldOpen := 0, 0
 	for range clients {
 		wg.Go(func() {
 			c, err := net.Dial("tcp", addr)
@@ -38,25 +48,30 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 				return
 			}
 			defer c.Close()
-			start := time.Now()
 			fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: %s\r\n", addr)
 			connected <- struct{}{}
-			// One header line every 100 ms until the server hangs up.
-			for i := 0; ; i++ {
+			// Trickle a header line whenever a short wait for the server's
+			// answer passes without one, until the server hangs up.
+			deadline := time.Now().Add(slowHoldLimit)
+			buf := make([]byte, 512)
+			for i := 0; time.Now().Before(deadline); i++ {
 				if _, err := fmt.Fprintf(c, "X-Slow-%d: y\r\n", i); err != nil {
-					break
+					break // the server closed the connection
 				}
 				_ = c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-				buf := make([]byte, 512)
-				if _, err := c.Read(buf); err != nil {
-					if ne, ok := err.(net.Error); ok && ne.Timeout() {
-						continue // still open: keep trickling
-					}
-					break // closed by the server (or a 408 then close)
+				_, err := c.Read(buf)
+				if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+					continue // still open: keep trickling
 				}
-				break
+				break // closed by the server, or an answer (408) before closing
 			}
-			cutOff <- time.Since(start)
+			mu.Lock()
+			defer mu.Unlock()
+			if time.Now().Before(deadline) {
+				cutOff++
+			} else {
+				heldOpen++
+			}
 		})
 	}
 	for range clients {
@@ -64,20 +79,13 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 	}
 
 	// With all 200 connections trickling, a normal visitor is still served.
-	client := &http.Client{Timeout: 2 * time.Second}
-	start := time.Now()
+	client := &http.Client{Timeout: slowHoldLimit}
 	resp, err := client.Get("http://" + addr + "/")
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	t.Logf("GET / during the slow-client flood: %v", time.Since(start))
 
 	wg.Wait()
-	close(cutOff)
-	var longest time.Duration
-	for d := range cutOff {
-		longest = max(longest, d)
-	}
-	t.Logf("longest slow client held its connection for %v (ReadHeaderTimeout %v)", longest, hs.ReadHeaderTimeout)
-	assert.Less(t, longest, hs.ReadHeaderTimeout+2*time.Second, "slow clients are cut off near the header timeout")
+	assert.Equal(t, clients, cutOff, "every slow client is cut off")
+	assert.Zero(t, heldOpen, "slow clients still connected after %s", slowHoldLimit)
 }

@@ -118,9 +118,19 @@ func readBlocks(t *testing.T, root, path string, sections ...string) []block {
 type follower struct {
 	dir  string
 	pkgs []string
-	// tested is set once the docs said "make test": make's checks ran
-	// there, and the tests run once, after the last step (test).
+	// tested is set once the docs said "make test": make's checks and the
+	// tests run once, after the last step (check, test).
 	tested bool
+}
+
+// check runs make test's own checks, as the docs' last "make test" would
+// (generated code current, gofmt, templ fmt, go vet), and returns their
+// output. make lint formats the files git knows: it adds what the docs
+// wrote, as a user would before committing.
+func (f *follower) check(t *testing.T) string {
+	t.Helper()
+	kitcopy.Run(t, f.dir, "git", "add", "-A")
+	return kitcopy.Run(t, f.dir, "make", "--no-print-directory", "check-generated", "lint")
 }
 
 func (f *follower) apply(t *testing.T, b block) {
@@ -183,21 +193,16 @@ func (f *follower) apply(t *testing.T, b block) {
 	}
 }
 
-// run runs one command line of the docs. "make test" runs make's own
-// checks (generated code current, gofmt, templ fmt, go vet ./...) at once,
-// and the tests once, after the last step (test): each step of the docs
-// adds to the one before, so the last state holds every page and group an
-// earlier "make test" saw, and the server's suite, with its PostgreSQL and
-// Redis, runs once instead of at every step.
+// run runs one command line of the docs. "make test" is run once, after
+// the last step (check): each step of the docs adds to the one before, so
+// the last state holds every page and group an earlier "make test" saw,
+// and make's checks and the server's suite, with its PostgreSQL and
+// Redis, run once instead of at every step.
 func (f *follower) run(t *testing.T, at, line string, want int) {
 	t.Helper()
 	if line == "make test" {
-		// make lint formats the files git knows: add what the docs wrote,
-		// as a user would before committing.
-		kitcopy.Run(t, f.dir, "git", "add", "-A")
-		kitcopy.Run(t, f.dir, "make", "--no-print-directory", "check-generated", "lint")
 		f.tested = true
-		t.Logf("%s: make test: make's checks pass; the tests run after the last step", at)
+		t.Logf("%s: make test: make's checks and the tests run after the last step", at)
 		return
 	}
 	out, err := kitcopy.Try(f.dir, "sh", "-c", line)
@@ -213,9 +218,8 @@ func (f *follower) run(t *testing.T, at, line string, want int) {
 
 // test runs the tests of the packages the docs touch, as the docs' last
 // "make test" would: the rest of the suite says nothing about the docs.
-// With -short: not the tests that copy the kit again (they prove make
-// remove-showcase and make rename), nor the Chromium tests, which the
-// docs' own last step ran (go test ./internal/browser/) on this state.
+// With -short: not the tests that copy the kit again, nor the Chromium
+// tests, which testing.md's own step ran (go test ./internal/browser/).
 func (f *follower) test(t *testing.T) {
 	t.Helper()
 	args := []string{"test", "-short", "./internal/server/...", "./views/...", "./static/"}
@@ -227,31 +231,44 @@ func (f *follower) test(t *testing.T) {
 	t.Logf("make test: %s", strings.TrimSpace(out))
 }
 
-// TestDocsRunAsWritten follows the README's "Adding a page" and "Adding a
-// route group and its policy", then docs/testing.md, on a copy of the kit:
-// every command runs, every file they show is written where they say (or
-// is what a command wrote), and the kit then passes make's checks and the
-// tests of everything the docs touched, the browser test they show
-// included (it skips without Chromium, unless CI is set).
+// TestDocsRunAsWritten follows the README as a user starting an app from
+// the kit would, in its order, on one copy of the kit: "Make it yours"
+// (make remove-showcase), "Adding a page" and "Adding a route group and
+// its policy", then docs/testing.md, and "Renaming the module" (make
+// rename). Every command
+// runs, every file they show is written where they say (or is what a
+// command wrote), each "make test" passes make's checks, and the kit then
+// passes the tests of everything the docs touched, the browser test they
+// show included (it skips without Chromium, unless CI is set).
+//
+// One copy for the whole walk: the copy's build is most of the test's
+// cost, and each step only adds to the one before, as in a user's clone.
 func TestDocsRunAsWritten(t *testing.T) {
 	root := kitcopy.Root(t)
 	readme := readBlocks(t, root, "README.md", "Adding a page", "Adding a route group and its policy")
 	guide := readBlocks(t, root, "docs/testing.md")
-	require.NotEmpty(t, readme)
-	require.NotEmpty(t, guide)
+	yours := readBlocks(t, root, "README.md", "Make it yours")
+	rename := readBlocks(t, root, "README.md", "Renaming the module")
+	for _, bs := range [][]block{readme, guide, yours, rename} {
+		require.NotEmpty(t, bs)
+	}
 
 	skipIfScaffolded(t, root, append(readme, guide...))
 
 	dir := kitcopy.New(t)
 	kitcopy.Run(t, dir, "git", "init", "-q")
 	f := &follower{dir: dir}
+	for _, b := range yours {
+		f.apply(t, b)
+	}
+	checkShowcaseRemoved(t, dir)
 	for _, b := range append(readme, guide...) {
 		f.apply(t, b)
 	}
 	require.True(t, f.tested, "the docs no longer say to run make test")
-	f.test(t)
 
-	// The Go the docs show is formatted as make lint wants.
+	// The Go the docs show is formatted as make lint wants (checked
+	// before make rename, which formats what it rewrites).
 	var written []string
 	for _, b := range guide {
 		if b.verb == "file" && strings.HasSuffix(b.args, ".go") {
@@ -259,6 +276,15 @@ func TestDocsRunAsWritten(t *testing.T) {
 		}
 	}
 	assert.Empty(t, kitcopy.Run(t, dir, "gofmt", append([]string{"-l"}, written...)...), "gofmt -l lists the snippets it would reformat")
+
+	oldPath := modulePath(t, dir)
+	for _, b := range rename {
+		f.apply(t, b)
+	}
+	checkRenamed(t, dir, oldPath)
+	assert.NotRegexp(t, regexp.MustCompile(`(?im)error|warning|no such file|lstat`), f.check(t),
+		"make test's checks, after all of it, print no error or warning")
+	f.test(t)
 
 	// What the prose claims, beyond what the steps run.
 	golden, err := os.ReadFile(filepath.Join(dir, "internal/server/testdata/policies.golden"))

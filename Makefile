@@ -114,7 +114,7 @@ lint: ## gofmt, templ fmt and go vet
 test test-short: export GOFLAGS := $(GOFLAGS) -ldflags=-w
 
 .PHONY: test
-test: check-generated lint ## Run every test, the Chromium and PostgreSQL suites included (CI=true makes a missing browser or PostgreSQL fail)
+test: check-generated lint ## Run every test of the kit and the library, Chromium and PostgreSQL included (cached when unchanged; TESTFLAGS=-count=1 reruns all)
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "$$CHROMIUM_PATH" ] || \
 		echo "note: chromium not found, browser tests will skip: install it with 'apt-get install -y chromium'"
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -n "$$NONCEKIT_PG_BIN" ] || command -v initdb >/dev/null 2>&1 || \
@@ -190,7 +190,7 @@ load-reports: ## Load test: flood /csp-report with 10,000 reports on SQLite, the
 	$(GO) test -tags load -count=1 -run '^TestLoadReports$$' -v -timeout 10m ./internal/server
 
 .PHONY: remove-showcase
-remove-showcase: ## Delete the showcase (demos, catalogue, lab, demo account): the skeleton stays, ready to make yours
+remove-showcase: ## Delete the showcase (demos, catalogue, lab): the skeleton stays, ready to make yours
 	rm -rf internal/showcase views/showcase static/showcase
 	sed -i.bak -e '/internal\/showcase"$$/d' -e '/\/\/ The showcase: the live demos/,/showcase\.Mount(r, s)/d' internal/server/routes.go
 	rm -f internal/server/routes.go.bak

@@ -145,11 +145,11 @@ snapshots: ## Rewrite the policy snapshots (internal/*/testdata/policies.golden)
 	$(GO) test -count=1 -run '^TestPolicySnapshots$$' $(SNAPSHOT_PKGS) -update
 
 .PHONY: page
-page: ## Scaffold a page: make page NAME=about (the .templ, handler, route, nav link, test, snapshots)
+page: ## Scaffold a page: make page NAME=about, or NAME=pricing CACHE=public for a cacheable one (templ, handler, route, nav link, test)
 	@# NAME reaches the command through the environment (make exports
 	@# command-line variables), so no value can break the shell's quoting.
 	@test -n "$$NAME" || { echo "usage: make page NAME=about" >&2; exit 2; }
-	$(GO) run ./cmd/page "$$NAME"
+	$(GO) run ./cmd/page -cache="$$CACHE" "$$NAME"
 
 .PHONY: bench
 bench: ## Benchmarks (COUNT=5 rounds, interleaved): CSP middleware vs bare chi vs unrolled/secure, pages, static, reports -> bench.out
@@ -201,6 +201,11 @@ remove-showcase: ## Delete the showcase (demos, catalogue, lab): the skeleton st
 rename: ## Rename the module everywhere: make rename MODULE=example.com/you/app
 	@test -n "$(MODULE)" || { echo "usage: make rename MODULE=example.com/you/app" >&2; exit 2; }
 	$(GO) run ./cmd/rename $(MODULE)
+	@# The new path may sort elsewhere among a .templ's imports than the
+	@# old one (beside the CSP library's, which keeps its path): templ fmt
+	@# sorts them again, and generate writes the Go to match.
+	$(GO) tool templ fmt -log-level error views
+	$(GO) tool templ generate -log-level error
 
 .PHONY: clean
 clean: ## Remove build output and temporary files (not ./data)

@@ -44,11 +44,15 @@ func external(open, url, integrity, end string) templ.Component {
 	return &externalElement{open, url, integrity, end}
 }
 
-// Render writes the element with the nonce of ctx.
+// Render writes the element with the nonce of ctx; on a cacheable page,
+// with none (its integrity is what the policy allows it by).
 func (e *externalElement) Render(ctx context.Context, w io.Writer) error {
 	parts := [...]string{e.open, html.EscapeString(e.url), `"`, "", "", "", ` nonce="`, html.EscapeString(NonceFrom(ctx)), `"`, e.end}
 	if e.integrity != "" {
 		parts[3], parts[4], parts[5] = ` integrity="`, html.EscapeString(e.integrity), `"`
+	}
+	if Cacheable(ctx) {
+		parts[6], parts[7], parts[8] = "", "", ""
 	}
 	for _, p := range parts {
 		if _, err := io.WriteString(w, p); err != nil {
@@ -62,6 +66,7 @@ func (e *externalElement) Render(ctx context.Context, w io.Writer) error {
 // not data: pass values to scripts with templ.JSONScript, which escapes
 // them. Text that would close the element early is refused with an error
 // rather than emitted, because it is how injected markup escapes a script.
+// On a cacheable page ([Group].CacheFor) it fails the render: use [Hashes].
 func InlineScript(js string) templ.Component { return inline("script", js) }
 
 // InlineStyle renders css inside a nonced <style>, refusing text that
@@ -70,6 +75,9 @@ func InlineStyle(css string) templ.Component { return inline("style", css) }
 
 func inline(tag, body string) templ.Component {
 	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		if Cacheable(ctx) {
+			return fmt.Errorf("csp: an inline %s on a cacheable page has no nonce to carry: declare a fixed block with csp.Hashes and list its hash in the group's policy", tag)
+		}
 		if closes(body, tag) {
 			return fmt.Errorf("csp: inline %s contains </%s or <!--: it would end the element early", tag, tag)
 		}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"time"
 
 	"github.com/a-h/templ"
 )
@@ -47,6 +48,13 @@ type Group struct {
 	// never stop a production start; without Accept, a High finding does.
 	// See package lint.
 	Accept string
+	// CacheFor, when set, makes the group cacheable: its responses carry
+	// no nonce, are the same for every visitor, and go out with
+	// Cache-Control: public, max-age=CacheFor, a strong ETag and 304s for
+	// If-None-Match. Its policies then allow scripts by hash, never by
+	// nonce (see cache.go for what is checked, when). At least a second.
+	// Default 0: every response gets a fresh nonce and no-store.
+	CacheFor time.Duration
 }
 
 // MaxGroupNameLen caps a [Group]'s Name. Reports carry the name back in
@@ -178,6 +186,8 @@ type compiledGroup struct {
 	dropFrameOptions bool
 	// static header values for groups without a nonce, shared read-only.
 	staticEnforce, staticRO [2][]string
+	// cache is set for a cacheable group (Group.CacheFor).
+	cache *cacheGroup
 }
 
 func (m *Manager) compile(g Group) (*compiledGroup, error) {
@@ -192,6 +202,19 @@ func (m *Manager) compile(g Group) (*compiledGroup, error) {
 	}
 	if g.Enforce.IsZero() && g.ReportOnly.IsZero() {
 		return nil, errors.New("set Enforce, ReportOnly or Exempt")
+	}
+	if g.CacheFor != 0 {
+		if g.CacheFor < time.Second {
+			return nil, fmt.Errorf("CacheFor %v: want at least 1s, or 0 for a nonced group", g.CacheFor)
+		}
+		for i, p := range []Policy{g.Enforce, g.ReportOnly} {
+			if p.IsZero() {
+				continue
+			}
+			if err := checkCacheable(p); err != nil {
+				return nil, fmt.Errorf("cacheable group, %s policy: %w", [...]string{"enforce", "report-only"}[i], err)
+			}
+		}
 	}
 	cg := &compiledGroup{name: g.Name, src: g, hasEnforce: !g.Enforce.IsZero(), hasRO: !g.ReportOnly.IsZero()}
 	if g.Enforce.Has(FrameAncestors) {
@@ -232,6 +255,9 @@ func (m *Manager) compile(g Group) (*compiledGroup, error) {
 		p.out[0], p.out[1] = newTemplate(plain.String()), newTemplate(secure.String())
 		p.static[0], p.static[1] = []string{plain.String()}, []string{secure.String()}
 		*p.sent = plain
+	}
+	if g.CacheFor != 0 {
+		cg.cache = newCacheGroup(g)
 	}
 	return cg, nil
 }
@@ -350,6 +376,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hdr[HeaderReportingEndpoints] = g.endpoints
 	} else if parent {
 		delete(hdr, HeaderReportingEndpoints)
+	}
+	if g.cache != nil {
+		h.serveCacheable(w, r)
+		return
 	}
 	h.next.ServeHTTP(w, r)
 }

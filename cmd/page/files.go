@@ -34,8 +34,10 @@ import (
 	"{{.Module}}/views/pages"
 )
 
-// {{.Handler}} serves {{.Path}}. Its route is in the site group of
-// routes.go: the page gets the site's strict policy and a fresh nonce.
+{{if .Cacheable}}// {{.Handler}} serves {{.Path}}. Its route is in the cacheable group of
+// routes.go: the page is the same for every visitor and may be cached; it
+// carries no nonce, and its scripts run by hash.{{else}}// {{.Handler}} serves {{.Path}}. Its route is in the site group of
+// routes.go: the page gets the site's strict policy and a fresh nonce.{{end}}
 func (s *Server) {{.Handler}}(w http.ResponseWriter, r *http.Request) {
 	s.Render(w, r, http.StatusOK, pages.{{.Component}}())
 }
@@ -62,14 +64,56 @@ func {{.Test}}(t *testing.T) {
 	csptest.AssertNonced(t, rec.Result())
 }
 `))
+
+	cacheableTestSource = template.Must(template.New("test").Parse(`package server
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/noncekit/noncekit/csp/csptest"
 )
+
+// {{.Test}}: {{.Path}} is the same for every visitor: public caching, a
+// strong ETag and a 304 for it, no nonce anywhere, and every script and
+// style allowed by hash or location.
+func {{.Test}}(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, Options{})
+	rec := get(t, s, "{{.Path}}")
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.Contains(t, rec.Body.String(), "<h1>{{.Title}}</h1>")
+	assert.Contains(t, rec.Header().Get("Cache-Control"), "public")
+	assert.NotContains(t, rec.Body.String(), "nonce")
+	csptest.AssertNonced(t, rec.Result())
+
+	req := httptest.NewRequest(http.MethodGet, "{{.Path}}", nil)
+	req.Header.Set("If-None-Match", rec.Header().Get("Etag"))
+	again := httptest.NewRecorder()
+	s.ServeHTTP(again, req)
+	assert.Equal(t, http.StatusNotModified, again.Code)
+}
+`))
+)
+
+// testTemplate is the page's test: a nonced page's, or a cacheable one's.
+func (p page) testTemplate() *template.Template {
+	if p.Cacheable {
+		return cacheableTestSource
+	}
+	return testSource
+}
 
 // The lines of routes.go that new pages are added above. Each must be
 // there exactly once: the route's inside the site group, the link's inside
 // the list of s.links.
 const (
-	routeMarker = "// make page adds routes above this line"
-	linkMarker  = "// make page adds links above this line"
+	routeMarker     = "// make page adds routes above this line"
+	cacheableMarker = "// make page CACHE=public adds pages above this line"
+	linkMarker      = "// make page adds links above this line"
 )
 
 // render fills a file template; Go files come out gofmt-formatted.
@@ -91,7 +135,11 @@ func render(t *template.Template, p page) ([]byte, error) {
 // addRoute returns routes.go with the page's route above the route marker
 // and its nav link above the link marker, each indented like its marker.
 func addRoute(src []byte, p page) ([]byte, error) {
-	out, err := insertAbove(src, routeMarker, fmt.Sprintf("r.Get(%q, s.%s)", p.Path, p.Handler))
+	marker, route := routeMarker, fmt.Sprintf("r.Get(%q, s.%s)", p.Path, p.Handler)
+	if p.Cacheable {
+		marker, route = cacheableMarker, fmt.Sprintf("s.cacheablePage(r, %q, s.%s)", p.Path, p.Handler)
+	}
+	out, err := insertAbove(src, marker, route)
 	if err != nil {
 		return nil, err
 	}
@@ -128,6 +176,7 @@ func insertAbove(src []byte, marker, line string) ([]byte, error) {
 
 // markerHome says where each marker belongs, for the refusal.
 var markerHome = map[string]string{
-	routeMarker: "inside the site group, the r.Group that uses s.site",
-	linkMarker:  "as the last line of the s.links list",
+	routeMarker:     "inside the site group, the r.Group that uses s.site",
+	cacheableMarker: "inside the cacheable group, the r.Group whose csp.Group has CacheFor",
+	linkMarker:      "as the last line of the s.links list",
 }

@@ -1,13 +1,16 @@
 // Command page scaffolds a page the way the README's "Adding a page"
 // teaches, so that `make test` passes on it and the page is served nonced:
 //
-//	go run ./cmd/page about   (or: make page NAME=about)
+//	go run ./cmd/page about                  (or: make page NAME=about)
+//	go run ./cmd/page -cache=public pricing  (or: make page NAME=pricing CACHE=public)
 //
 // It writes views/pages/about.templ (package, import, layout.Base), the
 // handler internal/server/about_page.go, its test about_page_test.go
 // (csptest.AssertNonced), and adds the route to the site group of
-// internal/server/routes.go with a nav link. Then it generates the page's
-// Go code and rewrites the policy snapshots, which now list the route.
+// internal/server/routes.go with a nav link; with -cache=public, to the
+// cacheable group instead (no nonce, scripts by hash, public caching), with
+// a test of that. Then it generates the page's Go code and rewrites the
+// policy snapshots, which now list the route.
 //
 // A name that is not a lower-case identifier ("about", "privacy-policy"),
 // is reserved, or is taken (its files, its path or its identifiers exist)
@@ -36,10 +39,21 @@ func main() {
 }
 
 func run(args []string, root string, out io.Writer) error {
-	if len(args) != 1 {
-		return errors.New("usage: make page NAME=about (or go run ./cmd/page about)")
+	cacheable := false
+	if len(args) == 2 {
+		switch args[0] {
+		case "-cache=public":
+			cacheable = true
+		case "-cache=":
+		default:
+			return fmt.Errorf("%s: want -cache=public (make page NAME=pricing CACHE=public), or nothing for a nonced page", args[0])
+		}
+		args = args[1:]
 	}
-	p, err := scaffold(root, args[0], out)
+	if len(args) != 1 {
+		return errors.New("usage: make page NAME=about [CACHE=public] (or go run ./cmd/page [-cache=public] about)")
+	}
+	p, err := scaffold(root, args[0], cacheable, out)
 	if err != nil {
 		return err
 	}
@@ -48,11 +62,12 @@ func run(args []string, root string, out io.Writer) error {
 
 // scaffold checks name and, when every check passes, writes the page's
 // files and adds its route and link to routes.go.
-func scaffold(root, name string, out io.Writer) (page, error) {
+func scaffold(root, name string, cacheable bool, out io.Writer) (page, error) {
 	p, err := parseName(name)
 	if err != nil {
 		return page{}, err
 	}
+	p.Cacheable = cacheable
 	mod, err := os.ReadFile(filepath.Join(root, "go.mod"))
 	if err != nil {
 		return page{}, fmt.Errorf("reading go.mod (run make page from the kit's root): %w", err)
@@ -76,7 +91,7 @@ func scaffold(root, name string, out io.Writer) (page, error) {
 	for _, f := range []struct {
 		path string
 		tmpl *template.Template
-	}{{p.templFile(), templSource}, {p.handlerFile(), handlerSource}, {p.testFile(), testSource}} {
+	}{{p.templFile(), templSource}, {p.handlerFile(), handlerSource}, {p.testFile(), p.testTemplate()}} {
 		data, err := render(f.tmpl, p)
 		if err != nil {
 			return page{}, err

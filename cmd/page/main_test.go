@@ -126,6 +126,9 @@ func (s *Server) routes() {
 		r.Get("/help", s.help)
 		// make page adds routes above this line
 	})
+	r.Group(func(r chi.Router) {
+		// make page CACHE=public adds pages above this line
+	})
 }
 `
 
@@ -174,7 +177,7 @@ func TestRefusalWritesNothing(t *testing.T) {
 		t.Run(tt.name+" "+tt.why, func(t *testing.T) {
 			dir := miniKit(t, tt.routes)
 			before := treeSum(t, dir)
-			_, err := scaffold(dir, tt.name, io.Discard)
+			_, err := scaffold(dir, tt.name, false, io.Discard)
 			if tt.why == "" {
 				require.NoError(t, err)
 				return
@@ -197,7 +200,7 @@ func TestScaffoldWrites(t *testing.T) {
 	t.Parallel()
 	dir := miniKit(t, miniRoutes)
 	var out bytes.Buffer
-	p, err := scaffold(dir, "privacy-policy", &out)
+	p, err := scaffold(dir, "privacy-policy", false, &out)
 	require.NoError(t, err)
 	for _, f := range []string{p.templFile(), p.handlerFile(), p.testFile()} {
 		assert.FileExists(t, filepath.Join(dir, f))
@@ -213,7 +216,33 @@ func TestScaffoldWrites(t *testing.T) {
 
 	// The same name again is taken, and nothing changes.
 	before := treeSum(t, dir)
-	_, err = scaffold(dir, "privacy-policy", io.Discard)
+	_, err = scaffold(dir, "privacy-policy", false, io.Discard)
 	require.ErrorContains(t, err, "is taken")
 	assert.Equal(t, before, treeSum(t, dir))
+}
+
+// TestScaffoldCacheable: make page NAME=pricing CACHE=public puts the page
+// in the cacheable group, registered for the start-up render, and its test
+// checks what a cacheable page promises instead of a nonce.
+func TestScaffoldCacheable(t *testing.T) {
+	t.Parallel()
+	dir := miniKit(t, miniRoutes)
+	p, err := scaffold(dir, "pricing", true, io.Discard)
+	require.NoError(t, err)
+	routes, err := os.ReadFile(filepath.Join(dir, "internal/server/routes.go"))
+	require.NoError(t, err)
+	assert.Contains(t, string(routes), "\t\ts.cacheablePage(r, \"/pricing\", s.pricingPage)\n\t\t"+cacheableMarker)
+	assert.NotContains(t, string(routes), "r.Get(\"/pricing\"")
+	assert.Contains(t, string(routes), `{Href: "/pricing", Label: "Pricing", Nav: true},`)
+	test, err := os.ReadFile(filepath.Join(dir, p.testFile()))
+	require.NoError(t, err)
+	assert.Contains(t, string(test), `assert.Contains(t, rec.Header().Get("Cache-Control"), "public")`)
+	assert.Contains(t, string(test), "http.StatusNotModified")
+	handler, err := os.ReadFile(filepath.Join(dir, p.handlerFile()))
+	require.NoError(t, err)
+	assert.Contains(t, string(handler), "in the cacheable group")
+
+	for _, args := range [][]string{{"-cache=private", "x"}, {"-cache=public"}, {"a", "b"}} {
+		assert.Error(t, run(args, dir, io.Discard), "%q", args)
+	}
 }

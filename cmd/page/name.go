@@ -36,6 +36,7 @@ type page struct {
 	Test      string // "TestPrivacyPolicyPage"
 	File      string // "privacy_policy": the base of every file name
 	Module    string // the kit's module path, from go.mod
+	Cacheable bool   // in the cacheable group (make page CACHE=public)
 }
 
 // parseName checks name and derives the page's identifiers from it.

@@ -23,7 +23,10 @@
 // 'unsafe-hashes' and its hash, or under an 'unsafe-inline' that no nonce,
 // hash or 'strict-dynamic' switches off. csptest does not match URLs
 // against host sources: a script file that 'self' lets in is still
-// expected to carry a nonce the policy lists.
+// expected to carry a nonce the policy lists, except on a page whose
+// policy lists no nonce at all (a cacheable group's), where a script file
+// passes when its integrity is a hash the policy lists, and a stylesheet
+// when the policy allows a location ('self', a host).
 //
 // Intentional exceptions are declared one element at a time with [Allow],
 // so a new, accidental one still fails.
@@ -275,6 +278,9 @@ func checkElement(el Element, a atom.Atom, pol policies) ([]Problem, governed) {
 		nonces := gov.nonces()
 		n, _ := el.Attr("nonce")
 		switch {
+		case len(nonces) == 0 && n == "" && gov.allowsFile(el, a):
+			// A hash-mode (cacheable) page: a script file allowed by its
+			// integrity, a stylesheet by its location.
 		case len(nonces) == 0 && gov.via() == "":
 			out = append(out, Problem{Kind: NoHeaderNonce, Detail: fmt.Sprintf("this element needs a nonce, but no policy of the response sets %s or a directive it falls back to", gov.directive)})
 		case len(nonces) == 0:

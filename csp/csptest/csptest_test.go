@@ -86,6 +86,15 @@ func TestCheck(t *testing.T) {
 			`<a href="/x">x</a>`), nil, []got{}},
 		{"script without nonce", nonced(), page(`<p>x</p>`, `<script>alert(1)</script>`), nil,
 			[]got{{MissingNonce, 4}}},
+		{"cacheable page: files by integrity and location, blocks by hash", hashMode(), page(
+			`<script src="/a.js" integrity="sha384-oqVuAfXRKap7fdgcCY5uykM6+R9GqQ8K/uxy9rx7HNQlGYl1kPzQho1wx4JwY8wC"></script>`,
+			`<link rel="stylesheet" href="/a.css">`,
+			`<script>`+hashedJS+`</script>`), nil, []got{}},
+		{"cacheable page: a file whose integrity is not listed", hashMode(), page(
+			`<script src="/b.js" integrity="sha384-ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOP"></script>`,
+			`<script src="/c.js"></script>`), nil, []got{{NoHeaderNonce, 3}, {NoHeaderNonce, 4}}},
+		{"cacheable page: an inline script without its hash", hashMode(), page(`<script>alert(1)</script>`), nil,
+			[]got{{NoHeaderNonce, 3}}},
 		{"empty nonce", nonced(), page(`<script nonce="" src="/a.js"></script>`), nil,
 			[]got{{MissingNonce, 3}}},
 		{"wrong nonce", nonced(), page(`<style nonce="abc">p{}</style>`), nil,
@@ -279,5 +288,18 @@ func TestProblemColumn(t *testing.T) {
 			assert.Equal(t, tt.col, ps[0].Col)
 			assert.Equal(t, tt.element, ps[0].Element)
 		})
+	}
+}
+
+// hashedJS is the inline script hashMode's policy lists by hash.
+const hashedJS = `document.body.dataset.ok = "1";`
+
+// hashMode is a cacheable page's header: no nonce, scripts by hash (the
+// file's integrity among them), styles from 'self'.
+func hashMode() http.Header {
+	return http.Header{
+		csp.HeaderCSP: {"default-src 'self'; script-src 'sha384-oqVuAfXRKap7fdgcCY5uykM6+R9GqQ8K/uxy9rx7HNQlGYl1kPzQho1wx4JwY8wC' " + string(csp.SHA256(hashedJS)) +
+			" 'strict-dynamic'; style-src 'self'; object-src 'none'; base-uri 'none'"},
+		"Cache-Control": {"public, max-age=300"},
 	}
 }

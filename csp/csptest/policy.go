@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/net/html/atom"
+
 	"github.com/noncekit/noncekit/csp"
 )
 
@@ -171,6 +173,37 @@ func (g governed) allowsText(text string) bool {
 	return g.allows(func(sources []csp.Source) bool {
 		return slices.ContainsFunc(sources, func(s csp.Source) bool { return slices.Contains(hashes, s) })
 	})
+}
+
+// allowsFile reports whether the governing directives allow an external
+// script by its integrity (a hash source listing it: CSP3 matches it
+// against the script's integrity), or an external stylesheet by a
+// location source ('self', a host or a scheme), with no nonce: how a
+// cacheable page's files load. csptest does not match the stylesheet's
+// URL against the location, as it never does.
+func (g governed) allowsFile(el Element, a atom.Atom) bool {
+	switch a {
+	case atom.Script:
+		if _, ok := el.Attr("src"); !ok {
+			return false
+		}
+		integrity, _ := el.Attr("integrity")
+		return g.allows(func(sources []csp.Source) bool {
+			for _, v := range strings.Fields(integrity) {
+				if slices.Contains(sources, csp.IntegritySource(v)) {
+					return true
+				}
+			}
+			return false
+		})
+	case atom.Link:
+		return g.allows(func(sources []csp.Source) bool {
+			return slices.ContainsFunc(sources, func(s csp.Source) bool {
+				return s == csp.Self || s.Kind() == csp.HostSource || s.Kind() == csp.SchemeSource
+			})
+		})
+	}
+	return false
 }
 
 // allowsAttribute reports whether an inline handler or style attribute

@@ -73,9 +73,18 @@ func BenchmarkPagesOverHTTP(b *testing.B) {
 	for _, p := range []struct{ name, path string }{
 		{"route=bench-plain", "/bench/plain"},
 		{"route=bench-csp", "/bench/csp"},
+		{"route=bench-cached", "/bench/cached"},
 	} {
 		b.Run(p.name, func(b *testing.B) { wire.Bench(b, s, p.path) })
 	}
+	// A cache revalidating the cacheable page: the page is rendered and
+	// hashed again, and only the 304 goes back.
+	first := get(b, s, "/bench/cached")
+	etag := first.Header().Get("Etag")
+	if first.Code != http.StatusOK || etag == "" {
+		b.Fatalf("GET /bench/cached: %d, ETag %q", first.Code, etag)
+	}
+	b.Run("route=bench-cached-304", func(b *testing.B) { wire.BenchNotModified(b, s, "/bench/cached", etag) })
 }
 
 func TestBenchRoutesOnlyWhenAsked(t *testing.T) {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -81,6 +82,18 @@ func (s *Server) routes() http.Handler {
 
 	})
 
+	// Cacheable pages: the same for every visitor, so browsers and CDNs may
+	// keep them (csp.Group.CacheFor): no nonce, no session, scripts allowed
+	// by hash (s.policies.Cacheable). For a marketing page, docs, a pricing
+	// table; a page that shows who is signed in, or takes a form, belongs
+	// in the site group. Register pages with s.cacheablePage: each is
+	// rendered once at start-up, so a page that needs a nonce stops it.
+	cacheable := s.csp.Middleware(csp.Group{Name: "cacheable", Enforce: s.policies.Cacheable, CacheFor: 5 * time.Minute})
+	r.Group(func(r chi.Router) {
+		r.Use(cacheable)
+		// make page CACHE=public adds pages above this line
+	})
+
 	// JSON, health and the report receiver: nothing may render or frame
 	// them, nor cache them.
 	r.Group(func(r chi.Router) {
@@ -119,11 +132,13 @@ func (s *Server) routes() http.Handler {
 	})
 
 	if s.cfg.BenchRoutes {
-		// The same page with and without the security middleware, for
-		// `make load` (docs/performance.md). Registered only on request:
+		// The same page with and without the security middleware, and as
+		// a cacheable page, for `make load` and the benchmarks
+		// (docs/performance.md). Registered only on request:
 		// /bench/plain is deliberately a page with no policy at all.
 		r.Get("/bench/plain", s.home)
 		r.With(s.site).Get("/bench/csp", s.home)
+		r.With(cacheable).Get("/bench/cached", s.home)
 	}
 
 	// The showcase: the live demos, the catalogue and the policy lab.

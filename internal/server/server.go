@@ -39,6 +39,9 @@ type Server struct {
 	// page's cards. routes() lists the skeleton's; a mounted part (the
 	// showcase) adds its own through AddLinks.
 	links []layout.Link
+	// cacheablePaths are the pages of the cacheable group, rendered once at
+	// start-up (checkCacheablePages).
+	cacheablePaths []string
 
 	// sessions keeps per-visitor state (sign-in, flashes). Only the routes
 	// that need it load and save it: LoadAndSave must not wrap streaming
@@ -143,7 +146,7 @@ func New(log *slog.Logger, cfg config.Config, o Options) (*Server, error) {
 		return nil, err
 	}
 	s.handler = s.routes()
-	if err := s.checkPolicies(); err != nil {
+	if err := errors.Join(s.checkPolicies(), s.checkCacheablePages()); err != nil {
 		// Close releases everything opened above, each once; the queue
 		// holds nothing to flush yet.
 		_ = s.Close(context.Background())

@@ -92,13 +92,13 @@ func newTestServer(t *testing.T, o Options) *Server {
 	return s
 }
 
-func get(t *testing.T, h http.Handler, path string) *httptest.ResponseRecorder {
+func get(t testing.TB, h http.Handler, path string) *httptest.ResponseRecorder {
 	t.Helper()
 	return getAs(t, h, path, nil)
 }
 
 // getAs is get with a session cookie (nil: none).
-func getAs(t *testing.T, h http.Handler, path string, c *http.Cookie) *httptest.ResponseRecorder {
+func getAs(t testing.TB, h http.Handler, path string, c *http.Cookie) *httptest.ResponseRecorder {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest(http.MethodGet, path, nil)

@@ -1,6 +1,8 @@
 package showcase
 
 import (
+	"time"
+
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
@@ -131,6 +133,20 @@ var Catalogue = []Demo{
 		View:       views.HashesDemo,
 		Expect:     map[string]string{"hashed-script": "ran", "altered-script": "blocked", views.CaseHashedStyle: "applied"},
 		Exceptions: []Exception{{Tag: "script", Case: "altered-script", Reason: "a script whose hash is not listed is blocked"}},
+	},
+	{
+		Slug: "cached-page", Title: "Hashes for cacheable pages",
+		Summary: "The same page for every visitor, kept by caches: no nonce; inline blocks and files allowed by hash.",
+		// The site policy with the nonce replaced by hashes, in a cacheable
+		// group: public caching, an ETag, and no nonce on the page.
+		Policy: func(site, _ csp.Policy) csp.Group {
+			return csp.Group{CacheFor: time.Minute, Enforce: site.
+				Replace(csp.ScriptSrc, append(views.CacheDemoScripts(), csp.StrictDynamic)...).
+				Replace(csp.StyleSrc, append([]csp.Source{csp.Self}, views.CacheDemo.StyleHashes()...)...)}
+		},
+		View:       views.CacheableDemo,
+		Expect:     map[string]string{"hashed-script": "ran", "file-by-integrity": "ran", views.CaseHashedStyle: "applied", "onclick-attribute": "blocked"},
+		Exceptions: []Exception{{Tag: "button", Case: "onclick-attribute", Reason: "an injected handler, which no hash allows"}},
 	},
 	{
 		Slug: "strict-dynamic", Title: "'strict-dynamic'",

@@ -146,6 +146,7 @@
     "new-function": () => tryCompile(() => new Function("return 1")()),
     "json-parse": () => (JSON.parse("[1]")[0] === 1 ? "ran" : "blocked"),
     "hashed-script": ran,
+    "file-by-integrity": ran,
     "altered-script": ran,
     "hashed-style": applied,
     "loader-inserted": async (el) => ((await waitFor(() => el.dataset.ran === "true", 3000)) ? "ran" : "blocked"),

@@ -26,8 +26,20 @@ import (
 // or when the server closes the connection early.
 func Bench(b *testing.B, h http.Handler, target string) {
 	b.Helper()
+	bench(b, h, target, "", "200")
+}
+
+// BenchNotModified is Bench for a cached page's revalidation: each request
+// carries If-None-Match: etag, and the answer must be a 304.
+func BenchNotModified(b *testing.B, h http.Handler, target, etag string) {
+	b.Helper()
+	bench(b, h, target, "If-None-Match: "+etag+"\r\n", "304")
+}
+
+func bench(b *testing.B, h http.Handler, target, header, status string) {
+	b.Helper()
 	c := &conn{
-		req:  []byte("GET " + target + " HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+		req:  []byte("GET " + target + " HTTP/1.1\r\nHost: localhost\r\n" + header + "\r\n"),
 		left: b.N,
 		done: make(chan struct{}),
 	}
@@ -52,8 +64,8 @@ func Bench(b *testing.B, h http.Handler, target string) {
 		b.Fatalf("GET %s: the server closed the connection with %d of %d requests unanswered; first answer: %q",
 			target, c.left, b.N, c.first)
 	}
-	if !bytes.HasPrefix(c.first, []byte("HTTP/1.1 200 ")) {
-		b.Fatalf("GET %s: want 200, got %q", target, c.first)
+	if !bytes.HasPrefix(c.first, []byte("HTTP/1.1 "+status+" ")) {
+		b.Fatalf("GET %s: want %s, got %q (request %q)", target, status, c.first, c.req)
 	}
 }
 

@@ -46,7 +46,7 @@ func Example_fragmentHandler() {
 	r := chi.NewRouter()
 	r.Use(s.CSP().Middleware(csp.Group{Name: "greeting", Enforce: s.SitePolicy()}))
 
-	// README.md: begin
+	// docs/htmx.md: begin
 	r.Get("/greeting", func(w http.ResponseWriter, r *http.Request) {
 		// htmx's own request (HX-Request: true) gets the <p> alone; a visit,
 		// a reload or a boosted link gets it inside the layout. Both carry
@@ -54,7 +54,7 @@ func Example_fragmentHandler() {
 		s.RenderFragment(w, r, http.StatusOK, pages.Greeting(r.FormValue("name")),
 			layout.Page{Title: "Greeting", Path: "/greeting", HTMX: true})
 	})
-	// README.md: end
+	// docs/htmx.md: end
 
 	for _, hx := range []string{"true", ""} {
 		req := httptest.NewRequest(http.MethodGet, "/greeting?name=Ada", nil)

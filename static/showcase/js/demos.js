@@ -253,9 +253,21 @@
 
   startPolling();
 
+  // words says what happened in a badge, in words a visitor reads.
+  const words = {
+    blocked: "blocked",
+    ran: "ran",
+    loaded: "loaded",
+    applied: "applied",
+    reported: "ran, and reported",
+    hijacked: "hijacked",
+  };
+
   // settle runs a panel's check and writes the outcome: data-outcome, which
-  // the tests compare with data-expected and showcase.css tints the panel
-  // by, and the label. A check returns the outcome, or {outcome, label}.
+  // the tests compare with data-expected; data-verdict, by which
+  // showcase.css tints the panel (as-promised: the browser kept the visitor
+  // safe as the policy says; surprise: it did not); and the badge's words.
+  // A check returns the outcome, or {outcome, label}.
   async function settle(panel) {
     const check = checks[panel.dataset.demo];
     let got;
@@ -264,12 +276,13 @@
     } catch (e) {
       got = "error: " + e.message;
     }
-    const { outcome, label: text } = typeof got === "string" ? { outcome: got, label: got } : got;
+    const { outcome, label: text } = typeof got === "string" ? { outcome: got, label: words[got] || got } : got;
     panel.dataset.outcome = outcome;
+    const surprise = outcome !== panel.dataset.expected;
+    panel.dataset.verdict = surprise ? "surprise" : "as-promised";
     const label = panel.querySelector("[data-outcome-label]");
     if (label) {
-      const surprise = outcome !== panel.dataset.expected;
-      label.textContent = surprise ? `${text} (expected ${panel.dataset.expected})` : text;
+      label.textContent = surprise ? `${text}: not what the policy promises (expected ${panel.dataset.expected})` : `${text}, as the policy promises`;
       label.classList.toggle("surprise", surprise);
     }
   }

@@ -282,7 +282,8 @@
     panel.dataset.verdict = surprise ? "surprise" : "as-promised";
     const label = panel.querySelector("[data-outcome-label]");
     if (label) {
-      label.textContent = surprise ? `${text}: not what the policy promises (expected ${panel.dataset.expected})` : `${text}, as the policy promises`;
+      label.textContent = surprise ? `${text}: expected ${panel.dataset.expected}` : text;
+      label.title = surprise ? "Not what the policy promises" : "What the policy promises: safe for the visitor";
       label.classList.toggle("surprise", surprise);
     }
   }

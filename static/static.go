@@ -21,6 +21,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -77,6 +78,16 @@ func Lookup(name string) (url, integrity string, ok bool) { return embedded.Look
 
 // Integrity returns the SRI value of the embedded file name.
 func Integrity(name string) string { return embedded.Integrity(name) }
+
+// Names returns the name of every embedded file, sorted.
+func Names() []string {
+	names := make([]string, 0, len(embedded.byName))
+	for n := range embedded.byName {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
 
 // Handler serves the embedded files under [Prefix].
 func Handler() http.Handler { return embedded }

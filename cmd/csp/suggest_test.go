@@ -64,21 +64,22 @@ func storeReports(t *testing.T, bodies []string) func(string) string {
 }
 
 // want is what `csp suggest` prints for those reports.
-const want = `site: Content-Security-Policy (Enforce), 3 kinds of report: 2 resolved, 1 refused
+const want = `site: Content-Security-Policy (Enforce), 3 kinds of report: 1 resolved, 2 refused
 
   Header:
-    Content-Security-Policy: default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' http://localhost:41234; style-src 'self' 'nonce-{nonce}'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; img-src 'self' http://localhost:41234
+    Content-Security-Policy: default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic'; style-src 'self' 'nonce-{nonce}'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; img-src 'self' http://localhost:41234
 
   Go (the group's Enforce policy in the route table):
-    site.Add(csp.ScriptSrc, "http://localhost:41234").Add(csp.ImgSrc, "http://localhost:41234")
+    site.Add(csp.ImgSrc, "http://localhost:41234")
 
   Resolves:
-    script-src-elem http://localhost:41234/widget.js on / (enforce, 1 time)
-      script-src gets http://localhost:41234. Browsers that know 'strict-dynamic' (every current one) ignore http://localhost:41234: the file runs only when its <script> tag carries the nonce. Load it with <script src="…" nonce={ templ.GetNonce(ctx) }>, or csp.Script(src, integrity); the origin is for browsers that predate 'strict-dynamic'.
     img-src http://localhost:41234/badge.svg on / (enforce, 1 time)
       img-src gets http://localhost:41234.
 
   Refused:
+    script-src-elem http://localhost:41234/widget.js on / (enforce, 1 time)
+      Why: A script file from http://localhost:41234 without the nonce. Under 'strict-dynamic' browsers ignore host sources, so adding the origin to script-src would change nothing: the file runs only when its <script> tag carries the nonce, or integrity with a hash the policy lists.
+      Instead: Load it through the nonced components: csp.Script(src, integrity), or <script src="…" nonce={ templ.GetNonce(ctx) }>. On a cacheable group, which has no nonce, give the tag integrity="sha384-…" and list that hash in script-src (csp.IntegritySource).
     script-src-attr inline on / (enforce, 2 times)
       Why: An inline event handler attribute (onclick=, onload=, …). No nonce can reach an attribute: allowing it would take 'unsafe-inline', or 'unsafe-hashes', which lets a copy of the handler injected anywhere run.
       Instead: Attach it from a nonced script: el.addEventListener("click", handler); for elements that come and go, one delegated listener on document (document.addEventListener("click", (e) => { const el = e.target.closest("[data-action]"); … })).
@@ -101,8 +102,10 @@ func TestSuggestPrintsTheChange(t *testing.T) {
 	var got []suggest.Suggestion
 	require.NoError(t, json.Unmarshal(stdout.Bytes(), &got), stdout.String())
 	require.Len(t, got, 1)
-	assert.Equal(t, `site.Add(csp.ScriptSrc, "http://localhost:41234").Add(csp.ImgSrc, "http://localhost:41234")`, got[0].Go)
-	assert.Equal(t, "inline-handler", got[0].Refused[0].Kind)
+	assert.Equal(t, `site.Add(csp.ImgSrc, "http://localhost:41234")`, got[0].Go)
+	require.Len(t, got[0].Refused, 2)
+	assert.Equal(t, "script-needs-nonce", got[0].Refused[0].Kind)
+	assert.Equal(t, "inline-handler", got[0].Refused[1].Kind)
 
 	// Another group has nothing to change; reports older than --since are
 	// left out.

@@ -102,41 +102,30 @@ func elemTarget(p csp.Policy, d, parent csp.Directive) csp.Directive {
 	return parent
 }
 
-// externalScript allows a script file from origin, only beside a nonce.
+// externalScript allows a script file from origin, only beside a nonce
+// and only where the browser reads the origin.
 //
 // Under 'strict-dynamic' every browser that knows it (all current ones)
 // ignores host sources: a file runs only when its tag carries the nonce,
-// or a trusted script inserted it. So the origin is added to script-src,
-// which is what browsers predating 'strict-dynamic' read (they predate
-// script-src-elem too), and the change says that the tag needs the nonce.
-// A policy whose scripts are trusted by host rather than by nonce gets no
-// new script host: that is the allowlist the kit's policy replaced.
+// or integrity naming a hash the policy lists, or a trusted script
+// inserted it. Adding the origin there would claim to resolve a report
+// it cannot, so the page change that works is advised instead. A policy
+// whose scripts are trusted by host rather than by nonce gets no new
+// script host either: that is the allowlist the kit's policy replaced.
 func externalScript(p csp.Policy, d csp.Directive, origin csp.Source) verdict {
 	gov, ok := p.Effective(d)
 	if !ok || !slices.ContainsFunc(p.Sources(gov), isNonce) {
 		return refusalFor(kindScriptHostNoNonce)
 	}
-	if !slices.Contains(p.Sources(gov), csp.StrictDynamic) {
-		if gov == csp.DefaultSrc {
-			gov = csp.ScriptSrc // created from default-src: the other kinds keep theirs
-		}
-		return allow(opAdd, gov, origin, "")
-	}
-	target := csp.ScriptSrc
-	if slices.Contains(p.Sources(target), origin) {
-		// Already there, and still reported: the tag lacks the nonce.
+	if slices.Contains(p.Sources(gov), csp.StrictDynamic) {
 		v := refusalFor(kindScriptNeedsNonce)
-		v.refusal.Why = fmt.Sprintf("script-src already lists %s, but under 'strict-dynamic' browsers ignore host sources: the <script> tag has no nonce.", origin)
+		v.refusal.Why = fmt.Sprintf(v.refusal.Why, origin)
 		return v
 	}
-	return allow(opAdd, target, origin, strictDynamicNote(origin))
-}
-
-func strictDynamicNote(origin csp.Source) string {
-	return "Browsers that know 'strict-dynamic' (every current one) ignore " + string(origin) +
-		": the file runs only when its <script> tag carries the nonce. Load it with " +
-		"<script src=\"…\" nonce={ templ.GetNonce(ctx) }>, or csp.Script(src, integrity); " +
-		"the origin is for browsers that predate 'strict-dynamic'."
+	if gov == csp.DefaultSrc {
+		gov = csp.ScriptSrc // created from default-src: the other kinds keep theirs
+	}
+	return allow(opAdd, gov, origin, "")
 }
 
 func isNonce(s csp.Source) bool { return s.Kind() == csp.NonceSource }

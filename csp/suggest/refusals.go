@@ -86,8 +86,8 @@ var refusalTexts = map[string][2]string{
 		"Move the group to a nonce policy and load the file with a nonced tag: <script src=\"…\" nonce={ templ.GetNonce(ctx) }>, or csp.Script(src, integrity).",
 	},
 	kindScriptNeedsNonce: {
-		"The origin is already in script-src, but under 'strict-dynamic' browsers ignore host sources: the <script> tag has no nonce.",
-		"Give the tag the nonce: <script src=\"…\" nonce={ templ.GetNonce(ctx) }>, or csp.Script(src, integrity).",
+		"A script file from %s without the nonce. Under 'strict-dynamic' browsers ignore host sources, so adding the origin to script-src would change nothing: the file runs only when its <script> tag carries the nonce, or integrity with a hash the policy lists.",
+		"Load it through the nonced components: csp.Script(src, integrity), or <script src=\"…\" nonce={ templ.GetNonce(ctx) }>. On a cacheable group, which has no nonce, give the tag integrity=\"sha384-…\" and list that hash in script-src (csp.IntegritySource).",
 	},
 	kindUnknown: {
 		"A report the suggester has no safe rule for.",

@@ -106,7 +106,7 @@ func LearnDemo(v DemoView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "</code>) and has an <code>onclick=</code> handler. Nothing is blocked; everything is reported. Your reports come back to this page, and <code>internal/csp/suggest</code> turns them into a change to this group's policy, checked by the linter, the same as on the  <a href=\"/reports\">reports dashboard</a> and from <code>go run ./cmd/csp suggest</code>.</p><div class=\"panels\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "</code>) and has an <code>onclick=</code> handler. Nothing is blocked; everything is reported. Your reports come back to this page, and <code>csp/suggest</code> turns them into a change to this group's policy, checked by the linter, the same as on the  <a href=\"/reports\">reports dashboard</a> and from <code>go run ./cmd/csp suggest</code>.</p><div class=\"panels\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -191,7 +191,7 @@ func LearnDemo(v DemoView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<p class=\"why\">Reported as a <code>script-src-elem</code> violation. Under <code>'strict-dynamic'</code> browsers ignore host sources, so the suggestion adds the origin to <code>script-src</code> only beside the nonce, for browsers that predate <code>'strict-dynamic'</code>, and says what makes it load everywhere: the nonce on the tag.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<p class=\"why\">Reported as a <code>script-src-elem</code> violation. Under <code>'strict-dynamic'</code> browsers ignore host sources, so adding the origin would change nothing: the suggestion refuses it and says what makes the file load, the nonce on its tag (<code>csp.Script</code>), or <code>integrity</code> with its hash in the policy.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

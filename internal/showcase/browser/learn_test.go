@@ -41,11 +41,11 @@ type applied struct {
 // TestLearnDemo is the adoption loop in Chromium, over http and https:
 // /demo/learn under its report-only policy sends real reports; the store
 // holds them; package suggest turns the stored aggregates into a policy
-// (the image's origin in img-src, the script's in script-src beside the
-// nonce, the handler refused), the one the page itself shows and `csp
-// suggest` prints. Enforced, that policy blocks only the handler once the
-// script's tag carries the nonce, and, without the nonce, also the script:
-// under 'strict-dynamic' Chromium ignores the host, as the note says.
+// (the image's origin in img-src; the script and the handler refused, the
+// script because under 'strict-dynamic' its host would change nothing),
+// the one the page itself shows and `csp suggest` prints. Enforced, that
+// policy blocks the script and the handler; once the script's tag carries
+// the nonce, as the refusal advises, only the handler.
 // `go run ./cmd/csp suggest` on the test's store prints the same and
 // exits 1.
 func TestLearnDemo(t *testing.T) {
@@ -117,17 +117,18 @@ func TestLearnDemo(t *testing.T) {
 				{Name: "site", Policy: srv.SitePolicy()}, {Name: "api", Policy: srv.APIPolicy()}}})
 			require.Len(t, ss, 1)
 			s := ss[0]
-			wantValue := "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' " + other +
-				"; style-src 'self' 'nonce-{nonce}'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; img-src 'self' " + other
-			wantGo := `site.Add(csp.ScriptSrc, "` + other + `").Add(csp.ImgSrc, "` + other + `")`
+			wantValue := "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic'; style-src 'self' 'nonce-{nonce}'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; img-src 'self' " + other
+			wantGo := `site.Add(csp.ImgSrc, "` + other + `")`
 			assert.Equal(t, wantValue, s.Value)
 			assert.Equal(t, wantGo, s.Go)
 			assert.Equal(t, csp.HeaderCSPReportOnly, s.Header)
-			require.Len(t, s.Refused, 1)
-			assert.Equal(t, "inline-handler", s.Refused[0].Kind)
-			assert.Contains(t, s.Refused[0].Instead, "addEventListener")
-			require.Len(t, s.Resolved, 2)
-			assert.Contains(t, s.Resolved[0].By.Note, "nonce={ templ.GetNonce(ctx) }", "the script needs the nonce")
+			require.Len(t, s.Refused, 2)
+			assert.Equal(t, "script-needs-nonce", s.Refused[0].Kind)
+			assert.Contains(t, s.Refused[0].Instead, "nonce={ templ.GetNonce(ctx) }", "the script needs the nonce")
+			assert.Equal(t, "inline-handler", s.Refused[1].Kind)
+			assert.Contains(t, s.Refused[1].Instead, "addEventListener")
+			require.Len(t, s.Resolved, 1)
+			assert.Equal(t, "img-src", s.Resolved[0].Directive)
 
 			// What `csp suggest` prints (suggest.Write), and what the page
 			// itself showed, from its own view's reports.
@@ -147,8 +148,8 @@ func TestLearnDemo(t *testing.T) {
 				chromium.Eval[string](t, tb, `document.querySelector("[data-suggested-go]").textContent`))
 
 			// 4. The suggested policy enforced, the page unchanged: the
-			// image loads; Chromium ignores the script's host under
-			// 'strict-dynamic' and blocks the tag without a nonce.
+			// image loads; the tag without a nonce and the handler stay
+			// blocked, as the refusals say.
 			change.Store(&applied{policy: s.Policy})
 			tb.Open(t, page)
 			WaitDemoReady(t, tb, page)
@@ -156,8 +157,8 @@ func TestLearnDemo(t *testing.T) {
 				violationSet(chromium.RecordedViolations(t, tb)))
 			assert.Equal(t, "loaded", outcomes(t, tb)[views.CaseLearnImage])
 
-			// 5. And with the nonce on the tag, as the note says: only the
-			// refused handler is blocked.
+			// 5. And with the nonce on the tag, as the refusal advises: only
+			// the refused handler is blocked.
 			change.Store(&applied{policy: s.Policy, nonceTag: true})
 			tb.Open(t, page)
 			WaitDemoReady(t, tb, page)

@@ -16,6 +16,7 @@ type PageViolation struct {
 	Disposition string `json:"disposition"` // "enforce" or "report"
 	Source      string `json:"source"`
 	Line        int    `json:"line"`
+	Sample      string `json:"sample"` // the first 40 characters, when the policy has 'report-sample'
 }
 
 // RecordedViolations returns every securitypolicyviolation the tab's

@@ -31,7 +31,7 @@ const violationRecorder = `
 window.__e2eViolations = [];
 document.addEventListener("securitypolicyviolation", (e) => {
   window.__e2eViolations.push({directive: e.effectiveDirective, blocked: e.blockedURI,
-    disposition: e.disposition, source: e.sourceFile, line: e.lineNumber});
+    disposition: e.disposition, source: e.sourceFile, line: e.lineNumber, sample: e.sample});
 }, true);`
 
 // NewTab opens a tab in the shared browser that Main started, with its own

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/noncekit/noncekit/csp"
+	"github.com/noncekit/noncekit/static"
 )
 
 // snapshotHeaders are the headers that make up a route's policy.
@@ -37,6 +38,19 @@ func maskReportParams(v string) string {
 	})
 }
 
+// maskFileHashes shows the hash source of each embedded file (a
+// cacheable group lists the integrity of the scripts it loads) as
+// '{integrity of NAME}': editing a script changes its hash, not the
+// policy's meaning, and must not need a new snapshot.
+func maskFileHashes(v string) string {
+	for _, name := range static.Names() {
+		if i := static.Integrity(name); i != "" {
+			v = strings.ReplaceAll(v, string(csp.IntegritySource(i)), "'{integrity of "+name+"}'")
+		}
+	}
+	return v
+}
+
 // AssertPolicySnapshot pins the exact policy headers of every route of s
 // over http and https in the golden file, so a policy change shows up in
 // review as a diff rather than slipping through. With update set it
@@ -48,7 +62,7 @@ func AssertPolicySnapshot(t *testing.T, s Router, golden string, update bool) {
 		return strings.Compare(a.Pattern+" "+a.Method, b.Pattern+" "+b.Method)
 	})
 	var b strings.Builder
-	b.WriteString("# The policy headers each route sends, nonce shown as {nonce}; \"-\" means absent.\n")
+	b.WriteString("# The policy headers each route sends, nonce shown as {nonce}, a static file's hash as its name; \"-\" means absent.\n")
 	b.WriteString("# Generated: after a deliberate policy change run `make snapshots` and review the diff.\n")
 	for _, r := range routes {
 		b.WriteString("\n" + r.Method + " " + r.Pattern + "\n")
@@ -70,7 +84,7 @@ func AssertPolicySnapshot(t *testing.T, s Router, golden string, update bool) {
 					if nonce != "" {
 						v = strings.ReplaceAll(v, nonce, csp.NoncePlaceholder)
 					}
-					v = maskReportParams(v)
+					v = maskFileHashes(maskReportParams(v))
 				}
 				b.WriteString("  " + scheme + strings.Repeat(" ", len("https")-len(scheme)) + " " + name + ": " + v + "\n")
 			}

@@ -53,7 +53,7 @@ func (s *Server) routes() http.Handler {
 	// forwarded.HTTPS included, sees the answer.
 	r.Use((&forwarded.Resolver{Trusted: s.cfg.TrustedProxies, BehindTLSProxy: s.cfg.BehindTLSProxy}).Middleware)
 	r.Use(middleware.RequestID)
-	r.Use(accessLog(s.log))
+	r.Use(accessLog(s.log, s.refusedReport))
 	r.Use(s.recoverer)
 	r.Use(s.limitHeaders)
 	sec := headers.Default()

@@ -75,7 +75,7 @@ func (s *Server) routes() http.Handler {
 			r.Get("/signin", s.signInForm)
 			r.Post("/signin", s.signIn)
 			r.Post("/signout", s.signOut)
-			r.With(session.RequireSignIn("/signin")).Get("/account", s.account)
+			r.With(session.RequireSignIn(signInURL(noticeSignIn))).Get("/account", s.account)
 			r.With(s.requireOperatorPage).Get("/reports", s.reportsPage)
 		})
 

@@ -32,21 +32,36 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) {
 // signIn checks the credentials and answers 303 either way: to the account
 // page when they are right, back to the form with a notice when not (no
 // session is stored for a refused sign-in). The notice is the same whether
-// the email or the password was wrong. A client
-// or account past its attempts gets a 429 page instead, before any bcrypt
-// work (see signInThrottle). Cross-origin POSTs never get here: routes.go
+// the email or the password was wrong. A client, account or device past its
+// attempts gets a 429 page instead, before any bcrypt work, and so does an
+// attempt that found no password-check slot (see signInThrottle). Cross-origin POSTs never get here: routes.go
 // refuses them with a 403.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
 	ctx := r.Context()
-	address, email := report.ClientKey(r), account.NormalizeEmail(r.PostFormValue("email"))
-	if wait := s.signIns.try(address, email); wait > 0 {
+	email := account.NormalizeEmail(r.PostFormValue("email"))
+	a := attempt{address: report.ClientKey(r), account: email}
+	var err error
+	if email != "" {
+		if a.device, err = s.devices.verify(ctx, r, email); err != nil {
+			s.serverError(w, r, "sign-in", err)
+			return
+		}
+	}
+	if wait := s.signIns.try(a); wait > 0 {
 		s.tooManyAttempts(w, r, wait)
 		return
 	}
+	release, err := s.signIns.enter(ctx, a)
+	if err != nil {
+		s.signIns.cancel(a)
+		s.tooBusy(w, r)
+		return
+	}
 	u, err := s.accounts.Authenticate(ctx, email, r.PostFormValue("password"))
+	release()
 	if err != nil && !errors.Is(err, account.ErrInvalidCredentials) {
 		s.serverError(w, r, "sign-in", err)
 		return
@@ -56,7 +71,11 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, signInURL(noticeInvalid), http.StatusSeeOther)
 		return
 	}
-	s.signIns.succeeded(address, email)
+	s.signIns.succeeded(a)
+	// This browser is now a known device of the account (device.go).
+	if err := s.devices.issue(ctx, w, u.Email); err != nil {
+		s.log.WarnContext(ctx, "device cookie not issued", slog.String("id", middleware.GetReqID(ctx)), slog.Any("error", err))
+	}
 	// SignIn renews the session token: privilege changes, so must the token.
 	if err := session.SignIn(ctx, u.ID); err != nil {
 		s.serverError(w, r, "sign-in", err)

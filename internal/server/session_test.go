@@ -146,11 +146,12 @@ func TestSessionCookieAttributes(t *testing.T) {
 		cfg    config.Config
 		tls    bool
 		cookie string
+		device string
 		secure bool
 	}{
-		{"http", config.Config{}, false, "session", false},
-		{"https behind a proxy", config.Config{BehindTLSProxy: true}, false, "__Host-session", true},
-		{"https", config.Config{BehindTLSProxy: true}, true, "__Host-session", true},
+		{"http", config.Config{}, false, "session", "device", false},
+		{"https behind a proxy", config.Config{BehindTLSProxy: true}, false, "__Host-session", "__Secure-device", true},
+		{"https", config.Config{BehindTLSProxy: true}, true, "__Host-session", "__Secure-device", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -159,17 +160,37 @@ func TestSessionCookieAttributes(t *testing.T) {
 			p := b.signIn(in.ts.URL, testEmail, testPassword)
 			assertRedirect(t, p, "/account")
 			cookies := p.Cookies()
-			require.Len(t, cookies, 1)
-			c := cookies[0]
-			assert.Equal(t, tt.cookie, c.Name)
+			require.Len(t, cookies, 2, "the session's and the device's")
+			c := cookieNamed(t, cookies, tt.cookie)
 			assert.Equal(t, tt.secure, c.Secure, "Secure")
 			assert.True(t, c.HttpOnly, "HttpOnly")
 			assert.Equal(t, http.SameSiteLaxMode, c.SameSite, "SameSite")
 			assert.Equal(t, "/", c.Path, "Path")
 			assert.Empty(t, c.Domain, "Domain")
 			assert.Positive(t, c.MaxAge, "persisted across browser restarts")
+
+			// The device cookie goes to the sign-in form's routes only.
+			d := cookieNamed(t, cookies, tt.device)
+			assert.Equal(t, tt.secure, d.Secure, "Secure")
+			assert.True(t, d.HttpOnly, "HttpOnly")
+			assert.Equal(t, http.SameSiteStrictMode, d.SameSite, "SameSite")
+			assert.Equal(t, "/signin", d.Path, "Path")
+			assert.Empty(t, d.Domain, "Domain")
+			assert.Positive(t, d.MaxAge)
 		})
 	}
+}
+
+// cookieNamed is the cookie of that name among cookies.
+func cookieNamed(t *testing.T, cookies []*http.Cookie, name string) *http.Cookie {
+	t.Helper()
+	for _, c := range cookies {
+		if c.Name == name {
+			return c
+		}
+	}
+	require.Failf(t, "no such cookie", "%s among %v", name, cookies)
+	return nil
 }
 
 func TestSignInFlow(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 // Gate defaults.
 const (
 	// DefaultGateMaxWaiting bounds the callers waiting for a slot.
-	DefaultGateMaxWaiting = 64
+	DefaultGateMaxWaiting = 256
 	// DefaultGateMaxWait bounds how long one caller waits.
 	DefaultGateMaxWait = 5 * time.Second
 )

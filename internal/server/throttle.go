@@ -41,6 +41,11 @@ import (
 // so pages stay fast during a guessing flood. Known devices have a lane of
 // their own, so a flood does not keep them waiting either. An attempt that
 // finds no slot in time is answered 429 "busy" and not counted.
+//
+// The price that remains: from a browser that never signed in to it, an
+// account can still be kept waiting for up to 15 minutes at a time by
+// strangers guessing wrong, and during a flood past the Gate's queue such
+// a browser may be told the server is busy.
 type signInThrottle struct {
 	byAddress, byAccount, byDevice *ratelimit.Backoff
 	// hashes are the slots of password checks; known the lane of the

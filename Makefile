@@ -185,6 +185,10 @@ bench-middleware: ## The headline comparison alone: ROUNDS=20 interleaved short 
 load: build ## Load test: GET a page at 64 connections with and without the security middleware
 	$(GO) run ./internal/testsupport/bench/load -server $(BIN)
 
+.PHONY: load-signin
+load-signin: build ## Load test: GET / p50 while 200 guessers from new addresses POST /signin (a production deploy behind a trusted proxy)
+	$(GO) run ./internal/testsupport/bench/signinflood -server $(BIN)
+
 .PHONY: load-reports
 load-reports: ## Load test: flood /csp-report with 10,000 reports on SQLite, then PostgreSQL (NONCEKIT_LOAD_DB=sqlite or postgres for one), measure GET / p99 and memory
 	$(GO) test -tags load -count=1 -run '^TestLoadReports$$' -v -timeout 10m ./internal/server

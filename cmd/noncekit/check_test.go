@@ -35,9 +35,16 @@ func TestCheck(t *testing.T) {
 			1, nil, nil, `noncekit check: TRUSTED_PROXIES="10.0.0.0/8,nginx": "nginx" is not an IP address`},
 		{"production on plain http", map[string]string{"APP_ENV": "production"}, true,
 			1, []string{"ERROR insecure-cookies: ", "  fix: serve https", "1 error, 0 warnings"}, nil, ""},
-		{"production with debug logs and the showcase", map[string]string{"APP_ENV": "production", "TLS": "self-signed", "LOG_LEVEL": "debug", "SHOWCASE": "on"}, true,
+		{"production with debug logs and the showcase", map[string]string{"APP_ENV": "production", "BEHIND_TLS_PROXY": "true", "TRUSTED_PROXIES": "10.0.0.2", "LOG_LEVEL": "debug", "SHOWCASE": "on"}, true,
 			0, []string{"WARNING showcase-mounted: ", "WARNING debug-logging: ", "0 errors, 2 warnings"},
 			[]string{"policy-high-risk"}, ""}, // the showcase's deliberate weaknesses are accepted
+		// Issue 21: both passed `check` and a production start.
+		{"production with the self-signed development certificate", map[string]string{"APP_ENV": "production", "TLS": "self-signed"}, true,
+			1, []string{"ERROR self-signed-tls: ", "  fix: set TLS_CERT and TLS_KEY", "1 error, 0 warnings"}, nil, ""},
+		{"production trusting the whole internet as its proxy", map[string]string{"APP_ENV": "production", "BEHIND_TLS_PROXY": "true", "TRUSTED_PROXIES": "0.0.0.0/1,128.0.0.0/1"}, true,
+			1, []string{"ERROR trusted-proxies-public: ", "(0.0.0.0/1, 128.0.0.0/1)", "1 error, 0 warnings"}, nil, ""},
+		{"production trusting an IPv6 /31", map[string]string{"APP_ENV": "production", "BEHIND_TLS_PROXY": "true", "TRUSTED_PROXIES": "10.0.0.2,2a00::/31"}, true,
+			1, []string{"ERROR trusted-proxies-public: ", "(2a00::/31)"}, nil, ""},
 		{"development defaults", map[string]string{}, false,
 			1, []string{"ERROR insecure-cookies", "WARNING not-production", "WARNING showcase-mounted"}, nil, ""},
 		{"development with the bench routes", map[string]string{"NONCEKIT_BENCH_ROUTES": "1", "BEHIND_TLS_PROXY": "true"}, false,
@@ -111,4 +118,19 @@ func TestProductionStartRunsTheDeployChecks(t *testing.T) {
 	log := strings.Join(seen, "\n")
 	assert.Contains(t, log, `msg=serving`)
 	assert.Contains(t, log, `level=WARN msg="deploy check" id=debug-logging`)
+}
+
+// TestProductionRefusesSelfSignedTLSAndPublicProxies reproduces issue 21's
+// finding (a production start served the localhost certificate, and
+// believed X-Forwarded-For from the whole internet) and shows both stop
+// the start, before anything listens.
+func TestProductionRefusesSelfSignedTLSAndPublicProxies(t *testing.T) {
+	env := map[string]string{"APP_ENV": "production", "ADDR": "127.0.0.1:0", "DATA_DIR": filepath.Join(t.TempDir(), "data"),
+		"TLS": "self-signed", "TRUSTED_PROXIES": "0.0.0.0/1,128.0.0.0/1"}
+	var logs bytes.Buffer
+	err := run(context.Background(), func(k string) string { return env[k] }, &logs)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "self-signed-tls: TLS=self-signed serves a certificate for localhost")
+	assert.Contains(t, err.Error(), "trusted-proxies-public: TRUSTED_PROXIES trusts more of the public internet")
+	assert.NotContains(t, logs.String(), "serving")
 }

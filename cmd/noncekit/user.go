@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -25,8 +24,9 @@ const userUsage = `usage:
   noncekit user reset EMAIL                           set a new password for an account
   noncekit user role EMAIL operator|user              change an account's role
   noncekit user list                                  list the accounts
-The password is read from the terminal without echo, or as one line from
-standard input when it is not a terminal; never from the command line.
+The password is read from the terminal without echo (asked twice), or from
+standard input when it is not a terminal: one line, or the same line twice;
+never from the command line.
 The accounts are those of the database in DATA_DIR (default ./data).`
 
 // errUsage marks a mistake in the command line; the message is followed
@@ -175,20 +175,47 @@ func notFoundError(missing bool, email string) error {
 
 // readPassword reads the new password for email. From a terminal it asks
 // twice without echo (prompts on stderr, so stdout stays the result); from
-// anything else (a pipe, a file, a test) it reads one line. Either way the
-// password never appears in argv, the shell's history or ps.
+// anything else (a pipe, a file, a test) it reads the password as one line,
+// or as two equal lines, the way a script answers the terminal's two
+// prompts. Two lines that differ are refused, as at the terminal: taking
+// the first would set a password the operator may not have meant, and
+// keeping one of two typed differently is exactly what asking twice is
+// there to prevent. Either way the password never appears in argv, the
+// shell's history or ps.
 func readPassword(stdin io.Reader, prompt io.Writer, email string) (string, error) {
 	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		return readFromTerminal(int(f.Fd()), prompt, email)
 	}
-	// One line, bounded: a password is at most account.MaxPassword bytes.
-	line, err := bufio.NewReaderSize(io.LimitReader(stdin, 1024), 1024).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
+	return readPasswordLines(stdin)
+}
+
+// maxPasswordInput bounds what is read from a pipe: two lines of a
+// password of account.MaxPassword bytes and their line ends fit well.
+const maxPasswordInput = 1024
+
+// readPasswordLines reads the password from a non-terminal stdin: one
+// line, or two equal ones, each ended by "\n" or "\r\n" (the last may end
+// at EOF instead). Anything else is an error and sets nothing.
+func readPasswordLines(stdin io.Reader) (string, error) {
+	in, err := io.ReadAll(io.LimitReader(stdin, maxPasswordInput+1))
+	if err != nil {
 		return "", fmt.Errorf("reading the password from standard input: %w", err)
 	}
-	pw := strings.TrimRight(line, "\r\n")
-	if pw == "" {
+	if len(in) > maxPasswordInput {
+		return "", fmt.Errorf("standard input is longer than %d bytes: pipe the password as one line, or the same line twice", maxPasswordInput)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(in), "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSuffix(l, "\r")
+	}
+	pw := lines[0]
+	switch {
+	case pw == "":
 		return "", errors.New("no password on standard input: type it at a terminal, or pipe one line")
+	case len(lines) > 2:
+		return "", fmt.Errorf("standard input has %d lines: pipe the password as one line, or the same line twice; nothing was changed", len(lines))
+	case len(lines) == 2 && lines[1] != pw:
+		return "", errors.New("the two lines on standard input differ; nothing was changed")
 	}
 	return pw, account.CheckPassword(pw)
 }

@@ -51,8 +51,9 @@ func TestUserCommand(t *testing.T) {
 		assert.True(t, u.IsOperator())
 		assert.Equal(t, "olive", u.Name, "the name defaults to the email's local part")
 
-		// A plain user, the flag after the email, the password with CRLF.
-		out, _, err = userCmd(t, cfg, "ada's password\r\n", "add", "ada@example.com", "--name", "Ada Lovelace")
+		// A plain user, the flag after the email, the password twice (as a
+		// script answers the terminal's two prompts) with CRLF.
+		out, _, err = userCmd(t, cfg, "ada's password\r\nada's password\r\n", "add", "ada@example.com", "--name", "Ada Lovelace")
 		require.NoError(t, err)
 		assert.Equal(t, "added user ada@example.com (id 2)\n", out)
 		u, err = signIn(t, cfg, "ada@example.com", "ada's password")
@@ -61,7 +62,7 @@ func TestUserCommand(t *testing.T) {
 		assert.Equal(t, "Ada Lovelace", u.Name)
 
 		// reset: the new password works, the old one no longer does.
-		out, _, err = userCmd(t, cfg, "a brand new password\n", "reset", "ADA@example.com")
+		out, _, err = userCmd(t, cfg, "a brand new password\na brand new password", "reset", "ADA@example.com") // no line end at EOF
 		require.NoError(t, err)
 		assert.Equal(t, "new password set for ada@example.com\n", out)
 		_, err = signIn(t, cfg, "ada@example.com", "ada's password")
@@ -113,6 +114,13 @@ func TestUserCommandRefuses(t *testing.T) {
 		{"password past bcrypt", strings.Repeat("x", 73) + "\n", []string{"add", "a@example.com"}, "at most 72 bytes"},
 		{"no password", "", []string{"add", "a@example.com"}, "no password on standard input"},
 		{"empty line", "\nsecond line password\n", []string{"add", "a@example.com"}, "no password on standard input"},
+		// Two lines that differ (issue 21: the first was taken, silently).
+		{"two lines that differ", "first password 1\nsecond password 2\n", []string{"add", "a@example.com"}, "the two lines on standard input differ"},
+		{"two lines that differ in a trailing space", "first password 1\nfirst password 1 \n", []string{"add", "a@example.com"}, "the two lines on standard input differ"},
+		{"an empty second line", "first password 1\n\n", []string{"add", "a@example.com"}, "the two lines on standard input differ"},
+		{"reset, two lines that differ", "a brand new password\nanother new password\n", []string{"reset", "taken@example.com"}, "the two lines on standard input differ"},
+		{"three lines", "first password 1\nfirst password 1\nfirst password 1\n", []string{"add", "a@example.com"}, "standard input has 3 lines"},
+		{"endless input", strings.Repeat("first password 1\n", 1000), []string{"add", "a@example.com"}, "longer than 1024 bytes"},
 		{"email taken", "long enough password\n", []string{"add", "TAKEN@example.com"}, "exists already; set a new password with `noncekit user reset taken@example.com`"},
 		{"reset unknown", "long enough password\n", []string{"reset", "nobody@example.com"}, "no such account; add it with"},
 		{"reset short", "short\n", []string{"reset", "taken@example.com"}, "at least 12 characters"},

@@ -27,6 +27,17 @@ const (
 	// DropQueueFull: violations the Queue refused because it was full or
 	// closed.
 	DropQueueFull
+	// DropWrongMethod: requests answered 405 because they were not POSTs.
+	DropWrongMethod
+	// DropWrongType: requests answered 415 because their Content-Type was
+	// not a report's.
+	DropWrongType
+	// DropTooLarge: requests answered 413 because their body was larger
+	// than MaxBodyBytes.
+	DropTooLarge
+	// DropMalformed: requests answered 400 because their body could not be
+	// read to its end or did not parse as a report.
+	DropMalformed
 	numDropReasons
 )
 
@@ -38,6 +49,10 @@ var dropNames = [numDropReasons]string{
 	DropSlowBody:              "slow_body_requests",
 	DropPastMaxEntries:        "past_max_entries",
 	DropQueueFull:             "queue_full_violations",
+	DropWrongMethod:           "wrong_method_requests",
+	DropWrongType:             "wrong_type_requests",
+	DropTooLarge:              "too_large_requests",
+	DropMalformed:             "malformed_requests",
 }
 
 // String is the reason's attribute name in the log's summary line.

@@ -93,7 +93,9 @@ func checkClean(t *testing.T, name, s string, max int) {
 
 // FuzzScrubURL checks scrubURL's promises on any input: the result never
 // grows, is stable when scrubbed again, and keeps no query, fragment or
-// userinfo of an http(s) URL.
+// userinfo of an http(s) or ws(s) URL, with the authority where the WHATWG
+// URL parser finds it for those schemes (after any run of '/' and '\',
+// none included) or, without a scheme, after two of them.
 func FuzzScrubURL(f *testing.F) {
 	for _, c := range scrubCases {
 		f.Add(c.in)
@@ -109,12 +111,34 @@ func FuzzScrubURL(f *testing.F) {
 		if strings.ContainsAny(got, "?#") {
 			t.Fatalf("query or fragment kept: %q -> %q", s, got)
 		}
-		if scheme, rest, ok := splitScheme(got); ok && (scheme == "http" || scheme == "https") && strings.HasPrefix(rest, "//") {
-			auth, _, _ := strings.Cut(rest[2:], "/")
-			auth, _, _ = strings.Cut(auth, `\`)
-			if strings.Contains(auth, "@") {
-				t.Fatalf("userinfo kept: %q -> %q", s, got)
-			}
+		if auth, ok := whatwgAuthority(got); ok && strings.Contains(auth, "@") {
+			t.Fatalf("userinfo kept: %q -> %q", s, got)
 		}
 	})
+}
+
+// whatwgAuthority is the authority a browser reads in u, a value with no
+// query or fragment left, as the WHATWG URL parser reads it ("special
+// authority ignore slashes state"): for http, https, ws and wss, what
+// follows the colon and any run of '/' and '\', up to the next '/' or
+// '\'; without a scheme, the same after a start of two of them (a
+// scheme-relative URL against the page's http(s) base). ok is false when
+// u has no authority.
+func whatwgAuthority(u string) (string, bool) {
+	rest := u
+	if scheme, r, ok := splitScheme(u); ok {
+		switch strings.ToLower(scheme) {
+		case "http", "https", "ws", "wss":
+			rest = r
+		default:
+			return "", false
+		}
+	} else if len(u) < 2 || !strings.ContainsRune(`/\`, rune(u[0])) || !strings.ContainsRune(`/\`, rune(u[1])) {
+		return "", false
+	}
+	rest = strings.TrimLeft(rest, `/\`)
+	if i := strings.IndexAny(rest, `/\`); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest, true
 }

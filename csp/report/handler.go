@@ -77,7 +77,11 @@ const (
 //
 // Refusals are counted, not logged one by one: when the sink is a
 // [DropCounter] ([LogSink], or [Sinks] holding one) it gets the counts for
-// its summary line. Each refusal also logs a line at debug level.
+// its summary line, every refusal under its DropReason. Each refusal also
+// logs a line at debug level. An access log in front of the handler
+// should leave refused requests to that summary too (the kit's does): a
+// client refused a thousand times a second would otherwise write a
+// thousand lines a second.
 //
 // Each violation carries its client as an opaque id (Violation.Client), an
 // HMAC of ClientKey under a key drawn at start: a store can keep one
@@ -187,18 +191,18 @@ func (rc *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		rc.reject(w, r, http.StatusMethodNotAllowed, "method not allowed", nil)
+		rc.reject(w, r, DropWrongMethod, http.StatusMethodNotAllowed, "method not allowed", nil)
 		return
 	}
 	ct := r.Header.Get("Content-Type")
 	// Check the type before reading: a wrong type is refused without
 	// touching the body.
 	if _, err := mediaType(ct); err != nil {
-		rc.reject(w, r, http.StatusUnsupportedMediaType, "unsupported content type", err)
+		rc.reject(w, r, DropWrongType, http.StatusUnsupportedMediaType, "unsupported content type", err)
 		return
 	}
 	if r.ContentLength > rc.MaxBodyBytes {
-		rc.reject(w, r, http.StatusRequestEntityTooLarge, "report too large", nil)
+		rc.reject(w, r, DropTooLarge, http.StatusRequestEntityTooLarge, "report too large", nil)
 		return
 	}
 	if rc.limiter.Take(key, 1) == 0 {
@@ -210,13 +214,12 @@ func (rc *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		switch _, tooLarge := errors.AsType[*http.MaxBytesError](err); {
 		case tooLarge:
-			rc.reject(w, r, http.StatusRequestEntityTooLarge, "report too large", err)
+			rc.reject(w, r, DropTooLarge, http.StatusRequestEntityTooLarge, "report too large", err)
 		case isTimeout(err):
-			rc.countDrop(DropSlowBody, 1)
-			rc.reject(w, r, http.StatusRequestTimeout, "report body too slow", err)
+			rc.reject(w, r, DropSlowBody, http.StatusRequestTimeout, "report body too slow", err)
 		default:
 			// The client went away or sent a broken chunked body: its fault.
-			rc.reject(w, r, http.StatusBadRequest, "unreadable body", err)
+			rc.reject(w, r, DropMalformed, http.StatusBadRequest, "unreadable body", err)
 		}
 		return
 	}
@@ -234,7 +237,7 @@ func (rc *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	b, err := Parse(ct, body, meta)
 	if err != nil {
-		rc.reject(w, r, http.StatusBadRequest, "malformed report", err)
+		rc.reject(w, r, DropMalformed, http.StatusBadRequest, "malformed report", err)
 		return
 	}
 	rc.charge(key, &b)
@@ -278,8 +281,9 @@ func (rc *Handler) refuse(w http.ResponseWriter, r *http.Request, reason DropRea
 	limit.TooMany(w, msg)
 }
 
-// reject answers with a short plain-text message.
-func (rc *Handler) reject(w http.ResponseWriter, r *http.Request, code int, msg string, err error) {
+// reject answers with a short plain-text message and counts the refusal.
+func (rc *Handler) reject(w http.ResponseWriter, r *http.Request, reason DropReason, code int, msg string, err error) {
+	rc.countDrop(reason, 1)
 	rc.logRejected(r, code, err)
 	w.Header().Set("Connection", "close")
 	http.Error(w, msg, code)

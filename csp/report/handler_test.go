@@ -101,16 +101,29 @@ func TestReceiver(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sink := &recordSink{}
+			sink, tally := &recordSink{}, &dropTally{}
 			req := httptest.NewRequest(tt.method, "/csp-report?group=app", tt.body)
 			if tt.contentType != "" {
 				req.Header.Set("Content-Type", tt.contentType)
 			}
 			rec := httptest.NewRecorder()
-			newTestHandler(sink).ServeHTTP(rec, req)
+			newTestHandler(struct {
+				*recordSink
+				*dropTally
+			}{sink, tally}).ServeHTTP(rec, req)
 
 			assert.Equal(t, tt.wantStatus, rec.Code, "body: %s", rec.Body)
 			assert.Len(t, sink.all(), tt.wantBatches)
+			// Each refusal is counted once, under the reason its status
+			// names, for the summary line that replaces a line per refusal.
+			want := map[DropReason]int{}
+			if r, ok := map[int]DropReason{405: DropWrongMethod, 415: DropWrongType, 413: DropTooLarge, 400: DropMalformed}[tt.wantStatus]; ok {
+				want[r] = 1
+			}
+			if tally.n == nil {
+				tally.n = map[DropReason]int{}
+			}
+			assert.Equal(t, want, tally.n, "drops counted")
 			if tt.wantStatus == 405 {
 				assert.Equal(t, "POST", rec.Header().Get("Allow"))
 			}

@@ -16,7 +16,12 @@ import "strings"
 //
 //   - http, https, ws and wss URLs: scheme, host, port and path, with the
 //     userinfo, every ;parameter of every path segment, the query and the
-//     fragment removed. The scheme is lower-cased.
+//     fragment removed. The scheme is lower-cased. The authority is found
+//     where the WHATWG URL parser finds it for these schemes, not only
+//     after "//": after any run of '/' and '\', or none, so
+//     "https:user:PASS@host", "https:/\user:PASS@host" and
+//     "https:///user:PASS@host" (all of them https://user:PASS@host/ to a
+//     browser) lose their userinfo too.
 //   - any other scheme (data:, blob:, javascript:, file:, about:,
 //     chrome-extension:, ...): the scheme alone, lower-cased, the way CSP3
 //     ("strip URL for use in reports") has browsers report it. A data: URL
@@ -26,8 +31,9 @@ import "strings"
 //     URL ("inline", "eval", "wasm-eval", "trusted-types-policy",
 //     "trusted-types-sink", older browsers' "self", "data", "blob", bare
 //     schemes such as "chrome-extension"), cut at the first '?' or '#', which
-//     no keyword contains; a scheme-relative "//host/path" is scrubbed like
-//     an http URL.
+//     no keyword contains; a scheme-relative "//host/path" (or "\\host",
+//     "/\host": two of '/' and '\' in any order, as the parser reads them
+//     against an http base) is scrubbed like an http URL.
 //
 // A secret in the path itself (/reset/<token>) is kept: nothing tells it
 // from a page name. Like browsers, leading and trailing spaces and control
@@ -40,8 +46,8 @@ func scrubURL(s string) string {
 	s = trimEnd(cutQuery(trimURL(s)))
 	scheme, rest, ok := splitScheme(s)
 	if !ok {
-		if strings.HasPrefix(s, "//") {
-			return trimEnd(scrubHierarchical(s))
+		if startsAuthority(s) {
+			return trimEnd(scrubAuthority(s))
 		}
 		return s
 	}
@@ -52,7 +58,7 @@ func scrubURL(s string) string {
 		return lower
 	}
 	// What a removal exposes at the end ("http: ;x") is trimmed too.
-	out := trimEnd(scrubHierarchical(rest))
+	out := trimEnd(scrubAuthority(rest))
 	if lower == scheme && len(out) == len(rest) {
 		return s // only removals happen, so same length means unchanged
 	}
@@ -76,32 +82,72 @@ func splitScheme(s string) (scheme, rest string, ok bool) {
 	return "", s, false
 }
 
-// scrubHierarchical scrubs what follows "scheme:", query and fragment
-// already cut: an optional "//authority" and a path. Like the WHATWG URL parser for http(s), it
-// ends the authority at '/' or '\' and takes the userinfo to end at the
-// authority's last '@'.
-func scrubHierarchical(rest string) string {
-	if !strings.HasPrefix(rest, "//") {
-		path := dropPathParams(rest)
-		if !strings.HasPrefix(path, "//") {
-			return path
+// startsAuthority reports whether a value without a scheme starts with an
+// authority: two of '/' and '\', in any order, which the WHATWG URL parser
+// reads that way against an http(s) base (the page the report came from).
+func startsAuthority(s string) bool {
+	return len(s) >= 2 && isSlash(s[0]) && isSlash(s[1])
+}
+
+func isSlash(c byte) bool { return c == '/' || c == '\\' }
+
+// scrubAuthority scrubs what follows an http(s) or ws(s) scheme's colon
+// (or a scheme-relative value), query and fragment already cut, the way
+// the WHATWG URL parser reads it for these "special" schemes: any run of
+// '/' and '\' (none included: "https:host" is https://host/), then the
+// authority up to the next '/' or '\', then the path. The userinfo ends
+// at the authority's last '@'. The slashes are kept as they came, so the
+// result never grows.
+//
+// When removing a userinfo leaves no host ("http:@/@x"), a second scrub
+// would read the path's leading slashes as part of the first run and what
+// follows them as the authority: so this one does so at once, in the same
+// single pass.
+func scrubAuthority(rest string) string {
+	runs := [][2]int{{0, skipSlashes(rest, 0)}} // the slashes kept
+	pos, end := runs[0][1], len(rest)
+	host := ""
+	for {
+		end = len(rest)
+		if i := strings.IndexAny(rest[pos:], `/\`); i >= 0 {
+			end = pos + i
 		}
-		// Removing a parameter made "//" ("/;/user@host"): scrub that as
-		// an authority, as a second scrub would.
-		rest = path
+		at := strings.LastIndexByte(rest[pos:end], '@')
+		pos += at + 1 // past the userinfo, if any
+		host = rest[pos:end]
+		if at < 0 || host != "" || end == len(rest) {
+			break
+		}
+		// A userinfo and no host: the slashes after it continue the run.
+		next := skipSlashes(rest, end)
+		runs = append(runs, [2]int{end, next})
+		pos = next
 	}
-	a, path := rest[2:], ""
-	if i := strings.IndexAny(a, `/\`); i >= 0 {
-		a, path = a[:i], a[i:]
+	scrubbed := dropPathParams(rest[end:])
+	n := len(host) + len(scrubbed)
+	for _, r := range runs {
+		n += r[1] - r[0]
 	}
-	if i := strings.LastIndexByte(a, '@'); i >= 0 {
-		a = a[i+1:]
+	if n == len(rest) {
+		return rest // only removals happen, so same length means unchanged
 	}
-	scrubbed := dropPathParams(path)
-	if len(a)+len(scrubbed)+2 == len(rest) {
-		return rest
+	var b strings.Builder
+	b.Grow(n)
+	for _, r := range runs {
+		b.WriteString(rest[r[0]:r[1]])
 	}
-	return "//" + a + scrubbed
+	b.WriteString(host)
+	b.WriteString(scrubbed)
+	return b.String()
+}
+
+// skipSlashes returns the index of the first byte of s at or after i that
+// is neither '/' nor '\'.
+func skipSlashes(s string, i int) int {
+	for i < len(s) && isSlash(s[i]) {
+		i++
+	}
+	return i
 }
 
 // cutQuery removes the query and the fragment.

@@ -40,6 +40,27 @@ var scrubCases = []struct {
 	{"userinfo and query", "http://u:p@example.com:81/a?token=s3cr3t", "http://example.com:81/a"},
 	{"backslash ends the authority", `https://example.com\u:p@x/a`, `https://example.com\u:p@x/a`},
 
+	// Userinfo where a browser finds it without "//" (issue 21): for
+	// http(s) and ws(s) the WHATWG URL parser skips any run of '/' and '\'
+	// after the colon, none included, so each of these is
+	// https://user:PASS@host/... to a browser.
+	{"no slashes", "https:user:PASS@example.com/a", "https:example.com/a"},
+	{"no slashes, upper case", "HTTPS:user:PASS@example.com", "https:example.com"},
+	{"one slash", "https:/user:PASS@example.com/a", "https:/example.com/a"},
+	{"slash backslash", `https:/\user:PASS@example.com/a`, `https:/\example.com/a`},
+	{"backslash slash", `https:\/user:PASS@example.com/a`, `https:\/example.com/a`},
+	{"two backslashes", `https:\\user:PASS@example.com`, `https:\\example.com`},
+	{"three slashes", "https:///user:PASS@example.com/a", "https:///example.com/a"},
+	{"many slashes", `http:/\/\//user@example.com/a;x=1`, `http:/\/\//example.com/a`},
+	{"websocket no slashes", "wss:u:PASS@example.com/s?t", "wss:example.com/s"},
+	{"no slashes, at sign in the path stays", "https:example.com/@user", "https:example.com/@user"},
+	{"no slashes, no userinfo", "https:example.com/a", "https:example.com/a"},
+	{"scheme-relative with backslashes", `\\user:PASS@example.com/a`, `\\example.com/a`},
+	{"scheme-relative slash backslash", `/\user:PASS@example.com/a`, `/\example.com/a`},
+	{"path, not an authority", "/a/user@b", "/a/user@b"},
+	{"userinfo with no host, then another", "http:@/@x/a", "http:/x/a"},
+	{"userinfo with no host at the end", "http:@/@", "http:/"},
+
 	// Path parameters: removed from every segment.
 	{"jsessionid", "https://example.com/shop/cart;jsessionid=1F3A9B?x=1", "https://example.com/shop/cart"},
 	{"parameters in two segments", "https://example.com/a;x=1/b;jsessionid=2/c", "https://example.com/a/b/c"},
@@ -130,7 +151,7 @@ func TestScrubbedAtIntake(t *testing.T) {
 				v := b.Violations[0]
 				assert.Equal(t, clean(tt.want, MaxURLLen), f.get(v))
 				all := fmt.Sprintf("%+v", v)
-				for _, secret := range []string{"s3cr3t", "pass@", "jsessionid", "#", "?"} {
+				for _, secret := range []string{"s3cr3t", "pass@", "PASS", "jsessionid", "#", "?"} {
 					assert.NotContains(t, all, secret)
 				}
 			})

@@ -302,3 +302,31 @@ func TestCheckPassword(t *testing.T) {
 		assert.Equal(t, ok, CheckPassword(pw) == nil, "%q", pw)
 	}
 }
+
+// TestDeviceKey: a key per account, the same on every read (every instance
+// on the database), different between accounts, and changed by a new
+// password (which revokes what the old one signed); none for an unknown
+// email.
+func TestDeviceKey(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
+		d, st, _ := testDirectory(t, e)
+		ctx := context.Background()
+		ada, err := d.DeviceKey(ctx, testEmail)
+		require.NoError(t, err)
+		assert.Len(t, ada, 32)
+		again, err := NewDirectory(st).DeviceKey(ctx, " ADA@example.com")
+		require.NoError(t, err)
+		assert.Equal(t, ada, again, "the same key, whoever reads it")
+		bob, err := d.DeviceKey(ctx, otherEmail)
+		require.NoError(t, err)
+		assert.NotEqual(t, ada, bob)
+
+		require.NoError(t, st.SetPassword(ctx, testEmail, "a brand new password"))
+		renewed, err := d.DeviceKey(ctx, testEmail)
+		require.NoError(t, err)
+		assert.NotEqual(t, ada, renewed, "a new password, a new key")
+
+		_, err = d.DeviceKey(ctx, "nobody@example.com")
+		assert.ErrorIs(t, err, ErrNotFound)
+	})
+}

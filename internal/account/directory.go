@@ -2,6 +2,8 @@ package account
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"sync"
@@ -70,6 +72,32 @@ func (d *Directory) Authenticate(ctx context.Context, email, password string) (U
 		return User{}, ErrInvalidCredentials
 	}
 	return u, nil
+}
+
+// DeviceKey returns a key only the server knows for the account with this
+// email, to sign what the server hands that account's browsers (the
+// sign-in throttle's device cookies): HMAC-SHA256 of a fixed label under
+// the account's password hash. So it needs no secret of its own to keep,
+// is the same on every instance sharing the database, and changes when
+// the password does, which revokes whatever was signed with the old one.
+// ErrNotFound when no account has this email; the work is the same then,
+// against the dummy hash.
+func (d *Directory) DeviceKey(ctx context.Context, email string) ([]byte, error) {
+	_, hash, err := d.find(ctx, NormalizeEmail(email))
+	found := err == nil
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	if !found {
+		hash = []byte(dummyHash)
+	}
+	m := hmac.New(sha256.New, hash)
+	m.Write([]byte("noncekit device key v1"))
+	key := m.Sum(nil)
+	if !found {
+		return nil, ErrNotFound
+	}
+	return key, nil
 }
 
 // find looks email up in the store.

@@ -48,17 +48,23 @@ const (
 
 // Open opens the database cfg names and applies the migrations it has not
 // had yet: PostgreSQL at cfg.DatabaseURL when it is set, else the SQLite
-// file DATA_DIR/FileName (creating it, and DATA_DIR, when needed). It
-// returns the handle and its dialect; an error names the setting at fault.
+// file DATA_DIR/FileName (creating it, and DATA_DIR, when needed; see
+// privateFiles for their modes). It returns the handle and its dialect; an
+// error names the setting at fault.
 func Open(ctx context.Context, cfg config.Config) (*sql.DB, Dialect, error) {
 	if cfg.DatabaseURL != "" {
 		db, err := openPostgres(ctx, cfg.DatabaseURL)
 		return db, Postgres, err
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+	// 0700: only the kit's own user may list or enter DATA_DIR.
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, "", fmt.Errorf("database: creating DATA_DIR=%s: %w", cfg.DataDir, err)
 	}
-	db, err := openSQLite(ctx, filepath.Join(cfg.DataDir, FileName))
+	path := filepath.Join(cfg.DataDir, FileName)
+	if err := privateFiles(path); err != nil {
+		return nil, "", fmt.Errorf("database: DATA_DIR=%s: %w", cfg.DataDir, err)
+	}
+	db, err := openSQLite(ctx, path)
 	return db, SQLite, err
 }
 

@@ -255,3 +255,49 @@ func TestFailedMigrationKeepsThePreviousVersion(t *testing.T) {
 	require.NoError(t, rows.Err())
 	assert.Equal(t, []string{"a"}, tables, "002's table was rolled back")
 }
+
+// TestSQLiteFilesArePrivate reproduces issue 21's finding (noncekit.db 0644
+// in a 0755 folder: session tokens and bcrypt hashes readable by every
+// local user) and shows it fixed: a new DATA_DIR is 0700 and the database
+// with its -wal and -shm files 0600, under the usual umask; a database an
+// earlier version left 0644 is narrowed when opened.
+func TestSQLiteFilesArePrivate(t *testing.T) {
+	ctx := context.Background()
+	mode := func(p string) os.FileMode {
+		t.Helper()
+		st, err := os.Stat(p)
+		require.NoError(t, err)
+		return st.Mode().Perm()
+	}
+	files := func(dir string) []string {
+		p := filepath.Join(dir, FileName)
+		return []string{p, p + "-wal", p + "-shm"}
+	}
+
+	dir := filepath.Join(t.TempDir(), "data")
+	db, err := openDir(ctx, dir)
+	require.NoError(t, err)
+	// A write, so the WAL and its index exist and hold something.
+	_, err = db.ExecContext(ctx, "CREATE TABLE t (x)")
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o700), mode(dir), "DATA_DIR")
+	for _, p := range files(dir) {
+		assert.Equal(t, os.FileMode(0o600), mode(p), p)
+	}
+	require.NoError(t, db.Close())
+
+	// As an earlier version left them: world-readable.
+	for _, p := range files(dir) {
+		if _, err := os.Stat(p); err == nil {
+			require.NoError(t, os.Chmod(p, 0o644))
+		}
+	}
+	db, err = openDir(ctx, dir)
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = db.ExecContext(ctx, "INSERT INTO t VALUES (1)")
+	require.NoError(t, err)
+	for _, p := range files(dir) {
+		assert.Equal(t, os.FileMode(0o600), mode(p), p)
+	}
+}

@@ -3,8 +3,11 @@ package database
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"strconv"
 	"time"
 
@@ -59,6 +62,44 @@ func sqliteDSN(path string) string {
 	// instead of one failing with SQLITE_BUSY when it upgrades a read lock.
 	q.Set("_txlock", "immediate")
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+// privateFiles makes the SQLite database at path, and the files SQLite
+// keeps beside it, readable by the kit's user alone (0600).
+//
+// The threat: the database holds session tokens (whoever reads one is
+// signed in as its owner) and bcrypt hashes (which can be attacked
+// offline). SQLite creates a new database file 0644 under the usual umask,
+// readable by every local user, and creates its -wal and -shm files with
+// the database file's mode. So the file is created here first, 0600, for
+// SQLite to open, and a database left 0644 by an earlier version of the
+// kit is narrowed to its owner's bits (0600), with its companions. A mode
+// already narrower stays.
+func privateFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case err == nil:
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("creating %s: %w", path, err)
+		}
+	case !errors.Is(err, fs.ErrExist):
+		return fmt.Errorf("creating %s: %w", path, err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		st, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) && p != path {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if st.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, st.Mode().Perm()&0o700); err != nil {
+				return fmt.Errorf("making %s private: %w", p, err)
+			}
+		}
+	}
+	return nil
 }
 
 // userVersion keeps the schema version in SQLite's PRAGMA user_version,

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
+
+	"github.com/noncekit/noncekit/internal/config"
 )
 
 // insecureCookies: over plain http, with no https proxy in front, the
@@ -32,6 +35,42 @@ func proxyNotTrusted(_ context.Context, in Input) []Problem {
 		ID: "proxy-not-trusted", Severity: Warning,
 		Message: "BEHIND_TLS_PROXY is set without TRUSTED_PROXIES: every client has the proxy's address, so the per-client report limit and sign-in throttle are one bucket shared by all",
 		Fix:     "set TRUSTED_PROXIES to the proxy's address (such as 10.0.0.2) and have the proxy set X-Forwarded-For: docs/instances.md",
+	}}
+}
+
+// selfSignedTLS: TLS=self-signed serves a certificate made for localhost
+// that no browser trusts, under two years of HSTS: visitors get a
+// certificate warning, and those who click through are taught to. It is
+// for local work (Reporting API reports need https).
+func selfSignedTLS(_ context.Context, in Input) []Problem {
+	if in.Config.TLS != config.TLSSelfSigned {
+		return nil
+	}
+	return []Problem{{
+		ID: "self-signed-tls", Severity: Error,
+		Message: "TLS=self-signed serves a certificate for localhost that no browser trusts, with HSTS: it is for local work only",
+		Fix:     "set TLS_CERT and TLS_KEY to a real certificate, or terminate TLS at a proxy and set BEHIND_TLS_PROXY=true",
+	}}
+}
+
+// publicProxies: trusting a proxy range anyone on the internet can send
+// from lets any client name its own address in X-Forwarded-For, a new one
+// per request, and walk past every per-client limit
+// (config.PublicProxyRanges).
+func publicProxies(_ context.Context, in Input) []Problem {
+	wide := config.PublicProxyRanges(in.Config.TrustedProxies)
+	if len(wide) == 0 {
+		return nil
+	}
+	names := make([]string, len(wide))
+	for i, p := range wide {
+		names[i] = p.String()
+	}
+	return []Problem{{
+		ID: "trusted-proxies-public", Severity: Error,
+		Message: fmt.Sprintf("TRUSTED_PROXIES trusts more of the public internet than an IPv4 /%d or IPv6 /%d holds (%s): any client there can name its own address, and the per-client limits stop working",
+			config.MaxPublicIPv4Bits, config.MaxPublicIPv6Bits, strings.Join(names, ", ")),
+		Fix: "list only your proxies' own addresses or subnets in TRUSTED_PROXIES (such as 10.0.0.2 or 10.0.0.0/24): docs/instances.md",
 	}}
 }
 

@@ -73,6 +73,8 @@ type check func(ctx context.Context, in Input) []Problem
 // checks run in this order; Run lists errors before warnings.
 var checks = []check{
 	insecureCookies,
+	selfSignedTLS,
+	publicProxies,
 	proxyNotTrusted,
 	policyRisks,
 	benchRoutes,

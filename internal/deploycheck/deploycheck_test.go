@@ -65,6 +65,18 @@ func TestEachCheck(t *testing.T) {
 		{"TLS served by the kit, no trusted proxies", func(in *Input) {
 			in.Config.BehindTLSProxy, in.Config.TLS, in.Config.TrustedProxies = false, config.TLSFiles, nil
 		}, nil},
+		// Issue 21: both were accepted by a production start.
+		{"self-signed TLS", func(in *Input) { in.Config.BehindTLSProxy, in.Config.TLS = false, config.TLSSelfSigned },
+			[]found{{"self-signed-tls", Error}}},
+		{"trusting the whole IPv4 internet in two halves", func(in *Input) {
+			in.Config.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/1"), netip.MustParsePrefix("128.0.0.0/1")}
+		}, []found{{"trusted-proxies-public", Error}}},
+		{"trusting an IPv6 range wider than /32", func(in *Input) {
+			in.Config.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("2a00::/31")}
+		}, []found{{"trusted-proxies-public", Error}}},
+		{"trusting a private /8 and a proxy's address", func(in *Input) {
+			in.Config.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("203.0.113.9/32")}
+		}, nil},
 		{"a High lint finding", func(in *Input) { in.PolicyRisks = []string{`group "site": HIGH script-src 'unsafe-inline'`} },
 			[]found{{"policy-high-risk", Error}}},
 		{"two High findings", func(in *Input) { in.PolicyRisks = []string{"a", "b"} },
@@ -116,10 +128,19 @@ func TestEveryCheckCanFire(t *testing.T) {
 		Operators:   operators{},
 	}
 	var got []string
-	// insecure-cookies and proxy-not-trusted exclude each other (plain
-	// http; behind a proxy): everything wrong once each way.
-	for _, behindProxy := range []bool{false, true} {
-		in.Config.BehindTLSProxy = behindProxy
+	// insecure-cookies, proxy-not-trusted and the TLS and proxy checks
+	// exclude one another (plain http; behind a proxy it does not trust;
+	// self-signed, trusting the internet): everything wrong once each way.
+	variants := []func(*config.Config){
+		func(c *config.Config) {},
+		func(c *config.Config) { c.BehindTLSProxy = true },
+		func(c *config.Config) {
+			c.TLS, c.TrustedProxies = config.TLSSelfSigned, []netip.Prefix{netip.MustParsePrefix("0.0.0.0/1")}
+		},
+	}
+	for _, v := range variants {
+		in := in
+		v(&in.Config)
 		for _, p := range Run(context.Background(), in) {
 			if !slices.Contains(got, p.ID) {
 				got = append(got, p.ID)

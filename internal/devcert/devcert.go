@@ -52,7 +52,7 @@ func LoadOrCreate(dir string, now time.Time) (tls.Certificate, error) {
 	if c, err := tls.LoadX509KeyPair(certPath, keyPath); err == nil && c.Leaf != nil && now.Add(renewBefore).Before(c.Leaf.NotAfter) {
 		return c, nil
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil { // DATA_DIR: the kit's alone, as package database creates it
 		return tls.Certificate{}, fmt.Errorf("devcert: creating %s: %w", dir, err)
 	}
 	certPEM, keyPEM, err := generate(now)

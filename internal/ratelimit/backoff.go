@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"container/list"
 	"sync"
 	"time"
 )
@@ -14,7 +15,7 @@ const (
 	DefaultBackoffMax    = 15 * time.Minute
 	DefaultBackoffForget = time.Hour
 	// DefaultBackoffMaxKeys bounds the table of keys. An entry is under
-	// 100 bytes, so the table stays under about 1 MiB.
+	// 200 bytes with its key, so the table stays under about 2 MiB.
 	DefaultBackoffMaxKeys = 10_000
 )
 
@@ -29,11 +30,21 @@ const (
 //
 // An attempt is counted when it starts (Try), not when it fails, so many
 // attempts sent at once cannot all slip in before the first failure is
-// recorded; one that succeeds is taken back (Forgive) or clears the key
-// (Reset). The table is bounded: when it holds MaxKeys keys, keys whose
-// failures are forgotten are swept out (at most once a second); new keys
-// that still find no room share one overflow entry, so a flood of new keys
-// is throttled together, failing closed, while memory stays bounded.
+// recorded; one that succeeds, or never ran, is taken back (Forgive) or
+// clears the key (Reset).
+//
+// The table is bounded: when it holds MaxKeys keys, a new key takes the
+// place of the key whose last attempt is the oldest. Every key always has
+// an entry of its own. Before, new keys that found no room shared one
+// overflow entry: five guesses and 10,100 more from as many addresses
+// filled the table and locked that entry, and from then on every new
+// address, the operator's with the right password included, was refused
+// for an hour. The price of evicting: a key can be forgotten after MaxKeys
+// other keys have tried since its last attempt, so an attacker with more
+// addresses than that gets its free attempts again on each of them. What
+// bounds such an attacker is the count per account, and a cap on the
+// password checks run at once (see package server's throttle), not this
+// table.
 //
 // Set the fields before first use; zero fields take the defaults.
 type Backoff struct {
@@ -51,14 +62,14 @@ type Backoff struct {
 	// Now is the clock (time.Now when nil); tests set it.
 	Now func() time.Time
 
-	mu        sync.Mutex
-	keys      map[string]*strikes
-	overflow  strikes
-	lastSweep time.Time
+	mu   sync.Mutex
+	keys map[string]*list.Element // of *strikes
+	lru  list.List                // the keys' strikes, the latest attempt first
 }
 
 // strikes are one key's counted attempts.
 type strikes struct {
+	key   string
 	n     int       // attempts counted (failed, or under way)
 	last  time.Time // when the last one was counted
 	until time.Time // locked until then
@@ -71,7 +82,7 @@ func (b *Backoff) Try(key string) time.Duration {
 	now := b.now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	s := b.entry(key, now)
+	s := b.entry(key)
 	if now.Before(s.until) {
 		return s.until.Sub(now)
 	}
@@ -91,10 +102,12 @@ func (b *Backoff) Try(key string) time.Duration {
 func (b *Backoff) Forgive(key string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if s := b.keys[key]; s != nil && s.n > 0 {
-		s.n--
-		if s.n < b.free() {
-			s.until = time.Time{}
+	if e := b.keys[key]; e != nil {
+		if s := e.Value.(*strikes); s.n > 0 {
+			s.n--
+			if s.n < b.free() {
+				s.until = time.Time{}
+			}
 		}
 	}
 }
@@ -103,7 +116,10 @@ func (b *Backoff) Forgive(key string) {
 func (b *Backoff) Reset(key string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	delete(b.keys, key)
+	if e := b.keys[key]; e != nil {
+		b.lru.Remove(e)
+		delete(b.keys, key)
+	}
 }
 
 // Keys returns how many keys the table holds.
@@ -113,31 +129,28 @@ func (b *Backoff) Keys() int {
 	return len(b.keys)
 }
 
-// entry returns key's strikes, adding them when there is room; b.mu held.
-func (b *Backoff) entry(key string, now time.Time) *strikes {
-	if s := b.keys[key]; s != nil {
-		return s
+// entry returns key's strikes, making them the most recent; a new key
+// takes the place of the least recent one when the table is full. b.mu
+// held.
+func (b *Backoff) entry(key string) *strikes {
+	if e := b.keys[key]; e != nil {
+		b.lru.MoveToFront(e)
+		return e.Value.(*strikes)
 	}
 	if b.keys == nil {
-		b.keys = map[string]*strikes{}
+		b.keys = map[string]*list.Element{}
 	}
 	max := b.MaxKeys
 	if max <= 0 {
 		max = DefaultBackoffMaxKeys
 	}
-	if len(b.keys) >= max && now.Sub(b.lastSweep) >= time.Second {
-		b.lastSweep = now
-		for k, s := range b.keys {
-			if now.Sub(s.last) >= b.forget() && !now.Before(s.until) {
-				delete(b.keys, k)
-			}
-		}
-	}
 	if len(b.keys) >= max {
-		return &b.overflow
+		oldest := b.lru.Back()
+		b.lru.Remove(oldest)
+		delete(b.keys, oldest.Value.(*strikes).key)
 	}
-	s := &strikes{}
-	b.keys[key] = s
+	s := &strikes{key: key}
+	b.keys[key] = b.lru.PushFront(s)
 	return s
 }
 

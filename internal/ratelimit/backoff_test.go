@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // clock is a settable time for Backoff.Now.
@@ -91,21 +92,45 @@ func TestBackoffCountsAttemptsAsTheyStart(t *testing.T) {
 }
 
 // TestBackoffTableIsBounded: a flood of new keys keeps the table at
-// MaxKeys; the keys past it share one entry and are throttled together.
+// MaxKeys, each new key with an entry of its own (its free attempts, not a
+// shared entry's), the least recently tried keys making room.
 func TestBackoffTableIsBounded(t *testing.T) {
-	b, c := newBackoff()
+	b, _ := newBackoff()
 	b.MaxKeys = 3
-	refused := 0
 	for i := range 1000 {
-		if b.Try(fmt.Sprint("key", i)) > 0 {
-			refused++
-		}
+		assert.Zero(t, b.Try(fmt.Sprint("key", i)), "a new key's first attempt")
 	}
 	assert.Equal(t, 3, b.Keys())
-	assert.Equal(t, 1000-3-DefaultBackoffFree, refused, "past the table, new keys share the free attempts")
 
-	// Once the first keys are forgotten, they are swept out for new ones.
-	c.advance(DefaultBackoffForget + DefaultBackoffMax)
-	assert.Zero(t, b.Try("late"))
-	assert.LessOrEqual(t, b.Keys(), 3)
+	// The most recently tried key stays; the least recent goes first.
+	for range 5 {
+		b.Try("locked")
+	}
+	b.Try("a")
+	b.Try("b")
+	assert.Equal(t, time.Minute, b.Try("locked"), "still there, still locked")
+	b.Try("c") // evicts a, the least recent
+	assert.Equal(t, time.Minute, b.Try("locked"))
+	assert.Equal(t, 3, b.Keys())
+}
+
+// TestBackoffFullTableNeverLocksANewKey reproduces issue 21's lockout
+// through the full table: 10,100 keys, each locked out, fill a table of
+// 10,000. Before, every key past the table shared one overflow entry,
+// locked with the rest, so a new key (the operator's fresh address) was
+// refused for an hour. Now a new key always starts afresh.
+func TestBackoffFullTableNeverLocksANewKey(t *testing.T) {
+	b, c := newBackoff()
+	for i := range DefaultBackoffMaxKeys + 100 {
+		key := fmt.Sprint("10.0.", i/256, ".", i%256)
+		for range DefaultBackoffFree {
+			b.Try(key)
+		}
+		require.Positive(t, b.Try(key), "%s is locked", key)
+		c.advance(time.Millisecond)
+	}
+	assert.Equal(t, DefaultBackoffMaxKeys, b.Keys())
+	for i := range 100 {
+		assert.Zero(t, b.Try(fmt.Sprint("198.51.100.", i)), "a fresh key is never refused for other keys' failures")
+	}
 }

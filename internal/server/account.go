@@ -24,37 +24,58 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/account", http.StatusSeeOther)
 		return
 	}
-	s.Render(w, r, http.StatusOK, pages.SignInPage(pages.SignIn{Flash: session.PopFlash(ctx)}))
+	// A signed-out visitor has no stored session: what the redirect here
+	// meant to say is in the URL (notice.go).
+	s.Render(w, r, http.StatusOK, pages.SignInPage(pages.SignIn{Flash: noticeOf(r)}))
 }
 
 // signIn checks the credentials and answers 303 either way: to the account
-// page when they are right, back to the form with a flash when not. The
-// flash is the same whether the email or the password was wrong. A client
-// or account past its attempts gets a 429 page instead, before any bcrypt
-// work (see signInThrottle). Cross-origin POSTs never get here: routes.go
+// page when they are right, back to the form with a notice when not (no
+// session is stored for a refused sign-in). The notice is the same whether
+// the email or the password was wrong. A client, account or device past its
+// attempts gets a 429 page instead, before any bcrypt work, and so does an
+// attempt that found no password-check slot (see signInThrottle). Cross-origin POSTs never get here: routes.go
 // refuses them with a 403.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
 	ctx := r.Context()
-	address, email := report.ClientKey(r), account.NormalizeEmail(r.PostFormValue("email"))
-	if wait := s.signIns.try(address, email); wait > 0 {
+	email := account.NormalizeEmail(r.PostFormValue("email"))
+	a := attempt{address: report.ClientKey(r), account: email}
+	var err error
+	if email != "" {
+		if a.device, err = s.devices.verify(ctx, r, email); err != nil {
+			s.serverError(w, r, "sign-in", err)
+			return
+		}
+	}
+	if wait := s.signIns.try(a); wait > 0 {
 		s.tooManyAttempts(w, r, wait)
 		return
 	}
+	release, err := s.signIns.enter(ctx, a)
+	if err != nil {
+		s.signIns.cancel(a)
+		s.tooBusy(w, r)
+		return
+	}
 	u, err := s.accounts.Authenticate(ctx, email, r.PostFormValue("password"))
+	release()
 	if err != nil && !errors.Is(err, account.ErrInvalidCredentials) {
 		s.serverError(w, r, "sign-in", err)
 		return
 	}
 	if err != nil {
 		s.log.InfoContext(ctx, "sign-in refused", slog.String("id", middleware.GetReqID(ctx)))
-		session.Flash(ctx, account.InvalidMessage)
-		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		http.Redirect(w, r, signInURL(noticeInvalid), http.StatusSeeOther)
 		return
 	}
-	s.signIns.succeeded(address, email)
+	s.signIns.succeeded(a)
+	// This browser is now a known device of the account (device.go).
+	if err := s.devices.issue(ctx, w, u.Email); err != nil {
+		s.log.WarnContext(ctx, "device cookie not issued", slog.String("id", middleware.GetReqID(ctx)), slog.Any("error", err))
+	}
 	// SignIn renews the session token: privilege changes, so must the token.
 	if err := session.SignIn(ctx, u.ID); err != nil {
 		s.serverError(w, r, "sign-in", err)
@@ -65,24 +86,22 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 }
 
 // signOut is a POST (a link or an image elsewhere cannot sign anyone out);
-// it renews the token too.
+// it ends the session.
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	s.signOutWith(w, r, "You are signed out.")
+	s.signOutWith(w, r, noticeSignedOut)
 }
 
 // signOutWith signs the visitor out and sends them to the sign-in form,
-// where flash says why; a session store failure gets the 500 page.
-func (s *Server) signOutWith(w http.ResponseWriter, r *http.Request, flash string) {
-	ctx := r.Context()
-	if err := session.SignOut(ctx); err != nil {
+// where notice says why; a session store failure gets the 500 page.
+func (s *Server) signOutWith(w http.ResponseWriter, r *http.Request, notice string) {
+	if err := session.SignOut(r.Context()); err != nil {
 		s.serverError(w, r, "sign-out", err)
 		return
 	}
-	session.Flash(ctx, flash)
-	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+	http.Redirect(w, r, signInURL(notice), http.StatusSeeOther)
 }
 
 // account is behind session.RequireSignIn in routes.go.
@@ -90,7 +109,7 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	u, err := s.accounts.Lookup(ctx, session.UserID(ctx))
 	if errors.Is(err, account.ErrNotFound) { // the account went away while its session lived on
-		s.signOutWith(w, r, "Please sign in again.")
+		s.signOutWith(w, r, noticeAgain)
 		return
 	}
 	if err != nil {

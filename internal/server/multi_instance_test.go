@@ -29,7 +29,7 @@ func TestInstancesShareSessionsThroughRedis(t *testing.T) {
 	// instances behind one name. (Plain http: the cookie is "session";
 	// over https it would be __Host-session.)
 	br := newBrowser(t, nil)
-	assertRedirect(t, br.get(b.ts.URL+"/account"), "/signin")
+	assertRedirect(t, br.get(b.ts.URL+"/account"), "/signin?notice=signin")
 	assertRedirect(t, br.signIn(a.ts.URL, testEmail, testPassword), "/account")
 
 	onA, onB := br.get(a.ts.URL+"/account"), br.get(b.ts.URL+"/account")
@@ -49,6 +49,6 @@ func TestInstancesShareSessionsThroughRedis(t *testing.T) {
 	assert.Empty(t, flash(onB))
 
 	// Signing out on B ends the session on A.
-	assertRedirect(t, br.post(b.ts.URL, "/signout", nil), "/signin")
-	assertRedirect(t, br.get(a.ts.URL+"/account"), "/signin")
+	assertRedirect(t, br.post(b.ts.URL, "/signout", nil), "/signin?notice=signed-out")
+	assertRedirect(t, br.get(a.ts.URL+"/account"), "/signin?notice=signin")
 }

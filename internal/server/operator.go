@@ -25,7 +25,9 @@ const (
 )
 
 // requireOperatorPage lets a signed-in operator through to a page and
-// sends everyone else to /signin (303) with a flash saying why. It runs
+// sends everyone else to /signin (303) saying why: a signed-in user in a
+// flash (the sign-in form sends them on to their account page, which shows
+// it), anyone else in the URL, which stores nothing (notice.go). It runs
 // inside Sessions.Middleware.
 func (s *Server) requireOperatorPage(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -35,13 +37,11 @@ func (s *Server) requireOperatorPage(next http.Handler) http.Handler {
 			s.serverError(w, r, "account lookup", err)
 		case u.IsOperator():
 			next.ServeHTTP(w, r)
-		default:
-			msg := operatorSignInFlash
-			if u.ID != "" {
-				msg = operatorOnlyFlash
-			}
-			session.Flash(ctx, msg)
+		case u.ID != "":
+			session.Flash(ctx, operatorOnlyFlash)
 			http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		default:
+			http.Redirect(w, r, signInURL(noticeOperator), http.StatusSeeOther)
 		}
 	})
 }

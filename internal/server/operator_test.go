@@ -69,8 +69,10 @@ func TestReportsAreForOperatorsOnly(t *testing.T) {
 				assert.Empty(t, p.Cookies(), "%s: a refusal writes no session", path)
 				assert.Equal(t, "no-store", p.Header.Get("Cache-Control"), path)
 			}
-			assertRedirect(t, get(b, "/reports"), "/signin")
-			assert.Equal(t, operatorSignInFlash, flash(get(b, "/signin")))
+			p := get(b, "/reports")
+			assertRedirect(t, p, "/signin?notice=operator")
+			assert.Empty(t, p.Cookies(), "the redirect writes no session")
+			assert.Equal(t, operatorSignInFlash, flash(get(b, "/signin?notice=operator")))
 		})
 	}
 

@@ -54,7 +54,7 @@ func (s *Server) routes() http.Handler {
 	// forwarded.HTTPS included, sees the answer.
 	r.Use((&forwarded.Resolver{Trusted: s.cfg.TrustedProxies, BehindTLSProxy: s.cfg.BehindTLSProxy}).Middleware)
 	r.Use(middleware.RequestID)
-	r.Use(accessLog(s.log))
+	r.Use(accessLog(s.log, s.refusedReport))
 	r.Use(s.recoverer)
 	r.Use(s.limitHeaders)
 	sec := headers.Default()
@@ -76,7 +76,7 @@ func (s *Server) routes() http.Handler {
 			r.Get("/signin", s.signInForm)
 			r.Post("/signin", s.signIn)
 			r.Post("/signout", s.signOut)
-			r.With(session.RequireSignIn("/signin")).Get("/account", s.account)
+			r.With(session.RequireSignIn(signInURL(noticeSignIn))).Get("/account", s.account)
 			r.With(s.requireOperatorPage).Get("/reports", s.reportsPage)
 		})
 

@@ -49,6 +49,7 @@ type Server struct {
 	sessions *session.Sessions
 	accounts Accounts
 	signIns  signInThrottle
+	devices  devices      // the sign-in throttle's device cookies
 	deps     []dependency // what /readyz checks
 
 	reportPipeline
@@ -108,12 +109,14 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Accounts is what the server needs of the accounts: sign-in, and the
-// signed-in session's account (its role decides who reads the reports).
+// Accounts is what the server needs of the accounts: sign-in, the
+// signed-in session's account (its role decides who reads the reports),
+// and the key that signs an account's device cookies (device.go).
 // *account.Directory is the implementation.
 type Accounts interface {
 	Authenticate(ctx context.Context, email, password string) (account.User, error)
 	Lookup(ctx context.Context, id string) (account.User, error)
+	DeviceKeys
 }
 
 // New builds the server and opens its session store (see session.Open:
@@ -134,6 +137,7 @@ func New(log *slog.Logger, cfg config.Config, o Options) (*Server, error) {
 	if s.accounts == nil {
 		s.accounts = account.NewDirectory(accountStore(o.DB))
 	}
+	s.devices = devices{keys: s.accounts, secure: cfg.HTTPS(), now: s.now}
 	sessions, err := session.Open(cfg, o.DB)
 	if err != nil {
 		return nil, err

@@ -146,11 +146,12 @@ func TestSessionCookieAttributes(t *testing.T) {
 		cfg    config.Config
 		tls    bool
 		cookie string
+		device string
 		secure bool
 	}{
-		{"http", config.Config{}, false, "session", false},
-		{"https behind a proxy", config.Config{BehindTLSProxy: true}, false, "__Host-session", true},
-		{"https", config.Config{BehindTLSProxy: true}, true, "__Host-session", true},
+		{"http", config.Config{}, false, "session", "device", false},
+		{"https behind a proxy", config.Config{BehindTLSProxy: true}, false, "__Host-session", "__Secure-device", true},
+		{"https", config.Config{BehindTLSProxy: true}, true, "__Host-session", "__Secure-device", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -159,17 +160,37 @@ func TestSessionCookieAttributes(t *testing.T) {
 			p := b.signIn(in.ts.URL, testEmail, testPassword)
 			assertRedirect(t, p, "/account")
 			cookies := p.Cookies()
-			require.Len(t, cookies, 1)
-			c := cookies[0]
-			assert.Equal(t, tt.cookie, c.Name)
+			require.Len(t, cookies, 2, "the session's and the device's")
+			c := cookieNamed(t, cookies, tt.cookie)
 			assert.Equal(t, tt.secure, c.Secure, "Secure")
 			assert.True(t, c.HttpOnly, "HttpOnly")
 			assert.Equal(t, http.SameSiteLaxMode, c.SameSite, "SameSite")
 			assert.Equal(t, "/", c.Path, "Path")
 			assert.Empty(t, c.Domain, "Domain")
 			assert.Positive(t, c.MaxAge, "persisted across browser restarts")
+
+			// The device cookie goes to the sign-in form's routes only.
+			d := cookieNamed(t, cookies, tt.device)
+			assert.Equal(t, tt.secure, d.Secure, "Secure")
+			assert.True(t, d.HttpOnly, "HttpOnly")
+			assert.Equal(t, http.SameSiteStrictMode, d.SameSite, "SameSite")
+			assert.Equal(t, "/signin", d.Path, "Path")
+			assert.Empty(t, d.Domain, "Domain")
+			assert.Positive(t, d.MaxAge)
 		})
 	}
+}
+
+// cookieNamed is the cookie of that name among cookies.
+func cookieNamed(t *testing.T, cookies []*http.Cookie, name string) *http.Cookie {
+	t.Helper()
+	for _, c := range cookies {
+		if c.Name == name {
+			return c
+		}
+	}
+	require.Failf(t, "no such cookie", "%s among %v", name, cookies)
+	return nil
 }
 
 func TestSignInFlow(t *testing.T) {
@@ -178,29 +199,38 @@ func TestSignInFlow(t *testing.T) {
 	base := in.ts.URL
 	b := newBrowser(t, nil)
 
-	// Signed out, the account page sends you to sign in, saying why, once.
-	assertRedirect(t, b.get(base+"/account"), "/signin")
-	p := b.get(base + "/signin")
+	// Signed out, the account page sends you to sign in, saying why in the
+	// URL: an anonymous visitor gets no session.
+	p := b.get(base + "/account")
+	assertRedirect(t, p, "/signin?notice=signin")
+	p = b.get(base + p.Header.Get("Location"))
 	require.Equal(t, http.StatusOK, p.StatusCode)
 	assert.Equal(t, "Please sign in to see that page.", flash(p))
 	csptest.AssertNonced(t, p.Response)
-	assert.Empty(t, flash(b.get(base+"/signin")), "a flash shows once")
-	before := b.cookie(base, "session")
-	require.NotNil(t, before)
+	assert.Empty(t, flash(b.get(base+"/signin")), "without a notice, the form says nothing")
+	assert.Empty(t, flash(b.get(base+"/signin?notice=%3Cscript%3Ealert(1)%3C/script%3E")), "only the kit's own notices are shown")
+	assert.Nil(t, b.cookie(base, "session"), "no session for an anonymous visitor")
 
-	// A wrong password and an unknown email read the same.
+	// A wrong password and an unknown email read the same, and store nothing.
 	var refusals []string
 	for _, creds := range [][2]string{{testEmail, "wrong"}, {"nobody@example.com", testPassword}} {
-		assertRedirect(t, b.signIn(base, creds[0], creds[1]), "/signin")
-		refusals = append(refusals, flash(b.get(base+"/signin")))
+		p := b.signIn(base, creds[0], creds[1])
+		assertRedirect(t, p, "/signin?notice=invalid")
+		refusals = append(refusals, flash(b.get(base+p.Header.Get("Location"))))
 	}
 	assert.Equal(t, []string{account.InvalidMessage, account.InvalidMessage}, refusals)
-	assert.Equal(t, before.Value, b.cookie(base, "session").Value, "a refused sign-in changes no privilege")
+	assert.Nil(t, b.cookie(base, "session"), "a refused sign-in stores no session")
 
-	// Signing in renews the token and lands on the account page.
+	// A token planted before sign-in (session fixation) is replaced.
+	const planted = "planted-token-0123456789abcdefghijklmnop"
+	u, _ := url.Parse(base)
+	b.c.Jar.SetCookies(u, []*http.Cookie{{Name: "session", Value: planted}})
+
+	// Signing in lands on the account page with a new token.
 	assertRedirect(t, b.signIn(base, testEmail, testPassword), "/account")
 	signedIn := b.cookie(base, "session")
-	assert.NotEqual(t, before.Value, signedIn.Value, "sign-in must renew the session token")
+	require.NotNil(t, signedIn)
+	assert.NotEqual(t, planted, signedIn.Value, "sign-in must renew the session token")
 	p = b.get(base + "/account")
 	require.Equal(t, http.StatusOK, p.StatusCode)
 	assert.Equal(t, "Signed in as "+testEmail+".", flash(p))
@@ -212,22 +242,22 @@ func TestSignInFlow(t *testing.T) {
 	csptest.AssertNonced(t, p.Response)
 	assertRedirect(t, b.get(base+"/signin"), "/account")
 
-	// The old token no longer works: a fixated token is worthless.
+	// The planted token is worth nothing.
 	fixated := newBrowser(t, nil)
-	u, _ := url.Parse(base)
-	fixated.c.Jar.SetCookies(u, []*http.Cookie{{Name: "session", Value: before.Value}})
-	assertRedirect(t, fixated.get(base+"/account"), "/signin")
+	fixated.c.Jar.SetCookies(u, []*http.Cookie{{Name: "session", Value: planted}})
+	assertRedirect(t, fixated.get(base+"/account"), "/signin?notice=signin")
 
-	// Signing out renews the token again and ends access.
-	assertRedirect(t, b.post(base, "/signout", nil), "/signin")
-	assert.NotEqual(t, signedIn.Value, b.cookie(base, "session").Value, "sign-out must renew the session token")
-	assert.Equal(t, "You are signed out.", flash(b.get(base+"/signin")))
-	assertRedirect(t, b.get(base+"/account"), "/signin")
+	// Signing out ends the session: the cookie goes, and access with it.
+	p = b.post(base, "/signout", nil)
+	assertRedirect(t, p, "/signin?notice=signed-out")
+	assert.Nil(t, b.cookie(base, "session"), "sign-out drops the cookie")
+	assert.Equal(t, "You are signed out.", flash(b.get(base+p.Header.Get("Location"))))
+	assertRedirect(t, b.get(base+"/account"), "/signin?notice=signin")
 
 	// The old signed-in token is dead too.
 	stolen := newBrowser(t, nil)
 	stolen.c.Jar.SetCookies(u, []*http.Cookie{{Name: "session", Value: signedIn.Value}})
-	assertRedirect(t, stolen.get(base+"/account"), "/signin")
+	assertRedirect(t, stolen.get(base+"/account"), "/signin?notice=signin")
 }
 
 // TestRestartKeepsUsersSignedIn: sessions live in $DATA_DIR/noncekit.db,

@@ -9,7 +9,9 @@
 // PopFlash) with the request's context; they work on routes wrapped in
 // Sessions.Middleware. Wrap only the routes that need a session: the
 // middleware loads the session before the handler and saves it when the
-// response starts, so streamed responses belong outside it.
+// response starts, so streamed responses belong outside it. Only a
+// signed-in visitor's session is ever saved: anonymous requests store
+// nothing (see Middleware).
 package session
 
 import (
@@ -88,55 +90,10 @@ type Sessions struct {
 	closeErr  error
 }
 
-// newSessions wires m's store failures to s.OnError.
+// newSessions returns the Sessions of m, whose store is backend.
 func newSessions(m *scs.SessionManager, backend string) *Sessions {
-	s := &Sessions{Manager: m, Backend: backend}
-	m.ErrorFunc = s.storeError
-	return s
+	return &Sessions{Manager: m, Backend: backend}
 }
-
-// storeError is the manager's ErrorFunc. scs calls it when loading the
-// session fails, before the handler runs, and when saving it fails, as
-// the handler starts its response; in that second case scs then lets the
-// handler's own status and body through. The guard installed by
-// Middleware drops those, so a failed save never reads as a 303 to a page
-// that relies on the lost session, nor as an error page followed by the
-// page it replaced.
-func (s *Sessions) storeError(w http.ResponseWriter, r *http.Request, err error) {
-	// A redirect set its Location before its status: not ours to keep.
-	w.Header().Del("Location")
-	if s.OnError != nil {
-		s.OnError(w, r, err)
-	} else {
-		http.Error(w, "the session store is unavailable, try again shortly", http.StatusServiceUnavailable)
-	}
-	if g, ok := w.(*guardWriter); ok {
-		g.closed = true
-	}
-}
-
-// guardWriter discards what is written after the response was answered
-// by storeError.
-type guardWriter struct {
-	http.ResponseWriter
-	closed bool
-}
-
-func (g *guardWriter) WriteHeader(code int) {
-	if !g.closed {
-		g.ResponseWriter.WriteHeader(code)
-	}
-}
-
-func (g *guardWriter) Write(p []byte) (int, error) {
-	if g.closed {
-		return len(p), nil // the handler's page, replaced by the error page
-	}
-	return g.ResponseWriter.Write(p)
-}
-
-// Unwrap lets http.ResponseController reach the connection's writer.
-func (g *guardWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }
 
 // Ping checks that the session store answers, for the readiness check:
 // a PING through Redis's pool; nil for the database and memory stores,
@@ -162,18 +119,6 @@ func (s *Sessions) Close() error {
 }
 
 type managerKey struct{}
-
-// Middleware loads the visitor's session for next and saves it (and sets
-// the cookie) when the response starts. The package functions find the
-// manager through the request's context.
-func (s *Sessions) Middleware(next http.Handler) http.Handler {
-	h := s.Manager.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), managerKey{}, s.Manager)))
-	}))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(&guardWriter{ResponseWriter: w}, r)
-	})
-}
 
 func managerFrom(ctx context.Context) *scs.SessionManager {
 	m, _ := ctx.Value(managerKey{}).(*scs.SessionManager)
@@ -203,18 +148,20 @@ func SignIn(ctx context.Context, userID string) error {
 	return nil
 }
 
-// SignOut forgets the signed-in user and renews the token. The session
-// itself stays, so a flash set afterwards reaches the next page.
+// SignOut ends the session: its row is deleted from the store now and the
+// response tells the browser to drop the cookie, so the token is worthless
+// even to whoever copied it. Nothing the session held outlives it: the
+// visitor is anonymous again, and an anonymous session is never stored
+// (Middleware), so tell the next page why in its URL.
 func SignOut(ctx context.Context) error {
 	m := managerFrom(ctx)
 	if m == nil {
 		return ErrNoSession
 	}
-	if err := m.RenewToken(ctx); err != nil {
-		return err
+	if m.Token(ctx) == "" {
+		return nil // never stored (an anonymous visitor): nothing to end
 	}
-	m.Remove(ctx, userKey)
-	return nil
+	return m.Destroy(ctx)
 }
 
 // UserID is the signed-in user's id, or "" when nobody is signed in.
@@ -226,10 +173,14 @@ func UserID(ctx context.Context) string {
 	return m.GetString(ctx, userKey)
 }
 
-// Flash keeps msg for the next page that shows flashes (PopFlash). It is
-// plain text: the layout escapes it like any other text.
+// Flash keeps msg for the signed-in visitor's next page that shows
+// flashes (PopFlash). It is plain text: the layout escapes it like any
+// other text. For an anonymous visitor it does nothing: their session is
+// never stored (Middleware), so the message could not reach another
+// request; a redirect says it in the URL instead (the server's sign-in
+// notices).
 func Flash(ctx context.Context, msg string) {
-	if m := managerFrom(ctx); m != nil {
+	if m := managerFrom(ctx); m != nil && m.GetString(ctx, userKey) != "" {
 		m.Put(ctx, flashKey, msg)
 	}
 }
@@ -263,14 +214,14 @@ func (s *Sessions) PeekUserID(r *http.Request) (string, error) {
 }
 
 // RequireSignIn lets signed-in visitors through to next and sends everyone
-// else to signInPath (303) with a flash saying why. Use it inside a route
-// group wrapped in Sessions.Middleware.
-func RequireSignIn(signInPath string) func(http.Handler) http.Handler {
+// else to signInURL (303), which says why in its query (such as
+// "/signin?notice=signin"): nothing is stored for them. Use it inside a
+// route group wrapped in Sessions.Middleware.
+func RequireSignIn(signInURL string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if UserID(r.Context()) == "" {
-				Flash(r.Context(), "Please sign in to see that page.")
-				http.Redirect(w, r, signInPath, http.StatusSeeOther)
+				http.Redirect(w, r, signInURL, http.StatusSeeOther)
 				return
 			}
 			next.ServeHTTP(w, r)

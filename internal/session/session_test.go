@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,7 +32,7 @@ func TestCookieDefaults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &Sessions{Manager: NewManager(memstore.NewWithCleanupInterval(0), tt.https)}
 			h := s.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				Flash(r.Context(), "hello")
+				require.NoError(t, SignIn(r.Context(), "u1"))
 			}))
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
@@ -95,27 +97,85 @@ func token(t *testing.T, c *http.Client, base string) string {
 
 func TestSignInAndOutRenewTheToken(t *testing.T) {
 	ts, c := flow(t)
-	body(t, c, ts.URL+"/flash")
-	before := token(t, c, ts.URL)
-	require.NotEmpty(t, before)
+	// A token planted before sign-in (session fixation).
+	u, _ := url.Parse(ts.URL)
+	c.Jar.SetCookies(u, []*http.Cookie{{Name: CookieName, Value: "planted-token"}})
 
 	body(t, c, ts.URL+"/in")
 	signedIn := token(t, c, ts.URL)
-	assert.NotEqual(t, before, signedIn, "sign-in must renew the token")
+	require.NotEmpty(t, signedIn)
+	assert.NotEqual(t, "planted-token", signedIn, "sign-in must renew the token")
 	assert.Equal(t, "hello u1", body(t, c, ts.URL+"/private"))
 
 	body(t, c, ts.URL+"/out")
-	assert.NotEqual(t, signedIn, token(t, c, ts.URL), "sign-out must renew the token")
-	assert.Equal(t, "Please sign in to see that page.", body(t, c, ts.URL+"/private"),
-		"signed out, /private redirects with a flash")
+	assert.Empty(t, token(t, c, ts.URL), "sign-out expires the cookie")
+	assert.Equal(t, "", body(t, c, ts.URL+"/private"), "signed out, /private redirects to /show, which has no flash")
+
+	// The signed-in token, copied before sign-out, is worthless after.
+	stolen, _ := cookiejar.New(nil)
+	stolen.SetCookies(u, []*http.Cookie{{Name: CookieName, Value: signedIn}})
+	resp, err := (&http.Client{Jar: stolen, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Get(ts.URL + "/private")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
 }
 
 func TestFlashShowsOnce(t *testing.T) {
 	ts, c := flow(t)
+	body(t, c, ts.URL+"/in")
 	assert.Empty(t, body(t, c, ts.URL+"/show"))
 	body(t, c, ts.URL+"/flash")
 	assert.Equal(t, "saved", body(t, c, ts.URL+"/show"))
 	assert.Empty(t, body(t, c, ts.URL+"/show"), "a flash shows once")
+}
+
+// countingStore counts the rows a memory store is asked to write.
+type countingStore struct {
+	*memstore.MemStore
+	commits atomic.Int64
+}
+
+func (c *countingStore) Commit(token string, b []byte, expiry time.Time) error {
+	c.commits.Add(1)
+	return c.MemStore.Commit(token, b, expiry)
+}
+
+// TestAnonymousSessionsAreNeverStored reproduces issue 21's finding (every
+// anonymous visit of a page that redirects to sign in stored a session
+// row, for its flash) and shows that nothing anonymous is stored, whatever
+// the handler puts in the session, and no cookie is set; a signed-in
+// session is stored as before.
+func TestAnonymousSessionsAreNeverStored(t *testing.T) {
+	store := &countingStore{MemStore: memstore.NewWithCleanupInterval(0)}
+	s := newSessions(NewManager(store, false), "memory")
+	mux := http.NewServeMux()
+	mux.HandleFunc("/flash", func(w http.ResponseWriter, r *http.Request) { Flash(r.Context(), "lost") })
+	mux.HandleFunc("/put", func(w http.ResponseWriter, r *http.Request) { s.Manager.Put(r.Context(), "cart", "3 items") })
+	mux.HandleFunc("/pop", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(PopFlash(r.Context()))) })
+	mux.Handle("/private", RequireSignIn("/signin?notice=signin")(http.NotFoundHandler()))
+	mux.HandleFunc("/in", func(w http.ResponseWriter, r *http.Request) { require.NoError(t, SignIn(r.Context(), "u1")) })
+	h := s.Middleware(mux)
+
+	for i := range 1000 {
+		for _, path := range []string{"/flash", "/put", "/pop", "/private"} {
+			req := httptest.NewRequest(http.MethodGet, path, nil)
+			if i%2 == 1 { // a cookie naming no session, as a bot might send
+				req.AddCookie(&http.Cookie{Name: CookieName, Value: "made-up-token"})
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			require.Empty(t, rec.Result().Cookies(), "%s: no cookie for an anonymous session", path)
+			if path == "/private" {
+				require.Equal(t, "/signin?notice=signin", rec.Header().Get("Location"))
+			}
+		}
+	}
+	assert.Zero(t, store.commits.Load(), "4,000 anonymous requests, no row")
+
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/in", nil))
+	assert.EqualValues(t, 1, store.commits.Load(), "a sign-in is stored")
+	require.Len(t, rec.Result().Cookies(), 1)
 }
 
 func TestOutsideTheMiddleware(t *testing.T) {

@@ -343,7 +343,7 @@ func JSONPDemo(v DemoView, strict bool) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<h1>JSONP under a host allowlist: the classic bypass</h1><p class=\"lead\">This page is served with <code>script-src 'self'</code>, the allowlist style of policy. The kit serves a JSONP endpoint, <code>/demo/jsonp?callback=name</code>, which answers <code>name(&#123;…&#125;)</code>. An attacker who can inject markup needs no script of their own: a <code>&lt;script src&gt;</code> pointing at an allowlisted JSONP endpoint calls whatever function they name. Compare with <a href=\"/demo/jsonp-strict\">the same tag under nonces</a>.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<h1>JSONP under a host allowlist: the classic bypass</h1><p class=\"lead\">This page is served with <code>script-src 'self'</code>, the allowlist style of policy. The kit serves a JSONP endpoint, <code>/demo/jsonp?callback=name</code>, which answers <code>name(&#123;…&#125;)</code> (here, for one name only). An attacker who can inject markup needs no script of their own: a <code>&lt;script src&gt;</code> pointing at an allowlisted JSONP endpoint calls whatever function they name. Compare with <a href=\"/demo/jsonp-strict\">the same tag under nonces</a>.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -391,7 +391,7 @@ func JSONPDemo(v DemoView, strict bool) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<p class=\"why\">Ran: the URL is on this origin, so <code>'self'</code> allowed it, and the response called the function the attacker named. The endpoint validates the callback strictly (<code>^[A-Za-z_$][A-Za-z0-9_$.]&#123;0,63&#125;$</code>), so only an existing function can be called, but calling <em>any</em> function with attacker-chosen timing is often enough.</p>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<p class=\"why\">Ran: the URL is on this origin, so <code>'self'</code> allowed it, and the response called the function the attacker named. A typical JSONP endpoint calls whatever function its URL names, and calling <em>any</em> existing function with attacker-chosen timing is often enough. This one answers a single fixed name, <code>noncekitJsonp</code>, the demo's own marker, so that hosting the showcase lends no such gadget to anyone.</p>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

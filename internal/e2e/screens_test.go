@@ -25,9 +25,10 @@ import (
 const maxPhoneHeader = 140
 
 // TestScreens renders the skeleton's pages on a laptop and on a phone,
-// checks that none scrolls sideways and that the header stays compact on
-// the phone, and saves screenshots (chromium.ScreenshotDir) for a person to
-// look at. The reports table is filled with real reports first.
+// signed in as an operator with a long email, checks that none scrolls
+// sideways, that the header says who is signed in and stays compact on
+// the phone, and saves screenshots (chromium.ScreenshotDir) for a person
+// to look at. The reports table is filled with real reports first.
 func TestScreens(t *testing.T) {
 	t.Parallel()
 	k, st := startKitWithStore(t)
@@ -46,6 +47,7 @@ func TestScreens(t *testing.T) {
 				}
 				tb.Open(t, k.URL+path)
 				chromium.AssertNoHorizontalOverflow(t, tb, path, v)
+				assertHeaderShowsSignedIn(t, tb, path, screensOperator)
 				header := chromium.Eval[float64](t, tb, `document.querySelector(".site-header").getBoundingClientRect().height`)
 				if v.Mobile {
 					assert.LessOrEqual(t, header, float64(maxPhoneHeader), "%s: the header takes %.0f px of the phone's first screen", path, header)
@@ -57,6 +59,31 @@ func TestScreens(t *testing.T) {
 			}
 		})
 	}
+}
+
+// assertHeaderShowsSignedIn checks the page header on a page of a
+// signed-in visitor: their email and a sign-out button, whole on screen;
+// the account link; no sign-in link.
+func assertHeaderShowsSignedIn(t *testing.T, tb *chromium.Tab, path, email string) {
+	t.Helper()
+	got := chromium.Eval[struct {
+		Name    string   `json:"name"`
+		Links   []string `json:"links"`
+		SignOut bool     `json:"signOut"`
+	}](t, tb, `(() => {
+		const header = document.querySelector(".site-header"), name = header.querySelector("[data-signed-in-as]");
+		const button = header.querySelector('form[action="/signout"][method="post"] button');
+		const inView = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.left >= 0 && r.right <= innerWidth; };
+		return {
+			name: name ? name.title : "",
+			links: [...header.querySelectorAll("nav a")].map((a) => a.getAttribute("href")),
+			signOut: !!button && inView(button) && inView(name),
+		};
+	})()`)
+	assert.Equal(t, email, got.Name, "%s: the header names who is signed in", path)
+	assert.True(t, got.SignOut, "%s: the sign-out button and the name are on screen", path)
+	assert.Contains(t, got.Links, "/account", path)
+	assert.NotContains(t, got.Links, "/signin", "%s: a signed-in visitor is offered no sign-in", path)
 }
 
 // assertReportsTableReadable checks the reports table on a laptop: each
@@ -114,7 +141,7 @@ func assertReportsTableReadable(t *testing.T, tb *chromium.Tab, v chromium.Viewp
 
 // The operator who looks at the reports page in TestScreens.
 const (
-	screensOperator = "olive@example.com"
+	screensOperator = "olive.operator-on-call@reports.example-company.com" // long, as real ones are
 	screensPassword = "operator staple battery"
 )
 

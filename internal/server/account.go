@@ -77,7 +77,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.log.WarnContext(ctx, "device cookie not issued", slog.String("id", middleware.GetReqID(ctx)), slog.Any("error", err))
 	}
 	// SignIn renews the session token: privilege changes, so must the token.
-	if err := session.SignIn(ctx, u.ID); err != nil {
+	if err := session.SignIn(ctx, u.ID, u.Email); err != nil {
 		s.serverError(w, r, "sign-in", err)
 		return
 	}

@@ -49,7 +49,7 @@ func (s *Server) requireOperatorPage(next http.Handler) http.Handler {
 // requireOperatorAPI lets a signed-in operator through to a JSON route or
 // the stream, and answers everyone else with JSON: 401 when nobody (or an
 // account that no longer exists) is signed in, 403 for a signed-in user.
-// It reads the session without Sessions.Middleware (PeekUserID), so it
+// It reads the session without Sessions.Middleware (Peek), so it
 // can guard a stream, and saves nothing.
 func (s *Server) requireOperatorAPI(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -57,13 +57,13 @@ func (s *Server) requireOperatorAPI(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Add("Vary", "Cookie")
 		h.Set("Cache-Control", "no-store")
-		id, err := s.sessions.PeekUserID(r)
+		visitor, err := s.sessions.Peek(r)
 		if err != nil {
 			s.log.ErrorContext(r.Context(), "reading the session", "error", err)
 			writeJSON(w, http.StatusServiceUnavailable, apiError{"sessions are unavailable; try again"})
 			return
 		}
-		switch u, err := s.operator(r, id); {
+		switch u, err := s.operator(r, visitor.ID); {
 		case err != nil:
 			s.log.ErrorContext(r.Context(), "account lookup", "error", err)
 			writeJSON(w, http.StatusServiceUnavailable, apiError{"accounts are unavailable; try again"})

@@ -29,8 +29,8 @@ func (s *Server) routes() http.Handler {
 		{Href: "/", Label: "Home", Nav: true},
 		{Href: "/reports", Label: "Reports", Nav: true, Blurb: "What browsers reported to this server, aggregated."},
 		{Href: "/api/policies", Label: "Every route group's policy", Blurb: "JSON listing each group's headers, as compiled at start-up."},
-		{Href: "/signin", Label: "Sign in", Nav: true},
-		{Href: "/account", Label: "Account", Nav: true},
+		{Href: "/signin", Label: "Sign in", Nav: true, Show: layout.SignedOut},
+		{Href: "/account", Label: "Account", Nav: true, Show: layout.SignedIn},
 		// make page adds links above this line
 	}
 

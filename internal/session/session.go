@@ -131,12 +131,20 @@ var ErrNoSession = errors.New("session: no session in this request's context (wr
 
 const (
 	userKey  = "userID"
+	nameKey  = "name"
 	flashKey = "flash"
 )
 
-// SignIn records userID as signed in. It renews the session token first,
-// so a token planted before sign-in (session fixation) is worthless after.
-func SignIn(ctx context.Context, userID string) error {
+// User is who a session says is signed in; the zero User is nobody.
+type User struct {
+	ID   string
+	Name string // what the page header shows: the email they signed in with
+}
+
+// SignIn records userID as signed in, with name for the page header. It
+// renews the session token first, so a token planted before sign-in
+// (session fixation) is worthless after.
+func SignIn(ctx context.Context, userID, name string) error {
 	m := managerFrom(ctx)
 	if m == nil {
 		return ErrNoSession
@@ -145,6 +153,7 @@ func SignIn(ctx context.Context, userID string) error {
 		return err
 	}
 	m.Put(ctx, userKey, userID)
+	m.Put(ctx, nameKey, name)
 	return nil
 }
 
@@ -173,6 +182,17 @@ func UserID(ctx context.Context) string {
 	return m.GetString(ctx, userKey)
 }
 
+// Current returns who is signed in to the session Middleware loaded for
+// this request, and false when there is none in ctx (the route is outside
+// the session group: use Sessions.Peek).
+func Current(ctx context.Context) (User, bool) {
+	m := managerFrom(ctx)
+	if m == nil {
+		return User{}, false
+	}
+	return User{ID: m.GetString(ctx, userKey), Name: m.GetString(ctx, nameKey)}, true
+}
+
 // Flash keeps msg for the signed-in visitor's next page that shows
 // flashes (PopFlash). It is plain text: the layout escapes it like any
 // other text. For an anonymous visitor it does nothing: their session is
@@ -195,22 +215,23 @@ func PopFlash(ctx context.Context) string {
 	return m.PopString(ctx, flashKey)
 }
 
-// PeekUserID returns the signed-in user's id in r's session ("" when
-// nobody is signed in), for a route that cannot be wrapped in Middleware:
-// a stream, whose writer must flush. It loads the session the cookie names
-// and only reads it: nothing is saved, no cookie is set and the idle
-// timeout is not pushed back. An error means the store failed, not that
-// the visitor is signed out.
-func (s *Sessions) PeekUserID(r *http.Request) (string, error) {
+// Peek returns who is signed in to r's session (the zero User when nobody
+// is), for a route outside Middleware: a stream, whose writer must flush,
+// or a page's header. It loads the session the cookie names and only reads
+// it: nothing is saved, no cookie is set and the idle timeout is not
+// pushed back. Without a cookie it costs no store read, and only signed-in
+// visitors have one (Middleware). An error means the store failed, not
+// that the visitor is signed out.
+func (s *Sessions) Peek(r *http.Request) (User, error) {
 	c, err := r.Cookie(s.Manager.Cookie.Name)
 	if err != nil || c.Value == "" {
-		return "", nil // no cookie: nobody is signed in
+		return User{}, nil // no cookie: nobody is signed in
 	}
 	ctx, err := s.Manager.Load(r.Context(), c.Value)
 	if err != nil {
-		return "", err
+		return User{}, err
 	}
-	return s.Manager.GetString(ctx, userKey), nil
+	return User{ID: s.Manager.GetString(ctx, userKey), Name: s.Manager.GetString(ctx, nameKey)}, nil
 }
 
 // RequireSignIn lets signed-in visitors through to next and sends everyone

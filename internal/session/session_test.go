@@ -32,7 +32,7 @@ func TestCookieDefaults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &Sessions{Manager: NewManager(memstore.NewWithCleanupInterval(0), tt.https)}
 			h := s.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				require.NoError(t, SignIn(r.Context(), "u1"))
+				require.NoError(t, SignIn(r.Context(), "u1", "u1@example.com"))
 			}))
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
@@ -60,7 +60,9 @@ func flow(t *testing.T) (*httptest.Server, *http.Client) {
 	t.Helper()
 	s := &Sessions{Manager: NewManager(memstore.NewWithCleanupInterval(0), false)}
 	mux := http.NewServeMux()
-	mux.HandleFunc("/in", func(w http.ResponseWriter, r *http.Request) { require.NoError(t, SignIn(r.Context(), "u1")) })
+	mux.HandleFunc("/in", func(w http.ResponseWriter, r *http.Request) {
+		require.NoError(t, SignIn(r.Context(), "u1", "u1@example.com"))
+	})
 	mux.HandleFunc("/out", func(w http.ResponseWriter, r *http.Request) { require.NoError(t, SignOut(r.Context())) })
 	mux.HandleFunc("/flash", func(w http.ResponseWriter, r *http.Request) { Flash(r.Context(), "saved") })
 	mux.HandleFunc("/show", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(PopFlash(r.Context()))) })
@@ -153,7 +155,9 @@ func TestAnonymousSessionsAreNeverStored(t *testing.T) {
 	mux.HandleFunc("/put", func(w http.ResponseWriter, r *http.Request) { s.Manager.Put(r.Context(), "cart", "3 items") })
 	mux.HandleFunc("/pop", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(PopFlash(r.Context()))) })
 	mux.Handle("/private", RequireSignIn("/signin?notice=signin")(http.NotFoundHandler()))
-	mux.HandleFunc("/in", func(w http.ResponseWriter, r *http.Request) { require.NoError(t, SignIn(r.Context(), "u1")) })
+	mux.HandleFunc("/in", func(w http.ResponseWriter, r *http.Request) {
+		require.NoError(t, SignIn(r.Context(), "u1", "u1@example.com"))
+	})
 	h := s.Middleware(mux)
 
 	for i := range 1000 {
@@ -180,7 +184,7 @@ func TestAnonymousSessionsAreNeverStored(t *testing.T) {
 
 func TestOutsideTheMiddleware(t *testing.T) {
 	ctx := context.Background()
-	assert.ErrorIs(t, SignIn(ctx, "u1"), ErrNoSession)
+	assert.ErrorIs(t, SignIn(ctx, "u1", "u1@example.com"), ErrNoSession)
 	assert.ErrorIs(t, SignOut(ctx), ErrNoSession)
 	assert.Empty(t, UserID(ctx))
 	Flash(ctx, "lost")

@@ -52,15 +52,15 @@ func TestStoreFailureAnswersOnlyOnError(t *testing.T) {
 			_, _ = w.Write([]byte("the page"))
 		}},
 		{"save fails as the page is written", brokenStore{commitFails: true}, func(w http.ResponseWriter, r *http.Request) {
-			_ = SignIn(r.Context(), "u1") // a signed-in session: saved
+			_ = SignIn(r.Context(), "u1", "u1@example.com") // a signed-in session: saved
 			_, _ = w.Write([]byte("the page"))
 		}},
 		{"save fails as a redirect is written", brokenStore{commitFails: true}, func(w http.ResponseWriter, r *http.Request) {
-			_ = SignIn(r.Context(), "u1") // a signed-in session: saved
+			_ = SignIn(r.Context(), "u1", "u1@example.com") // a signed-in session: saved
 			http.Redirect(w, r, "/elsewhere", http.StatusSeeOther)
 		}},
 		{"save fails after the handler wrote nothing", brokenStore{commitFails: true}, func(w http.ResponseWriter, r *http.Request) {
-			_ = SignIn(r.Context(), "u1") // a signed-in session: saved
+			_ = SignIn(r.Context(), "u1", "u1@example.com") // a signed-in session: saved
 		}},
 	}
 	for _, tt := range tests {

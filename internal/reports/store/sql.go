@@ -305,38 +305,79 @@ func (s *SQL) retain(ctx context.Context, tx *sql.Tx) error {
 
 // List implements Store.
 func (s *SQL) List(ctx context.Context, f Filter) ([]Aggregate, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = DefaultLimit
+	aggs, _, err := s.list(ctx, f, 0)
+	return aggs, err
+}
+
+// Page implements Store: List, and one row more to tell whether another
+// page follows.
+func (s *SQL) Page(ctx context.Context, f Filter) (Page, error) {
+	aggs, last, err := s.list(ctx, f, 1)
+	if err != nil {
+		return Page{}, err
+	}
+	limit := f.limit()
+	if len(aggs) <= limit {
+		return Page{Aggregates: aggs}, nil
+	}
+	return Page{Aggregates: aggs[:limit], Next: last[limit-1]}, nil
+}
+
+// orderSQL is each Order's ORDER BY, newest or most reported first, id
+// last so that the order is total. Each reads an index backwards
+// (violations_last_seen, violations_evict): a page costs the rows it
+// returns, not the rows stored.
+var orderSQL = map[Order]string{
+	ByLastSeen: "last_seen DESC, id DESC",
+	ByCount:    "count DESC, last_seen DESC, id DESC",
+}
+
+// list reads f.limit()+extra rows and the cursor of each.
+func (s *SQL) list(ctx context.Context, f Filter, extra int) ([]Aggregate, []Cursor, error) {
+	order, ok := orderSQL[f.Order]
+	if !ok {
+		return nil, nil, fmt.Errorf("store: list: unknown order %d", f.Order)
+	}
+	if !f.After.IsZero() && f.Order != ByLastSeen {
+		return nil, nil, errors.New("store: list: a cursor continues the listing by last seen only")
 	}
 	// Empty filter values match everything: ($1 = '' OR column = $1).
-	rows, err := s.db.QueryContext(ctx, `
-SELECT route_group, directive, blocked_url, document_path, disposition, count,
+	q := `
+SELECT id, route_group, directive, blocked_url, document_path, disposition, count,
 	first_seen, last_seen, sample, source_file, line, col, user_agent
 FROM violations
 WHERE ($1 = '' OR route_group = $1) AND ($2 = '' OR directive = $2) AND ($3 = '' OR disposition = $3)
-	AND last_seen >= $5
-ORDER BY last_seen DESC, id DESC
-LIMIT $4`, f.Group, f.Directive, f.Disposition, limit, s.cutoff())
+	AND last_seen >= $5`
+	args := []any{f.Group, f.Directive, f.Disposition, f.limit() + extra, s.cutoff()}
+	if !f.After.IsZero() {
+		// Past the cursor: last_seen <= $6 seeks the index, the rest skips
+		// the rows of that millisecond already shown.
+		q += ` AND last_seen <= $6 AND (last_seen < $6 OR id < $7)`
+		args = append(args, f.After.lastSeen, f.After.id)
+	}
+	rows, err := s.db.QueryContext(ctx, q+`
+ORDER BY `+order+`
+LIMIT $4`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: list: %w", err)
+		return nil, nil, fmt.Errorf("store: list: %w", err)
 	}
 	defer rows.Close()
-	out := []Aggregate{}
+	out, cursors := []Aggregate{}, []Cursor{}
 	for rows.Next() {
 		var a Aggregate
-		var first, last int64
-		if err := rows.Scan(&a.Group, &a.Directive, &a.BlockedURL, &a.DocumentPath, &a.Disposition, &a.Count,
+		var id, first, last int64
+		if err := rows.Scan(&id, &a.Group, &a.Directive, &a.BlockedURL, &a.DocumentPath, &a.Disposition, &a.Count,
 			&first, &last, &a.Sample, &a.SourceFile, &a.Line, &a.Column, &a.UserAgent); err != nil {
-			return nil, fmt.Errorf("store: list: scan: %w", err)
+			return nil, nil, fmt.Errorf("store: list: scan: %w", err)
 		}
 		a.FirstSeen, a.LastSeen = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC()
 		out = append(out, a)
+		cursors = append(cursors, Cursor{lastSeen: last, id: id})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: list: %w", err)
+		return nil, nil, fmt.Errorf("store: list: %w", err)
 	}
-	return out, nil
+	return out, cursors, nil
 }
 
 // NoiseCount implements Store.

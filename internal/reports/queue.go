@@ -30,6 +30,9 @@ const (
 	DefaultQueueSize     = 4096
 	DefaultBatchSize     = 512
 	DefaultFlushInterval = 100 * time.Millisecond
+	// DefaultWriteShare: the writer leaves the store free at least half
+	// the time.
+	DefaultWriteShare = 0.5
 	// DefaultRetryFor: a database that is away for a restart or a
 	// failover (seconds) loses nothing that fits in the queue.
 	DefaultRetryFor = 30 * time.Second
@@ -49,6 +52,18 @@ type QueueOptions struct {
 	// and how long the writer waits before its first retry of a batch the
 	// store refused (each wait after it doubles, up to 2 s).
 	FlushInterval time.Duration
+	// WriteShare is the largest share of its time the writer spends
+	// writing while reports keep coming: after a write that took d, it
+	// waits d*(1-WriteShare)/WriteShare before the next one. The threat:
+	// SQLite has one write lock for the whole file, which the session
+	// store needs too; a writer waiting for it polls (busy_timeout), and
+	// a report writer that takes it back at once, batch after batch, kept
+	// sign-in waiting past its timeout during a flood (issue 21: 503).
+	// Leaving the lock free half the time lets the sessions in within a
+	// write or two. 0 or less means DefaultWriteShare; 1 or more never
+	// waits (PostgreSQL, whose report writes lock nothing the sessions
+	// use).
+	WriteShare float64
 	// RetryFor is how long the writer keeps trying a batch the store
 	// refuses (the database is away) before it gives up on it, counting
 	// it as failed. Meanwhile new violations wait in the queue, up to
@@ -66,8 +81,8 @@ type QueueOptions struct {
 	// summary line for every kind of drop. Default: a LogSink of the
 	// queue's own on Logger, flushed by Close.
 	Drops report.DropCounter
-	// Now is the clock that times retries (for RetryFor). Default
-	// time.Now; tests set a fake one.
+	// Now is the clock that times writes (for WriteShare) and retries
+	// (for RetryFor). Default time.Now; tests set a fake one.
 	Now func() time.Time
 }
 
@@ -81,8 +96,9 @@ type QueueOptions struct {
 // counts the drop (Stats, and Drops for the log's summary line). One
 // writer goroutine drains the channel and writes a batch per transaction,
 // when BatchSize violations are waiting or FlushInterval after the first
-// one arrived, and retries a batch the store refused (RetryFor). Noise is
-// only counted.
+// one arrived; it leaves the store to others between writes (WriteShare),
+// and retries a batch the store refused (RetryFor). Noise is only
+// counted.
 type Queue struct {
 	rec       Recorder
 	pub       Publisher
@@ -93,6 +109,7 @@ type Queue struct {
 	ch        chan report.Violation
 	batchSize int
 	interval  time.Duration
+	restRatio float64 // rest after a write, per unit of its duration
 	retryFor  time.Duration
 	now       func() time.Time
 
@@ -141,6 +158,11 @@ func NewQueue(rec Recorder, o QueueOptions) *Queue {
 	if q.now == nil {
 		q.now = time.Now
 	}
+	share := o.WriteShare
+	if share <= 0 {
+		share = DefaultWriteShare
+	}
+	q.restRatio = max(0, (1-share)/share)
 	q.errs = &logsummary.Errors{Logger: q.log, What: "csp reports: store write", Now: q.now}
 	q.abort, q.cancelAbort = context.WithCancel(context.Background())
 	q.drops = o.Drops
@@ -197,8 +219,8 @@ func (q *Queue) Stats() QueueStats {
 		Retries: q.retries.Load()}
 }
 
-// Close stops taking violations, writes those waiting (retrying as usual),
-// and returns when the writer has
+// Close stops taking violations, writes those waiting (without resting
+// between writes, retrying as usual), and returns when the writer has
 // stopped or ctx ends; then the writer gives up on what is left, counting
 // it as failed. Last it writes the drop summary if the queue counts its
 // drops itself.
@@ -226,28 +248,42 @@ func (q *Queue) run() {
 	timer := time.NewTimer(q.interval)
 	timer.Stop()
 	armed := false
-	flush := func() {
+	rest := time.NewTimer(q.interval)
+	rest.Stop()
+	resting := false
+	flush := func(mayRest bool) {
 		if armed {
 			timer.Stop()
 			armed = false
 		}
-		q.write(buf)
+		took := q.write(buf)
 		clear(buf) // let the strings go
 		buf = buf[:0]
+		if d := time.Duration(float64(took) * q.restRatio); mayRest && d > 0 {
+			rest.Reset(d)
+			resting = true
+		}
 	}
 	for {
+		in := q.ch
+		if resting {
+			// Another writer's turn: reports wait in the channel.
+			in = nil
+		}
 		select {
-		case v := <-q.ch:
+		case v := <-in:
 			buf = append(buf, v)
 			if len(buf) >= q.batchSize {
-				flush()
+				flush(true)
 			} else if !armed {
 				timer.Reset(q.interval)
 				armed = true
 			}
 		case <-timer.C:
 			armed = false
-			flush()
+			flush(true)
+		case <-rest.C:
+			resting = false
 		case <-q.stop:
 			// This goroutine is the only reader, so len > 0 means a
 			// receive cannot block.
@@ -262,10 +298,10 @@ func (q *Queue) run() {
 				}
 				buf = append(buf, <-q.ch)
 				if len(buf) >= q.batchSize {
-					flush()
+					flush(false)
 				}
 			}
-			flush()
+			flush(false)
 			q.errs.Flush(context.Background())
 			return
 		}
@@ -273,11 +309,13 @@ func (q *Queue) run() {
 }
 
 // write stores buf and the pending noise in one store call, trying again
-// while the store refuses, for up to RetryFor.
-func (q *Queue) write(buf []report.Violation) {
+// while the store refuses, for up to RetryFor; it returns how long the
+// write that succeeded took (0 when there was nothing to write or it gave
+// up).
+func (q *Queue) write(buf []report.Violation) time.Duration {
 	noise := int(q.noise.Swap(0))
 	if len(buf) == 0 && noise == 0 {
-		return
+		return 0
 	}
 	ctx := context.Background()
 	var first time.Time
@@ -286,12 +324,13 @@ func (q *Queue) write(buf []report.Violation) {
 		start := q.now()
 		err := q.record(buf, noise)
 		if err == nil {
+			took := q.now().Sub(start)
 			q.errs.Succeeded(ctx)
 			q.stored.Add(int64(len(buf)))
 			if q.pub != nil && len(buf) > 0 {
 				q.pub.Publish(buf)
 			}
-			return
+			return took
 		}
 		q.errs.Failed(ctx, err, len(buf), slog.Int("noise", noise))
 		if first.IsZero() {
@@ -303,7 +342,7 @@ func (q *Queue) write(buf []report.Violation) {
 			q.log.Error("csp reports: gave up a batch the store kept refusing",
 				slog.Int("violations", len(buf)), slog.Int("noise", noise),
 				slog.Duration("retried_for", q.now().Sub(first).Round(time.Millisecond)))
-			return
+			return 0
 		}
 		q.retries.Add(1)
 		wait = min(2*wait, maxRetryWait)

@@ -207,6 +207,25 @@ func TestQueueWritesWhatCameWhileTheStoreWasAway(t *testing.T) {
 	assert.Equal(t, []string{"csp reports: store write failed", "csp reports: store write works again"}, msgs)
 }
 
+// TestQueueOutlastsTenSecondsAway: with the default RetryFor, a store that
+// refuses every write for 10 s on the queue's clock (each attempt takes a
+// second) loses nothing.
+func TestQueueOutlastsTenSecondsAway(t *testing.T) {
+	clock := &fakeClock{now: time.Unix(1000, 0)}
+	rec := &failingRecorder{down: true, clock: clock, step: time.Second, refused: make(chan struct{}, 1)}
+	q := NewQueue(rec, QueueOptions{FlushInterval: time.Millisecond, Now: clock.Now, Logger: discard()})
+	q.Add(context.Background(), batchOf(300, "x"))
+	for range 10 {
+		<-rec.refused
+	}
+	rec.setDown(false)
+	require.NoError(t, q.Close(context.Background()))
+	st := q.Stats()
+	assert.EqualValues(t, 300, st.Stored)
+	assert.Zero(t, st.Failed)
+	assert.GreaterOrEqual(t, rec.calls, 11)
+}
+
 // TestQueueCloseGivesUpWhenItsContextEnds: a Close that stops waiting for a
 // store that stays away makes the writer give up on everything left,
 // counted as failed.
@@ -221,6 +240,20 @@ func TestQueueCloseGivesUpWhenItsContextEnds(t *testing.T) {
 	assert.ErrorIs(t, q.Close(ctx), context.Canceled)
 	require.Eventually(t, func() bool { return q.Stats().Failed == 35 }, 10*time.Second, time.Millisecond)
 	assert.Zero(t, q.Stats().Stored)
+}
+
+// TestQueueCloseDoesNotRest: the writer rests after each write (a write
+// that took an hour on the queue's clock earns an hour's rest), but Close
+// writes what is left at once.
+func TestQueueCloseDoesNotRest(t *testing.T) {
+	for _, share := range []float64{0, 1} {
+		clock := &fakeClock{now: time.Unix(1000, 0)}
+		rec := &failingRecorder{clock: clock, step: time.Hour}
+		q := NewQueue(rec, QueueOptions{BatchSize: 1, WriteShare: share, Now: clock.Now, Logger: discard()})
+		q.Add(context.Background(), batchOf(5, "x"))
+		require.NoError(t, q.Close(context.Background()))
+		assert.EqualValues(t, 5, q.Stats().Stored, "share %v", share)
+	}
 }
 
 func TestHubDropsSlowSubscribersAndClosesOnShutdown(t *testing.T) {

@@ -60,14 +60,40 @@ func (p Policy) Add(d Directive, sources ...Source) Policy {
 	if len(cur) == 1 && cur[0] == None {
 		cur = nil
 	}
-	merged := slices.Clone(cur)
-	for _, s := range sources {
-		if !slices.Contains(merged, s) {
+	p.directives[i].sources = merge(cur, sources)
+	return p
+}
+
+// mergeLinear is the size up to which merge compares sources pairwise:
+// policies written by hand list a few sources per directive, where that
+// beats building a set.
+const mergeLinear = 32
+
+// merge returns a new slice: cur, then each of add that is in neither cur
+// nor earlier in add. Its cost grows linearly with both, so a policy
+// extended by thousands of sources at once (package suggest does) stays
+// cheap to build.
+func merge(cur, add []Source) []Source {
+	merged := slices.Grow(slices.Clone(cur), len(add))
+	if len(cur)+len(add) <= mergeLinear {
+		for _, s := range add {
+			if !slices.Contains(merged, s) {
+				merged = append(merged, s)
+			}
+		}
+		return merged
+	}
+	seen := make(map[Source]bool, len(cur)+len(add))
+	for _, s := range cur {
+		seen[s] = true
+	}
+	for _, s := range add {
+		if !seen[s] {
+			seen[s] = true
 			merged = append(merged, s)
 		}
 	}
-	p.directives[i].sources = merged
-	return p
+	return merged
 }
 
 // inherited returns the sources an unset directive d takes from its

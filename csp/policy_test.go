@@ -1,6 +1,8 @@
 package csp
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -179,6 +181,38 @@ func TestAddExtendsWhatTheBrowserEnforced(t *testing.T) {
 	}
 	assert.Equal(t, []Source{"https://img.example"}, New().Set(ScriptSrc, Self).Add(ImgSrc, "https://img.example").Sources(ImgSrc),
 		"without default-src there is nothing to inherit")
+}
+
+// TestAddKeepsOrderAndDropsRepeats: Add appends each new source once, in
+// order, whatever the number (a few are compared pairwise, many through a
+// set), and leaves the receiver as it was.
+func TestAddKeepsOrderAndDropsRepeats(t *testing.T) {
+	hosts := func(from, to int) []Source {
+		var out []Source
+		for i := from; i < to; i++ {
+			out = append(out, Source(fmt.Sprintf("https://h%d.example", i)))
+		}
+		return out
+	}
+	tests := []struct {
+		name      string
+		cur, add  []Source
+		wantAdded []Source // after cur
+	}{
+		{"few, new", []Source{Self}, hosts(0, 3), hosts(0, 3)},
+		{"few, repeated in add and in cur", []Source{Self, "https://h1.example"},
+			[]Source{"https://h0.example", "https://h1.example", "https://h0.example", Self}, hosts(0, 1)},
+		{"many, new", hosts(0, 20), hosts(20, 100), hosts(20, 100)},
+		{"many, repeated in add and in cur", hosts(0, 50), append(hosts(40, 80), hosts(60, 90)...), hosts(50, 90)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := New().Set(DefaultSrc, tt.cur...)
+			got := p.Add(DefaultSrc, tt.add...)
+			assert.Equal(t, append(slices.Clone(tt.cur), tt.wantAdded...), got.Sources(DefaultSrc))
+			assert.Equal(t, tt.cur, p.Sources(DefaultSrc), "the receiver is untouched")
+		})
+	}
 }
 
 func TestParse(t *testing.T) {

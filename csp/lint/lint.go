@@ -132,8 +132,10 @@ type linter struct {
 	findings []Finding
 	seen     map[Finding]bool
 	// ignored holds sources a browser skips in their directive (hosts next
-	// to 'strict-dynamic'), so that no other check reports them.
-	ignored map[csp.Directive][]csp.Source
+	// to 'strict-dynamic'), so that no other check reports them. A set:
+	// a policy can list thousands of hosts, and checkSources asks once
+	// for each.
+	ignored map[csp.Directive]map[csp.Source]bool
 	// needsBaseURI is set when scripts are trusted by nonce (or by hash
 	// with 'strict-dynamic'), which only base-uri keeps from being moved.
 	needsBaseURI bool

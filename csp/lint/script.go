@@ -67,9 +67,14 @@ func (l *linter) checkScripts() {
 	if !l.p.Has(csp.ScriptSrc) && !l.p.Has(csp.DefaultSrc) {
 		l.add(High, csp.ScriptSrc, "", "Without script-src or default-src the browser runs any script an attacker injects; add script-src with a nonce and 'strict-dynamic'.")
 	}
-	l.ignored = map[csp.Directive][]csp.Source{}
+	l.ignored = map[csp.Directive]map[csp.Source]bool{}
 	for _, v := range l.scriptViews() {
-		l.ignored[v.name] = append(l.ignored[v.name], v.dropped...)
+		if l.ignored[v.name] == nil {
+			l.ignored[v.name] = map[csp.Source]bool{}
+		}
+		for _, s := range v.dropped {
+			l.ignored[v.name][s] = true
+		}
 		// A nonce-based policy still loads its nonced scripts by URL; an
 		// injected <base> moves those URLs to the attacker's server and
 		// the nonce goes along.
@@ -92,6 +97,7 @@ func (l *linter) checkScriptView(v scriptView) {
 		// load others; with neither, nothing is trusted.
 		l.add(Info, v.name, csp.StrictDynamic, "'strict-dynamic' without a nonce or hash blocks every script; add the 'nonce-{nonce}' slot.")
 	}
+	evalAllowed := slices.Contains(v.active, csp.UnsafeEval)
 	for _, s := range v.active {
 		switch s {
 		case csp.UnsafeInline:
@@ -111,14 +117,15 @@ func (l *linter) checkScriptView(v scriptView) {
 		if l.checkOpenSource(v.name, s, "scripts") || !v.elements {
 			continue
 		}
-		l.checkAllowlisted(v, s)
+		l.checkAllowlisted(v, s, evalAllowed)
 	}
 }
 
 // checkAllowlisted reviews one allowed origin of a script directive: every
 // file the origin serves is trusted, including ones that turn attacker
-// input into script.
-func (l *linter) checkAllowlisted(v scriptView, s csp.Source) {
+// input into script. evalAllowed says whether the view allows
+// 'unsafe-eval', which some JSONP gadgets need.
+func (l *linter) checkAllowlisted(v scriptView, s csp.Source, evalAllowed bool) {
 	if s == csp.Self {
 		l.add(Medium, v.name, s, "'self' trusts every script file on your site, so a JSONP endpoint, an AngularJS copy or a user upload there lets an attacker in; prefer nonces and 'strict-dynamic'.")
 		return
@@ -127,7 +134,7 @@ func (l *linter) checkAllowlisted(v scriptView, s csp.Source) {
 	if !ok || !strings.Contains(host, ".") {
 		return
 	}
-	gadgetHost, kinds := findGadgets(s, slices.Contains(v.active, csp.UnsafeEval))
+	gadgetHost, kinds := findGadgets(s, evalAllowed)
 	var what string
 	switch kinds {
 	case 0:

@@ -1,7 +1,6 @@
 package lint
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/noncekit/noncekit/csp"
@@ -74,7 +73,7 @@ func (l *linter) checkSources() {
 	for _, d := range l.p.Directives() {
 		hosts := d.TakesSources() || d == csp.ReportURI
 		for _, s := range l.p.Sources(d) {
-			if slices.Contains(l.ignored[d], s) {
+			if l.ignored[d][s] {
 				continue
 			}
 			if csp.Directive(strings.ToLower(string(s))).Known() {

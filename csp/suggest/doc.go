@@ -19,8 +19,8 @@
 // port) taken from a blocked URL, or one of a few narrow values (data: and
 // blob: for images and media, data: for fonts, 'wasm-unsafe-eval', a
 // Trusted Types policy name). Every suggested policy is then run through
-// package lint, one change at a time, and a change that would bring a High
-// finding is refused instead of suggested: no output of [Suggest] has one.
+// package lint, and a change that would bring a High finding is refused
+// instead of suggested: no output of [Suggest] has one.
 //
 // Reports are forgeable (anyone can POST to the receiver), so a suggestion
 // is a proposal for a person, never applied by itself: each source comes

@@ -2,6 +2,7 @@ package suggest
 
 import (
 	"cmp"
+	"context"
 	"slices"
 	"time"
 
@@ -115,6 +116,14 @@ type Refusal struct {
 // Aggregates of groups not in groups (renamed or removed groups, the
 // receiver's "unknown") are left out.
 func Groups(groups []csp.GroupInfo, aggs []report.Aggregate, o Options) []Suggestion {
+	out, _ := GroupsContext(context.Background(), groups, aggs, o)
+	return out
+}
+
+// GroupsContext is [Groups] for a caller that may stop waiting, such as an
+// HTTP handler whose client went away: it checks ctx as it goes and
+// returns ctx's error, and no suggestions, once ctx is done.
+func GroupsContext(ctx context.Context, groups []csp.GroupInfo, aggs []report.Aggregate, o Options) ([]Suggestion, error) {
 	byGroup := map[string][]report.Aggregate{}
 	for _, a := range aggs {
 		byGroup[a.Group] = append(byGroup[a.Group], a)
@@ -122,10 +131,14 @@ func Groups(groups []csp.GroupInfo, aggs []report.Aggregate, o Options) []Sugges
 	var out []Suggestion
 	for _, g := range groups {
 		if as := byGroup[g.Name]; len(as) > 0 {
-			out = append(out, Suggest(g.Group, as, o)...)
+			ss, err := SuggestContext(ctx, g.Group, as, o)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ss...)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // Suggest returns what group g's policies should become to allow what the
@@ -135,9 +148,23 @@ func Groups(groups []csp.GroupInfo, aggs []report.Aggregate, o Options) []Sugges
 // report.IsNoise), which the receiver already keeps out of the store. A
 // report of disposition "unknown" (CSP1-era browsers) is taken to be about
 // the enforced policy when the group has one.
+//
+// Its cost grows about linearly with the aggregates (their sorting aside):
+// each is classified once, and the changes are linted together, a few
+// times in all, not once each. Anyone can store reports, so a caller
+// reading an unbounded store should still pass a bounded set, the most
+// reported first, as the kit's dashboard does.
 func Suggest(g csp.Group, aggs []report.Aggregate, o Options) []Suggestion {
+	out, _ := SuggestContext(context.Background(), g, aggs, o)
+	return out
+}
+
+// SuggestContext is [Suggest] for a caller that may stop waiting: it
+// checks ctx as it goes and returns ctx's error, and no suggestions, once
+// ctx is done.
+func SuggestContext(ctx context.Context, g csp.Group, aggs []report.Aggregate, o Options) ([]Suggestion, error) {
 	if g.Exempt {
-		return nil
+		return nil, nil
 	}
 	var enforced, reportOnly []report.Aggregate
 	for _, a := range aggs {
@@ -167,13 +194,33 @@ func Suggest(g csp.Group, aggs []report.Aggregate, o Options) []Suggestion {
 		if p.policy.IsZero() || len(p.aggs) == 0 {
 			continue
 		}
-		out = append(out, suggestOne(g.Name, p.policy, p.disposition, p.aggs, o))
+		s, err := suggestOne(ctx, g.Name, p.policy, p.disposition, p.aggs, o, applyAll)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
 	}
-	return out
+	return out, nil
 }
 
+// checkEvery is how many reports suggestOne classifies between two looks
+// at its context: a few hundred microseconds of work.
+const checkEvery = 256
+
+// candidate is one change that reports ask for, and the reports.
+type candidate struct {
+	c       Change
+	reports []Report
+	// refusal is set when the change cannot be made (Report left empty).
+	refusal *Refusal
+}
+
+// applier applies candidates' changes to a policy: applyAll, or applyEach
+// which it must agree with.
+type applier func(ctx context.Context, p csp.Policy, cands []*candidate, d lint.Delivery) (csp.Policy, error)
+
 // suggestOne builds the suggestion for one declared policy.
-func suggestOne(group string, declared csp.Policy, disposition string, aggs []report.Aggregate, o Options) Suggestion {
+func suggestOne(ctx context.Context, group string, declared csp.Policy, disposition string, aggs []report.Aggregate, o Options, applyChanges applier) (Suggestion, error) {
 	s := Suggestion{Group: group, Disposition: disposition, Declared: declared, Policy: declared,
 		Header: csp.HeaderCSP, Field: "Enforce"}
 	delivery := lint.AsHeader
@@ -192,13 +239,19 @@ func suggestOne(group string, declared csp.Policy, disposition string, aggs []re
 	sortReports(rs)
 
 	// Classify each report against the declared policy, then apply the
-	// changes one at a time, each checked by the linter.
-	type candidate struct {
-		c       Change
-		reports []Report
+	// changes, each checked by the linter.
+	type target struct {
+		d csp.Directive
+		s csp.Source
 	}
 	var candidates []*candidate
-	for _, r := range rs {
+	byTarget := map[target]*candidate{}
+	for i, r := range rs {
+		if i%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return Suggestion{}, err
+			}
+		}
 		v := classify(declared, r)
 		switch {
 		case v.refusal != nil:
@@ -212,30 +265,31 @@ func suggestOne(group string, declared csp.Policy, disposition string, aggs []re
 				Why:     "The group's policy already has a High lint finding, and any policy built on it would carry it.",
 				Instead: "Fix the finding first (`go run ./cmd/csp lint` explains it); the suggestion then appears here."})
 		default:
-			i := slices.IndexFunc(candidates, func(c *candidate) bool {
-				return c.c.Directive == v.change.Directive && c.c.Source == v.change.Source
-			})
-			if i < 0 {
-				candidates = append(candidates, &candidate{c: v.change})
-				i = len(candidates) - 1
+			t := target{v.change.Directive, v.change.Source}
+			cand := byTarget[t]
+			if cand == nil {
+				cand = &candidate{c: v.change}
+				byTarget[t] = cand
+				candidates = append(candidates, cand)
 			}
-			candidates[i].reports = append(candidates[i].reports, r)
+			cand.reports = append(cand.reports, r)
 		}
 	}
 	slices.SortStableFunc(candidates, func(a, b *candidate) int { return compareChanges(a.c, b.c) })
 
-	p := declared
+	p, err := applyChanges(ctx, declared, candidates, delivery)
+	if err != nil {
+		return Suggestion{}, err
+	}
 	for _, cand := range candidates {
-		next, refusal := apply(p, cand.c, delivery)
-		if refusal != nil {
+		if cand.refusal != nil {
 			for _, r := range cand.reports {
-				ref := *refusal
+				ref := *cand.refusal
 				ref.Report = r
 				s.Refused = append(s.Refused, ref)
 			}
 			continue
 		}
-		p = next
 		s.Changes = append(s.Changes, cand.c)
 		for _, r := range cand.reports {
 			s.Resolved = append(s.Resolved, Resolved{Report: r, By: cand.c})
@@ -257,7 +311,122 @@ func suggestOne(group string, declared csp.Policy, disposition string, aggs []re
 		s.Go = goExpr(declared, s.Changes, o.Bases)
 	}
 	sortRefusals(s.Refused)
-	return s
+	return s, nil
+}
+
+// applyEach applies the candidates' changes to p one at a time, in order,
+// each checked by apply against the policy so far; a refused one gets its
+// refusal. Two lints per change: the reference applyAll must agree with.
+func applyEach(ctx context.Context, p csp.Policy, cands []*candidate, d lint.Delivery) (csp.Policy, error) {
+	for _, cand := range cands {
+		if err := ctx.Err(); err != nil {
+			return p, err
+		}
+		next, refusal := apply(p, cand.c, d)
+		if refusal != nil {
+			cand.refusal = refusal
+			continue
+		}
+		p = next
+	}
+	return p, nil
+}
+
+// maxRounds bounds applyAll's lints before it falls back to applyEach.
+const maxRounds = 4
+
+// applyAll has the outcome of applyEach at the cost of a few lints in all
+// rather than two per change: a policy listing thousands of sources takes
+// milliseconds to lint, and reports can ask for thousands of changes.
+//
+// It makes every change that is not forbidden at once and lints the
+// result. Each new High finding names a directive and a source; the change
+// that added that source to that directive is refused, with the finding,
+// and the rest are made again, until no new High finding is left. The
+// linter's High findings are about one source each (a gadget host, a bare
+// scheme), so a change is refused here exactly when it would be refused
+// alone. Should that stop being true (a finding no change accounts for), or
+// should the result not validate, it falls back to applyEach.
+func applyAll(ctx context.Context, p csp.Policy, cands []*candidate, d lint.Delivery) (csp.Policy, error) {
+	type target struct {
+		d csp.Directive
+		s csp.Source
+	}
+	pending := make([]*candidate, 0, len(cands))
+	byTarget := make(map[target]*candidate, len(cands))
+	for _, cand := range cands {
+		if why := forbidden(cand.c.Directive, cand.c.Source); why != "" {
+			cand.refusal = unsafeSource(why)
+			continue
+		}
+		pending = append(pending, cand)
+		byTarget[target{cand.c.Directive, cand.c.Source}] = cand
+	}
+	before := map[lint.Finding]bool{}
+	for _, f := range lint.Policy(p, d) {
+		before[f] = true
+	}
+	for range maxRounds {
+		if err := ctx.Err(); err != nil {
+			return p, err
+		}
+		next := withChanges(p, pending)
+		if next.Validate() != nil {
+			break
+		}
+		refused := map[*candidate]lint.Finding{}
+		pinned := true
+		for _, f := range lint.Policy(next, d) {
+			if f.Severity != lint.High || before[f] {
+				continue
+			}
+			cand := byTarget[target{f.Directive, f.Value}]
+			if cand == nil {
+				pinned = false
+				break
+			}
+			if _, ok := refused[cand]; !ok {
+				refused[cand] = f
+			}
+		}
+		if !pinned {
+			break
+		}
+		if len(refused) == 0 {
+			return next, nil
+		}
+		kept := pending[:0]
+		for _, cand := range pending {
+			if f, ok := refused[cand]; ok {
+				cand.refusal = lintHigh(f)
+				continue
+			}
+			kept = append(kept, cand)
+		}
+		pending = kept
+	}
+	return applyEach(ctx, p, pending, d)
+}
+
+// withChanges is p with every candidate's change made, in order, as apply
+// makes each: consecutive changes to one directive share one call, which
+// Policy.Add makes cheap however many sources there are.
+func withChanges(p csp.Policy, cands []*candidate) csp.Policy {
+	for i := 0; i < len(cands); {
+		c := cands[i].c
+		sources := []csp.Source{c.Source}
+		j := i + 1
+		for ; j < len(cands) && cands[j].c.Directive == c.Directive; j++ {
+			sources = append(sources, cands[j].c.Source)
+		}
+		if c.Op == opSet && !p.Has(c.Directive) {
+			p = p.Set(c.Directive, sources[0]).Add(c.Directive, sources[1:]...)
+		} else {
+			p = p.Add(c.Directive, sources...)
+		}
+		i = j
+	}
+	return p
 }
 
 // apply adds c to p and checks the result: it must stay valid, hold none
@@ -265,8 +434,7 @@ func suggestOne(group string, declared csp.Policy, disposition string, aggs []re
 // finding. Otherwise it returns the refusal that explains why.
 func apply(p csp.Policy, c Change, delivery lint.Delivery) (csp.Policy, *Refusal) {
 	if why := forbidden(c.Directive, c.Source); why != "" {
-		return p, &Refusal{Kind: "unsafe-source", Why: why,
-			Instead: "Serve the resource from an exact origin, or from this site, and load it the way its kind needs."}
+		return p, unsafeSource(why)
 	}
 	var next csp.Policy
 	if c.Op == opSet && !p.Has(c.Directive) {
@@ -286,11 +454,20 @@ func apply(p csp.Policy, c Change, delivery lint.Delivery) (csp.Policy, *Refusal
 	}
 	for _, f := range lint.Policy(next, delivery) {
 		if f.Severity == lint.High && !before[f] {
-			return p, &Refusal{Kind: "lint-high", Why: "The linter refuses the change: " + f.String(),
-				Instead: "Load the file through a nonced tag from a server you control (csp.Script(src, integrity))."}
+			return p, lintHigh(f)
 		}
 	}
 	return next, nil
+}
+
+func unsafeSource(why string) *Refusal {
+	return &Refusal{Kind: "unsafe-source", Why: why,
+		Instead: "Serve the resource from an exact origin, or from this site, and load it the way its kind needs."}
+}
+
+func lintHigh(f lint.Finding) *Refusal {
+	return &Refusal{Kind: "lint-high", Why: "The linter refuses the change: " + f.String(),
+		Instead: "Load the file through a nonced tag from a server you control (csp.Script(src, integrity))."}
 }
 
 func hasHigh(p csp.Policy, d lint.Delivery) bool {

@@ -99,13 +99,161 @@ func TestQueueBatchesCountsNoiseAndPublishes(t *testing.T) {
 	assert.EqualValues(t, 3, q.Stats().Dropped, "a closed queue drops")
 }
 
-func TestQueueCountsStoreFailures(t *testing.T) {
-	rec := &blockingRecorder{err: errors.New("disk full")}
-	q := NewQueue(rec, QueueOptions{Logger: discard()})
+// failingRecorder refuses every write while down is set, telling refused
+// about each refusal, and advances the clock by step on each call.
+type failingRecorder struct {
+	mu      sync.Mutex
+	down    bool
+	refused chan struct{}
+	calls   int
+	clock   *fakeClock
+	step    time.Duration
+	got     []report.Violation
+}
+
+func (r *failingRecorder) Record(_ context.Context, vs []report.Violation, _ int) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls++
+	if r.clock != nil {
+		r.clock.advance(r.step)
+	}
+	if r.down {
+		if r.refused != nil {
+			select {
+			case r.refused <- struct{}{}:
+			default:
+			}
+		}
+		return errors.New("connection refused")
+	}
+	r.got = append(r.got, vs...)
+	return nil
+}
+
+func (r *failingRecorder) setDown(down bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.down = down
+}
+
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// TestQueueGivesUpAfterRetryFor: a batch the store keeps refusing is tried
+// until RetryFor has passed on the queue's clock, then counted as failed,
+// in three log lines however many attempts failed.
+func TestQueueGivesUpAfterRetryFor(t *testing.T) {
+	var out syncbuf.Buffer
+	clock := &fakeClock{now: time.Unix(1000, 0)}
+	rec := &failingRecorder{down: true, clock: clock, step: 10 * time.Second}
+	q := NewQueue(rec, QueueOptions{FlushInterval: time.Millisecond, RetryFor: 30 * time.Second, Now: clock.Now,
+		Logger: out.JSONLogger(slog.LevelInfo)})
 	q.Add(context.Background(), batchOf(4, "x"))
 	require.NoError(t, q.Close(context.Background()))
-	assert.EqualValues(t, 4, q.Stats().Failed)
-	assert.EqualValues(t, 0, q.Stats().Stored)
+	st := q.Stats()
+	assert.EqualValues(t, 4, st.Failed)
+	assert.EqualValues(t, 0, st.Stored)
+	assert.EqualValues(t, 2, st.Retries, "tried at 0 s, 10 s and 20 s; at 30 s it gave up")
+	assert.Equal(t, 3, rec.calls)
+	var msgs []string
+	for _, l := range out.TakeJSON(t) {
+		msgs = append(msgs, l["msg"].(string))
+	}
+	assert.Equal(t, []string{"csp reports: store write failed", "csp reports: store write still failing",
+		"csp reports: gave up a batch the store kept refusing"}, msgs)
+}
+
+// TestQueueWritesWhatCameWhileTheStoreWasAway: while the store refuses
+// writes, the writer retries its batch and new violations wait in the
+// queue; once the store is back all of them are written, and the log has
+// a line for the start and one for the end of the outage.
+func TestQueueWritesWhatCameWhileTheStoreWasAway(t *testing.T) {
+	var out syncbuf.Buffer
+	rec := &failingRecorder{down: true, refused: make(chan struct{}, 1)}
+	q := NewQueue(rec, QueueOptions{FlushInterval: time.Millisecond, BatchSize: 100, Logger: out.JSONLogger(slog.LevelInfo)})
+	q.Add(context.Background(), batchOf(100, "x"))
+	for range 3 { // the store refused three attempts
+		<-rec.refused
+	}
+	q.Add(context.Background(), batchOf(900, "x"))
+	assert.Equal(t, 900, q.Stats().Waiting, "queued behind the batch being retried")
+	rec.setDown(false)
+	require.NoError(t, q.Close(context.Background()))
+	st := q.Stats()
+	assert.EqualValues(t, 1000, st.Stored)
+	assert.Zero(t, st.Failed)
+	assert.Zero(t, st.Dropped)
+	assert.GreaterOrEqual(t, st.Retries, int64(3))
+	assert.Len(t, rec.got, 1000)
+	var msgs []string
+	for _, l := range out.TakeJSON(t) {
+		msgs = append(msgs, l["msg"].(string))
+	}
+	assert.Equal(t, []string{"csp reports: store write failed", "csp reports: store write works again"}, msgs)
+}
+
+// TestQueueOutlastsTenSecondsAway: with the default RetryFor, a store that
+// refuses every write for 10 s on the queue's clock (each attempt takes a
+// second) loses nothing.
+func TestQueueOutlastsTenSecondsAway(t *testing.T) {
+	clock := &fakeClock{now: time.Unix(1000, 0)}
+	rec := &failingRecorder{down: true, clock: clock, step: time.Second, refused: make(chan struct{}, 1)}
+	q := NewQueue(rec, QueueOptions{FlushInterval: time.Millisecond, Now: clock.Now, Logger: discard()})
+	q.Add(context.Background(), batchOf(300, "x"))
+	for range 10 {
+		<-rec.refused
+	}
+	rec.setDown(false)
+	require.NoError(t, q.Close(context.Background()))
+	st := q.Stats()
+	assert.EqualValues(t, 300, st.Stored)
+	assert.Zero(t, st.Failed)
+	assert.GreaterOrEqual(t, rec.calls, 11)
+}
+
+// TestQueueCloseGivesUpWhenItsContextEnds: a Close that stops waiting for a
+// store that stays away makes the writer give up on everything left,
+// counted as failed.
+func TestQueueCloseGivesUpWhenItsContextEnds(t *testing.T) {
+	rec := &failingRecorder{down: true, refused: make(chan struct{}, 1)}
+	q := NewQueue(rec, QueueOptions{BatchSize: 10, Logger: discard()})
+	q.Add(context.Background(), batchOf(10, "x"))
+	<-rec.refused
+	q.Add(context.Background(), batchOf(25, "x"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	assert.ErrorIs(t, q.Close(ctx), context.Canceled)
+	require.Eventually(t, func() bool { return q.Stats().Failed == 35 }, 10*time.Second, time.Millisecond)
+	assert.Zero(t, q.Stats().Stored)
+}
+
+// TestQueueCloseDoesNotRest: the writer rests after each write (a write
+// that took an hour on the queue's clock earns an hour's rest), but Close
+// writes what is left at once.
+func TestQueueCloseDoesNotRest(t *testing.T) {
+	for _, share := range []float64{0, 1} {
+		clock := &fakeClock{now: time.Unix(1000, 0)}
+		rec := &failingRecorder{clock: clock, step: time.Hour}
+		q := NewQueue(rec, QueueOptions{BatchSize: 1, WriteShare: share, Now: clock.Now, Logger: discard()})
+		q.Add(context.Background(), batchOf(5, "x"))
+		require.NoError(t, q.Close(context.Background()))
+		assert.EqualValues(t, 5, q.Stats().Stored, "share %v", share)
+	}
 }
 
 func TestHubDropsSlowSubscribersAndClosesOnShutdown(t *testing.T) {

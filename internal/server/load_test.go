@@ -306,13 +306,13 @@ type loadBody struct {
 	body  []byte
 }
 
-// loadBodies are the real Chromium bodies from the reports package's
+// loadBodies are the real Chromium bodies from the report package's
 // testdata, in both formats, with a few distinct blocked URLs so the flood
 // exercises several aggregates.
 func loadBodies(t *testing.T) []loadBody {
-	uri, err := os.ReadFile("../reports/testdata/chromium-report-uri.json")
+	uri, err := os.ReadFile("../../csp/report/testdata/chromium-report-uri.json")
 	require.NoError(t, err)
-	to, err := os.ReadFile("../reports/testdata/chromium-reports.json")
+	to, err := os.ReadFile("../../csp/report/testdata/chromium-reports.json")
 	require.NoError(t, err)
 	var out []loadBody
 	for i := range 8 {

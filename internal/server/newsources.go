@@ -32,7 +32,7 @@ const seedTimeout = 5 * time.Second
 // says new ones are no longer logged (the dashboard still marks them).
 type newSources struct {
 	log     *slog.Logger
-	store   reportReader
+	store   reportLister
 	started time.Time
 
 	seedOnce sync.Once
@@ -41,7 +41,7 @@ type newSources struct {
 	full     bool
 }
 
-func newNewSources(log *slog.Logger, st reportReader, started time.Time) *newSources {
+func newNewSources(log *slog.Logger, st reportLister, started time.Time) *newSources {
 	return &newSources{log: log, store: st, started: started, known: map[string]bool{}}
 }
 

@@ -27,7 +27,8 @@ func checkGroup(g string) error {
 	return nil
 }
 
-// parseReportFilter reads ?group=&directive=&disposition=&limit=. Each value
+// parseReportFilter reads ?group=&directive=&disposition=&limit=&after=
+// (after: where the previous page ended, store.Cursor). Each value
 // is checked against what a stored report can hold, so a typo answers 400
 // with a message instead of an empty list that looks like "no reports".
 // A query that does not parse is an error too (r.URL.Query() would drop
@@ -53,6 +54,9 @@ func parseReportFilter(rawQuery string) (store.Filter, error) {
 			return f, errors.New("limit: want a whole number from 1 to 1000")
 		}
 		f.Limit = n
+	}
+	if f.After, err = store.ParseCursor(q.Get("after")); err != nil {
+		return f, fmt.Errorf("after: %w", err)
 	}
 	return f, nil
 }

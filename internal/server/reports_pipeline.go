@@ -52,8 +52,16 @@ func (s *Server) startReports(log *slog.Logger, o Options) error {
 		return nil
 	}
 	p.store, p.queueStore = o.Reports, o.Reports
+	qo := o.Queue
 	var streams reports.Publisher = p.hub
 	if o.DB != nil && database.DialectOf(o.DB) == database.Postgres {
+		if qo.WriteShare == 0 {
+			// Report writes take an advisory lock of their own and row
+			// locks on the reports tables: nothing the sessions wait for,
+			// so the writer need not rest (it does on SQLite, whose one
+			// write lock the sessions share).
+			qo.WriteShare = 1
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), liveStartTimeout)
 		defer cancel()
 		var err error
@@ -62,7 +70,6 @@ func (s *Server) startReports(log *slog.Logger, o Options) error {
 		}
 		streams = p.live
 	}
-	qo := o.Queue
 	qo.Publisher = publishers{streams, newNewSources(log, o.Reports, s.started)}
 	qo.Logger, qo.Drops = log, p.logs
 	p.queue = reports.NewQueue(o.Reports, qo)

@@ -28,16 +28,33 @@ func (s *Server) suggestionBases() []suggest.Base {
 	return []suggest.Base{{Name: "site", Policy: s.policies.Site}, {Name: "api", Policy: s.policies.API}}
 }
 
-// suggestions computes the dashboard's "Suggested changes" panel from every
-// stored report of group ("" for all groups), whatever the other filters:
-// a change is only safe to suggest from all of a group's reports.
-func (s *Server) suggestions(ctx context.Context, group string) ([]pages.Suggestion, error) {
-	aggs, err := s.store.List(ctx, store.Filter{Group: group, Limit: store.DefaultMaxRows})
+// maxSuggestionKinds bounds the kinds of report the "Suggested changes"
+// panel is computed from, and lists: the most reported ones (store.ByCount).
+// Real third parties and real mistakes are reported by every visitor who
+// meets them, so they come first; what a flood of forged reports adds is
+// one-off kinds, which come last. The bound keeps the panel's cost and
+// size the same at 500 stored kinds and at 10,000.
+const maxSuggestionKinds = 500
+
+// suggestions computes the dashboard's "Suggested changes" panel from the
+// maxSuggestionKinds most reported kinds of group ("" for all groups),
+// whatever the other filters (a change is only safe to suggest from a
+// group's reports as a whole, not from one directive's). from is the
+// number of kinds it used when it reached that bound, 0 otherwise. It
+// stops, with the context's error, when ctx ends.
+func (s *Server) suggestions(ctx context.Context, group string) (out []pages.Suggestion, from int, err error) {
+	aggs, err := s.store.List(ctx, store.Filter{Group: group, Order: store.ByCount, Limit: maxSuggestionKinds + 1})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	var out []pages.Suggestion
-	for _, sg := range suggest.Groups(s.csp.Groups(), aggs, suggest.Options{Bases: s.suggestionBases()}) {
+	if len(aggs) > maxSuggestionKinds {
+		aggs, from = aggs[:maxSuggestionKinds], maxSuggestionKinds
+	}
+	ss, err := suggest.GroupsContext(ctx, s.csp.Groups(), aggs, suggest.Options{Bases: s.suggestionBases()})
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, sg := range ss {
 		if !sg.Pending() {
 			continue
 		}
@@ -54,7 +71,7 @@ func (s *Server) suggestions(ctx context.Context, group string) ([]pages.Suggest
 		}
 		out = append(out, p)
 	}
-	return out, nil
+	return out, from, nil
 }
 
 func (s *Server) suggestedReport(r suggest.Report) pages.SuggestedReport {

@@ -175,7 +175,21 @@ func TestReportsAPI(t *testing.T) {
 	require.Len(t, body.Reports, 1)
 	assert.Equal(t, "https://x.example/a.js", body.Reports[0].BlockedURL)
 
-	for _, q := range []string{"limit=0", "limit=1001", "limit=x", "disposition=maybe", "directive=script-src-elem;", "directive=SCRIPT", "group=a%20b", "group=" + strings.Repeat("g", 65)} {
+	// One row a page: next names the second page, which has none after it.
+	rec = getAs(t, s, "/api/reports?limit=1", op)
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
+	require.Len(t, body.Reports, 1)
+	require.NotEmpty(t, body.Next)
+	first := body.Reports[0]
+	rec = getAs(t, s, "/api/reports?limit=1&after="+body.Next, op)
+	body = reportsJSON{}
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
+	require.Len(t, body.Reports, 1)
+	assert.NotEqual(t, first, body.Reports[0])
+	assert.Empty(t, body.Next)
+
+	for _, q := range []string{"limit=0", "limit=1001", "limit=x", "disposition=maybe", "directive=script-src-elem;", "directive=SCRIPT", "group=a%20b", "group=" + strings.Repeat("g", 65),
+		"after=x", "after=1-0", "after=1-2-3"} {
 		rec := getAs(t, s, "/api/reports?"+q, op)
 		assert.Equal(t, http.StatusBadRequest, rec.Code, q)
 		assert.NotEmpty(t, rec.Body.String(), q)

@@ -26,8 +26,14 @@ type Reports struct {
 	// Stored is false when the server runs without a report store.
 	Stored bool
 	// Suggestions are the groups whose policy or pages should change,
-	// from every stored report of the groups the filter selects.
+	// from the stored reports of the groups the filter selects.
 	Suggestions []Suggestion
+	// SuggestedFrom is, when not 0, how many of the most reported kinds
+	// the suggestions were computed from: there were more.
+	SuggestedFrom int
+	// Newest and Older link to the first page of rows (when this is not
+	// it) and to the next one (when there is one); "" when not.
+	Newest, Older string
 }
 
 // Suggestion is one route group's suggested change, as the "Suggested

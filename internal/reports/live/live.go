@@ -36,6 +36,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/noncekit/noncekit/csp/report"
+	"github.com/noncekit/noncekit/internal/logsummary"
 	"github.com/noncekit/noncekit/internal/reports"
 )
 
@@ -70,11 +71,14 @@ type Options struct {
 // Broadcast sends this instance's stored violations to every instance
 // (Publish) and listens for theirs. Close stops it.
 type Broadcast struct {
-	db     *sql.DB
-	hub    reports.Publisher
-	log    *slog.Logger
-	sender string        // this instance's id in the payloads
-	seq    atomic.Uint64 // numbers this instance's payloads
+	db  *sql.DB
+	hub reports.Publisher
+	log *slog.Logger
+	// notifyErrs summarises Publish's failures: a line when they start,
+	// one a minute while they go on, one when they stop.
+	notifyErrs *logsummary.Errors
+	sender     string        // this instance's id in the payloads
+	seq        atomic.Uint64 // numbers this instance's payloads
 	// dropped counts payloads the listener could not read or refused
 	// (never expected from the kit's own instances).
 	dropped atomic.Int64
@@ -99,7 +103,8 @@ func Start(ctx context.Context, db *sql.DB, o Options) (*Broadcast, error) {
 	var id [6]byte
 	_, _ = rand.Read(id[:]) // crypto/rand.Read never fails (Go 1.24+)
 	lctx, cancel := context.WithCancel(context.Background())
-	b := &Broadcast{db: db, hub: o.Hub, log: o.Logger, sender: hex.EncodeToString(id[:]), cancel: cancel, done: make(chan struct{})}
+	b := &Broadcast{db: db, hub: o.Hub, log: o.Logger, sender: hex.EncodeToString(id[:]), cancel: cancel, done: make(chan struct{}),
+		notifyErrs: logsummary.New(o.Logger, "live reports: sending stored violations to the other instances")}
 	ready := make(chan error, 1)
 	go b.run(lctx, ready)
 	select {
@@ -230,8 +235,8 @@ func (b *Broadcast) deliver(payload string) {
 // Publish implements reports.Publisher: it sends vs, in as few
 // notifications as fit, with one statement. The queue's writer calls it
 // after each stored batch; it waits for that statement at most
-// notifyTimeout, and a failure is logged, not returned: the batch is
-// stored, only the live view misses it.
+// notifyTimeout, and a failure is logged (summarised, package logsummary),
+// not returned: the batch is stored, only the live view misses it.
 func (b *Broadcast) Publish(vs []report.Violation) {
 	payloads := b.encode(vs)
 	if len(payloads) == 0 {
@@ -242,9 +247,10 @@ func (b *Broadcast) Publish(vs []report.Violation) {
 	// pgx sends a []string as text[]; pg_notify takes the channel as a
 	// parameter, NOTIFY would not.
 	if _, err := b.db.ExecContext(ctx, "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", Channel, payloads); err != nil {
-		b.log.Error("live reports: sending stored violations to the other instances failed",
-			slog.Int("violations", len(vs)), slog.Any("error", err))
+		b.notifyErrs.Failed(ctx, err, len(vs))
+		return
 	}
+	b.notifyErrs.Succeeded(ctx)
 }
 
 // message is one notification's payload. Sender and Seq make every

@@ -7,9 +7,10 @@
 // URL, document path, disposition), with a count, first and last seen, and
 // the latest report's sample. A flood of identical forged reports grows one
 // counter; a flood of distinct ones meets its client's budget of new
-// aggregates and the row cap, which evicts the flood's own newest rows
-// first, never long-standing ones (see Options). Extension and browser
-// noise is only counted.
+// aggregates and the row cap, which evicts the least-seen kinds first, so
+// a kind real visitors keep reporting outlives any number of forged
+// one-off kinds (see Options). Extension and browser noise is only
+// counted.
 //
 // [Store] is the interface the rest of the kit uses; [SQL] implements it
 // on the kit's database: the embedded, pure-Go SQLite file by default, or

@@ -47,25 +47,30 @@ func rowsOf(t *testing.T, s *SQL, client string) int {
 // TestEarlierAggregatesSurviveAFlood reproduces issue 13's attack: one
 // client sent 100 distinct 100-violation batches in half a second, and
 // pruning by least recently seen evicted every earlier aggregate, the real
-// site's row included. Now the site's rows stay, whether the flood is
-// stopped by the per-client budget or by the cap.
+// site's row included; and issue 21's, the same from 100 clients. Now the
+// site's rows stay, whether the flood is stopped by the per-client budget
+// or by the cap, as long as they were seen more often than the flood's
+// one-off kinds (twice is enough). Kinds seen once are the flood's to
+// evict: the documented bound.
 func TestEarlierAggregatesSurviveAFlood(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
 		tests := []struct {
 			name     string
 			o        Options
 			siteRows int           // aggregates the real site's visitor created first
+			siteSeen int           // how many times each was reported
 			siteAge  time.Duration // how long before the flood they were created
 			flooders int           // clients sending the flood, 100 batches between them
 			perBatch int
 			clock    time.Duration // the store's clock, after t0
-			// what the flood keeps, and what the budget refused
-			floodRows, refused int
+			// what the site and the flood keep, and what the budget refused
+			siteKept, floodRows, refused int
 		}{
-			{"one client, the budget stops it", Options{}, 1, time.Second, 1, 100, time.Hour, DefaultNewPerClient, 100*100 - DefaultNewPerClient},
-			{"one client under a large budget, the cap stops it", Options{MaxRows: 60, NewPerClient: 100_000}, 1, time.Second, 1, 100, time.Hour, 59, 0},
-			{"100 clients, the cap stops them", Options{MaxRows: 60}, 5, time.Second, 100, 10, time.Hour, 55, 0},
-			{"100 clients, the site created more, long ago", Options{MaxRows: 60}, 20, 48 * time.Hour, 100, 10, 49 * time.Hour, 40, 0},
+			{"one client, the budget stops it", Options{}, 1, 1, time.Second, 1, 100, time.Hour, 1, DefaultNewPerClient, 100*100 - DefaultNewPerClient},
+			{"one client under a large budget, the cap stops it", Options{MaxRows: 60, NewPerClient: 100_000}, 1, 2, time.Second, 1, 100, time.Hour, 1, 59, 0},
+			{"100 clients, the cap stops them", Options{MaxRows: 60}, 5, 2, time.Second, 100, 10, time.Hour, 5, 55, 0},
+			{"100 clients, the site created more, long ago", Options{MaxRows: 60}, 20, 2, 48 * time.Hour, 100, 10, 49 * time.Hour, 20, 40, 0},
+			{"100 clients, the site's kinds seen once go", Options{MaxRows: 60}, 5, 1, time.Second, 100, 10, time.Hour, 0, 60, 0},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -74,9 +79,11 @@ func TestEarlierAggregatesSurviveAFlood(t *testing.T) {
 				s := open(t, e, tt.o)
 				ctx := context.Background()
 				floodAt := tt.clock - time.Minute
-				site := make([]report.Violation, tt.siteRows)
-				for i := range site {
-					site[i] = from("visitor", -1-i, floodAt-tt.siteAge)
+				var site []report.Violation
+				for i := range tt.siteRows {
+					for range tt.siteSeen {
+						site = append(site, from("visitor", -1-i, floodAt-tt.siteAge))
+					}
 				}
 				require.NoError(t, s.Record(ctx, site, 0))
 
@@ -84,7 +91,7 @@ func TestEarlierAggregatesSurviveAFlood(t *testing.T) {
 					burst(t, s, fmt.Sprintf("flooder-%d", c), c*100*tt.perBatch, 100/tt.flooders, tt.perBatch, floodAt)
 				}
 
-				assert.Equal(t, tt.siteRows, rowsOf(t, s, "visitor"), "the site's aggregates")
+				assert.Equal(t, tt.siteKept, rowsOf(t, s, "visitor"), "the site's aggregates")
 				flood := 0
 				for c := range tt.flooders {
 					flood += rowsOf(t, s, fmt.Sprintf("flooder-%d", c))
@@ -181,26 +188,38 @@ func TestRetentionByAge(t *testing.T) {
 	})
 }
 
-// TestLoweredCapEvictsLongStandingLast: when MaxRows is lowered below what
-// is stored, the new aggregate goes first, then long-standing ones, the
-// biggest creator's newest first, down to the cap.
-func TestLoweredCapEvictsLongStandingLast(t *testing.T) {
+// TestRepeatedKindOutlivesAManyAddressFlood reproduces issue 21's attack:
+// a kind the site's visitors reported 5 times, then 12,000 one-off kinds
+// from 12,000 addresses (one IPv6 /50 holds that many /64s), each under
+// its budget, in the queue's 512-violation batches. The repeated kind
+// must stay; the cap holds.
+func TestRepeatedKindOutlivesAManyAddressFlood(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
 		ctx := context.Background()
-		clock := func() time.Time { return t0.Add(72 * time.Hour) }
-		big := open(t, e, Options{Now: clock})
-		for i := range 6 {
-			require.NoError(t, big.Record(ctx, []report.Violation{from("a", i, time.Duration(i)*time.Second)}, 0))
+		s := open(t, e, Options{})
+		// The site's own kinds, all from one address (the developer's
+		// browser): one reported 5 times, 19 once.
+		var site []report.Violation
+		for i := range 5 {
+			site = append(site, from("visitor", -1, time.Duration(i)*time.Second))
 		}
-		require.NoError(t, big.Record(ctx, []report.Violation{from("b", 10, 0), from("b", 11, 0)}, 0))
+		for k := range 19 {
+			site = append(site, from("visitor", -2-k, 5*time.Second))
+		}
+		require.NoError(t, s.Record(ctx, site, 0))
 
-		small := New(big.db, Options{MaxRows: 4, Now: clock})
-		require.NoError(t, small.Record(ctx, []report.Violation{from("c", 20, 72*time.Hour)}, 0))
-		assert.Equal(t, 0, rowsOf(t, small, "c"), "the new aggregate went first")
-		assert.Equal(t, 2, rowsOf(t, small, "a"), "then the biggest creator's newest")
-		assert.Equal(t, 2, rowsOf(t, small, "b"))
-		var oldest int
-		require.NoError(t, small.db.QueryRow("SELECT count(*) FROM violations WHERE client = 'a' AND blocked_url IN ('https://evil.example/0.js', 'https://evil.example/1.js')").Scan(&oldest))
-		assert.Equal(t, 2, oldest, "a's earliest aggregates are the ones left")
+		const flood, batch = 12_000, 512
+		for b := 0; b < flood; b += batch {
+			vs := make([]report.Violation, 0, batch)
+			for i := b; i < min(b+batch, flood); i++ {
+				vs = append(vs, from(fmt.Sprintf("addr-%d", i), i, time.Minute+time.Duration(i)*time.Millisecond))
+			}
+			require.NoError(t, s.Record(ctx, vs, 0))
+		}
+		var total, kept int
+		require.NoError(t, s.db.QueryRow("SELECT count(*) FROM violations").Scan(&total))
+		require.NoError(t, s.db.QueryRow("SELECT count(*) FROM violations WHERE blocked_url = 'https://evil.example/-1.js'").Scan(&kept))
+		assert.Equal(t, DefaultMaxRows, total, "the cap holds")
+		assert.Equal(t, 1, kept, "the kind seen 5 times is kept")
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,8 +25,6 @@ const (
 	// new aggregates a minute.
 	DefaultNewPerClient = 50
 	DefaultNewWindow    = time.Minute
-	// DefaultLongStanding: an aggregate created a day ago is long-standing.
-	DefaultLongStanding = 24 * time.Hour
 )
 
 // SQL is the Store on the kit's database, SQLite or PostgreSQL (package
@@ -75,22 +72,28 @@ const writeLock int64 = 0x6e637265706f7274
 
 // Options tunes New. The zero value is the default.
 //
-// Fair storage, the threat: anyone can POST reports, and a client that
-// sends many distinct ones (each a new aggregate) could push everyone
-// else's out of a capped table, the real site's rows included. So each
-// client may create only NewPerClient aggregates per NewWindow (adding to
-// existing ones is never limited); past MaxRows, the newest-created
-// aggregates of the client that created the most recently go first, so a
-// flood displaces itself, and long-standing aggregates stay; and whatever
-// nobody reports for Retention goes. A violation's client is
-// Violation.Client, an opaque id the receiver sets; violations without one
-// are not budgeted, and their aggregates are evicted last.
+// What storage keeps, the threat: anyone can POST reports, from as many
+// addresses as they hold (one IPv6 /48 is 65,536 clients), and a flood of
+// distinct ones, each a new aggregate, could push the real site's out of
+// a capped table. What tells a real kind from a forged one is that real
+// pages keep causing it: visitors report it again and again, while a
+// forger pays a report for every count. So past MaxRows the least-seen
+// aggregates go first (lowest count), and among those the least recently
+// seen: a flood of one-off kinds displaces one-off kinds, oldest first,
+// never a kind reported more often than the flood's. Besides, each client
+// may create only NewPerClient aggregates per NewWindow (adding to
+// existing ones is never limited), and whatever nobody reports for
+// Retention goes. A violation's client is Violation.Client, an opaque id
+// the receiver sets; violations without one are not budgeted.
 //
-// The limit of this: a table filled to the cap, by many clients, with
-// kinds they keep reporting holds those rows once they are long-standing,
-// and new kinds are then evicted as they come until Retention passes
-// without reports of the old ones. The per-client rate limit and budget
-// make that a slow, many-address attack; raise MaxRows if it matters.
+// The bound, tested: an aggregate seen c times is evicted only once
+// MaxRows other aggregates have each been seen at least c times (and
+// those seen exactly c times, more recently), within Retention. One-off
+// kinds are the first to go, a real one included; a kind that is real
+// comes back with the next visitor who meets it. An attacker who wants a
+// kind seen c times gone must send MaxRows * c reports of kinds of its own
+// through the per-client rate limit and budget: raise MaxRows if that is
+// within reach.
 type Options struct {
 	// MaxRows caps the aggregates kept; 0 or less means DefaultMaxRows.
 	MaxRows int
@@ -105,11 +108,6 @@ type Options struct {
 	// NewWindow is the window of NewPerClient, measured on the violations'
 	// ReceivedAt; 0 or less means DefaultNewWindow.
 	NewWindow time.Duration
-	// LongStanding is the age (since first seen) past which an aggregate
-	// is long-standing: the cap evicts one only when no newer aggregate is
-	// left, which happens only when MaxRows was lowered below what is
-	// stored. 0 or less means DefaultLongStanding.
-	LongStanding time.Duration
 	// Now is the clock retention is measured against. Default time.Now.
 	Now func() time.Time
 }
@@ -130,9 +128,6 @@ func New(db *sql.DB, o Options) *SQL {
 	}
 	if o.NewWindow <= 0 {
 		o.NewWindow = DefaultNewWindow
-	}
-	if o.LongStanding <= 0 {
-		o.LongStanding = DefaultLongStanding
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -185,15 +180,13 @@ const createdSQL = `SELECT count(*) FROM violations WHERE client = $1 AND first_
 // expireSQL deletes what nobody reported within the retention.
 const expireSQL = `DELETE FROM violations WHERE last_seen < $1`
 
-// evictSQL deletes up to $2 of the aggregates created after $1: the
-// newest of the client that created the most of them; aggregates without a
-// client come last.
+// evictSQL deletes $1 aggregates: the least seen, and among those the
+// least recently seen (see Options). The violations_evict index holds
+// them in that order, so it reads $1 index entries, whatever the table
+// holds.
 const evictSQL = `
 DELETE FROM violations WHERE id IN (
-	SELECT id FROM violations WHERE first_seen > $1 AND client = (
-		SELECT client FROM violations WHERE first_seen > $1 GROUP BY client
-		ORDER BY client = '', count(*) DESC, max(first_seen) DESC LIMIT 1)
-	ORDER BY first_seen DESC, id DESC LIMIT $2)`
+	SELECT id FROM violations ORDER BY count, last_seen, id LIMIT $1)`
 
 // Record implements Store: one transaction per call, taking its turn
 // among writers (see SQL), one UPDATE (and, for a new kind within its
@@ -302,25 +295,9 @@ func (s *SQL) retain(ctx context.Context, tx *sql.Tx) error {
 	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM violations").Scan(&n); err != nil {
 		return fmt.Errorf("store: record: retention: %w", err)
 	}
-	// First among the aggregates that are not long-standing: the ones
-	// just created always are, so in steady state that suffices. Then,
-	// only if the cap was lowered, among all. Each pass empties one
-	// client's share or ends the excess: usually one pass.
-	recent := s.o.Now().Add(-s.o.LongStanding).UnixMilli()
-	for _, since := range []int64{recent, math.MinInt64} {
-		for n > s.o.MaxRows {
-			res, err := tx.ExecContext(ctx, evictSQL, since, n-s.o.MaxRows)
-			if err != nil {
-				return fmt.Errorf("store: record: eviction: %w", err)
-			}
-			d, err := res.RowsAffected()
-			if err != nil {
-				return fmt.Errorf("store: record: eviction: %w", err)
-			}
-			if d == 0 {
-				break
-			}
-			n -= int(d)
+	if n > s.o.MaxRows {
+		if _, err := tx.ExecContext(ctx, evictSQL, n-s.o.MaxRows); err != nil {
+			return fmt.Errorf("store: record: eviction: %w", err)
 		}
 	}
 	return nil
@@ -328,38 +305,79 @@ func (s *SQL) retain(ctx context.Context, tx *sql.Tx) error {
 
 // List implements Store.
 func (s *SQL) List(ctx context.Context, f Filter) ([]Aggregate, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = DefaultLimit
+	aggs, _, err := s.list(ctx, f, 0)
+	return aggs, err
+}
+
+// Page implements Store: List, and one row more to tell whether another
+// page follows.
+func (s *SQL) Page(ctx context.Context, f Filter) (Page, error) {
+	aggs, last, err := s.list(ctx, f, 1)
+	if err != nil {
+		return Page{}, err
+	}
+	limit := f.limit()
+	if len(aggs) <= limit {
+		return Page{Aggregates: aggs}, nil
+	}
+	return Page{Aggregates: aggs[:limit], Next: last[limit-1]}, nil
+}
+
+// orderSQL is each Order's ORDER BY, newest or most reported first, id
+// last so that the order is total. Each reads an index backwards
+// (violations_last_seen, violations_evict): a page costs the rows it
+// returns, not the rows stored.
+var orderSQL = map[Order]string{
+	ByLastSeen: "last_seen DESC, id DESC",
+	ByCount:    "count DESC, last_seen DESC, id DESC",
+}
+
+// list reads f.limit()+extra rows and the cursor of each.
+func (s *SQL) list(ctx context.Context, f Filter, extra int) ([]Aggregate, []Cursor, error) {
+	order, ok := orderSQL[f.Order]
+	if !ok {
+		return nil, nil, fmt.Errorf("store: list: unknown order %d", f.Order)
+	}
+	if !f.After.IsZero() && f.Order != ByLastSeen {
+		return nil, nil, errors.New("store: list: a cursor continues the listing by last seen only")
 	}
 	// Empty filter values match everything: ($1 = '' OR column = $1).
-	rows, err := s.db.QueryContext(ctx, `
-SELECT route_group, directive, blocked_url, document_path, disposition, count,
+	q := `
+SELECT id, route_group, directive, blocked_url, document_path, disposition, count,
 	first_seen, last_seen, sample, source_file, line, col, user_agent
 FROM violations
 WHERE ($1 = '' OR route_group = $1) AND ($2 = '' OR directive = $2) AND ($3 = '' OR disposition = $3)
-	AND last_seen >= $5
-ORDER BY last_seen DESC, id DESC
-LIMIT $4`, f.Group, f.Directive, f.Disposition, limit, s.cutoff())
+	AND last_seen >= $5`
+	args := []any{f.Group, f.Directive, f.Disposition, f.limit() + extra, s.cutoff()}
+	if !f.After.IsZero() {
+		// Past the cursor: last_seen <= $6 seeks the index, the rest skips
+		// the rows of that millisecond already shown.
+		q += ` AND last_seen <= $6 AND (last_seen < $6 OR id < $7)`
+		args = append(args, f.After.lastSeen, f.After.id)
+	}
+	rows, err := s.db.QueryContext(ctx, q+`
+ORDER BY `+order+`
+LIMIT $4`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: list: %w", err)
+		return nil, nil, fmt.Errorf("store: list: %w", err)
 	}
 	defer rows.Close()
-	out := []Aggregate{}
+	out, cursors := []Aggregate{}, []Cursor{}
 	for rows.Next() {
 		var a Aggregate
-		var first, last int64
-		if err := rows.Scan(&a.Group, &a.Directive, &a.BlockedURL, &a.DocumentPath, &a.Disposition, &a.Count,
+		var id, first, last int64
+		if err := rows.Scan(&id, &a.Group, &a.Directive, &a.BlockedURL, &a.DocumentPath, &a.Disposition, &a.Count,
 			&first, &last, &a.Sample, &a.SourceFile, &a.Line, &a.Column, &a.UserAgent); err != nil {
-			return nil, fmt.Errorf("store: list: scan: %w", err)
+			return nil, nil, fmt.Errorf("store: list: scan: %w", err)
 		}
 		a.FirstSeen, a.LastSeen = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC()
 		out = append(out, a)
+		cursors = append(cursors, Cursor{lastSeen: last, id: id})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: list: %w", err)
+		return nil, nil, fmt.Errorf("store: list: %w", err)
 	}
-	return out, nil
+	return out, cursors, nil
 }
 
 // NoiseCount implements Store.

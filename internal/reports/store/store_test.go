@@ -119,25 +119,52 @@ func TestFilters(t *testing.T) {
 	})
 }
 
-// TestCapEvictsTheNewest: past MaxRows the newest-created aggregates go,
-// so the ones already there stay, and reports of them keep counting.
-func TestCapEvictsTheNewest(t *testing.T) {
+// TestCapEvictsTheLeastSeenOldestFirst: past MaxRows the aggregates
+// seen the fewest times go first, and among those the least recently
+// seen; reports of the ones kept keep counting.
+func TestCapEvictsTheLeastSeenOldestFirst(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
 		ctx := context.Background()
 		s := open(t, e, Options{MaxRows: 5})
-		for i := range 8 {
-			doc := fmt.Sprintf("http://x/page%d", i)
-			require.NoError(t, s.Record(ctx, []report.Violation{violation("site", "script-src-elem", "inline", doc, "enforce", time.Duration(i)*time.Second)}, 0))
+		// seen reports the page's kind n times at second at.
+		seen := func(page string, n int, at time.Duration) {
+			t.Helper()
+			vs := make([]report.Violation, n)
+			for i := range vs {
+				vs[i] = violation("site", "script-src-elem", "inline", "http://x/"+page, "enforce", at)
+			}
+			require.NoError(t, s.Record(ctx, vs, 0))
 		}
-		require.NoError(t, s.Record(ctx, []report.Violation{violation("site", "script-src-elem", "inline", "http://x/page1", "enforce", 9*time.Second)}, 0))
-		got, err := s.List(ctx, Filter{Limit: 100})
-		require.NoError(t, err)
-		var paths []string
-		for _, a := range got {
-			paths = append(paths, a.DocumentPath)
+		kept := func() map[string]int64 {
+			t.Helper()
+			got, err := s.List(ctx, Filter{Limit: 100})
+			require.NoError(t, err)
+			out := map[string]int64{}
+			for _, a := range got {
+				out[a.DocumentPath] = a.Count
+			}
+			return out
 		}
-		assert.Equal(t, []string{"/page1", "/page4", "/page3", "/page2", "/page0"}, paths)
-		assert.EqualValues(t, 2, got[0].Count)
+		seen("a", 3, 1*time.Second)
+		seen("b", 1, 2*time.Second)
+		seen("c", 2, 3*time.Second)
+		seen("d", 1, 4*time.Second)
+		seen("e", 1, 5*time.Second)
+		seen("f", 1, 6*time.Second)
+		assert.Equal(t, map[string]int64{"/a": 3, "/c": 2, "/d": 1, "/e": 1, "/f": 1}, kept(), "b: seen once, before d, e and f")
+
+		seen("d", 1, 7*time.Second)
+		seen("g", 1, 8*time.Second)
+		assert.Equal(t, map[string]int64{"/a": 3, "/c": 2, "/d": 2, "/f": 1, "/g": 1}, kept(), "e: d was seen again")
+
+		// Ten one-off kinds in one batch: they displace the one-offs, the
+		// oldest first, and then each other.
+		var flood []report.Violation
+		for i := range 10 {
+			flood = append(flood, violation("site", "script-src-elem", "inline", fmt.Sprintf("http://x/flood%d", i), "enforce", 9*time.Second+time.Duration(i)*time.Millisecond))
+		}
+		require.NoError(t, s.Record(ctx, flood, 0))
+		assert.Equal(t, map[string]int64{"/a": 3, "/c": 2, "/d": 2, "/flood8": 1, "/flood9": 1}, kept())
 	})
 }
 

@@ -54,8 +54,15 @@ func TestScreens(t *testing.T) {
 				}
 				if path == "/reports" {
 					assertReportsTableReadable(t, tb, v)
+					assertReportsTableNearTheTop(t, tb, v)
 				}
 				t.Logf("%s: %s", path, chromium.Screenshot(t, tb, name, v))
+				if path == "/reports" {
+					// Every suggestion opened: still nothing past the edge.
+					chromium.Eval[bool](t, tb, `(document.querySelectorAll("details").forEach((d) => { d.open = true; }), true)`)
+					chromium.AssertNoHorizontalOverflow(t, tb, "/reports, every suggestion open", v)
+					t.Logf("%s opened: %s", path, chromium.Screenshot(t, tb, name+"-open", v))
+				}
 			}
 		})
 	}
@@ -86,8 +93,39 @@ func assertHeaderShowsSignedIn(t *testing.T, tb *chromium.Tab, path, email strin
 	assert.NotContains(t, got.Links, "/signin", "%s: a signed-in visitor is offered no sign-in", path)
 }
 
+// maxTableTop bounds where the reports table starts on a laptop: within
+// the first two screens (900 px each), whatever the suggestions.
+const maxTableTop = 1800
+
+// assertReportsTableNearTheTop checks that the table starts within the
+// first two laptop screens, with every suggestion folded to one line
+// until it is opened.
+func assertReportsTableNearTheTop(t *testing.T, tb *chromium.Tab, v chromium.Viewport) {
+	t.Helper()
+	got := chromium.Eval[struct {
+		Top         float64 `json:"top"`
+		Suggestions int     `json:"suggestions"`
+		Open        int     `json:"open"`
+	}](t, tb, `({
+		top: document.querySelector("#reports").getBoundingClientRect().top + scrollY,
+		suggestions: document.querySelectorAll("details.suggestion").length,
+		open: document.querySelectorAll("details.suggestion[open]").length,
+	})`)
+	require.Positive(t, got.Suggestions, "the reports have suggestions")
+	if !v.Mobile {
+		overflow := chromium.Eval[float64](t, tb, `document.querySelector("#reports").scrollWidth - document.querySelector(".table-wrap").clientWidth`)
+		assert.LessOrEqual(t, overflow, 0.0, "the reports table is %.0f px wider than its card", overflow)
+	}
+	assert.Zero(t, got.Open, "suggestions start folded")
+	if !v.Mobile {
+		assert.LessOrEqual(t, got.Top, float64(maxTableTop), "the reports table starts %.0f px down", got.Top)
+	}
+	t.Logf("%s: the reports table starts %.0f px down", v.Name, got.Top)
+}
+
 // assertReportsTableReadable checks the reports table on a laptop: each
-// date stays on one line and no path or URL is cut inside a word.
+// date stays on one line and no path or URL is cut inside a word that
+// would fit on a line.
 func assertReportsTableReadable(t *testing.T, tb *chromium.Tab, v chromium.Viewport) {
 	t.Helper()
 	if v.Mobile {
@@ -105,9 +143,18 @@ func assertReportsTableReadable(t *testing.T, tb *chromium.Tab, v chromium.Viewp
 			return new Set([...r.getClientRects()].map((q) => Math.round(q.top))).size;
 		};
 		// A word is cut when a letter or digit starts a line right after a
-		// letter or digit: the line broke inside a word.
+		// letter or digit: the line broke inside a word. That is a fault
+		// only when the part it broke (the text between two of the page's
+		// <wbr>, one text node) would have fit on a line of its cell.
 		const split = [], paths = document.querySelectorAll("#reports [data-path]");
+		const width = (node) => {
+			const r = document.createRange();
+			r.selectNodeContents(node);
+			return [...r.getClientRects()].reduce((sum, q) => sum + q.width, 0);
+		};
 		for (const el of paths) {
+			const cell = el.closest("td"), style = getComputedStyle(cell);
+			const room = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
 			let prev = null;
 			const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
 			for (let text = walk.nextNode(); text; text = walk.nextNode()) {
@@ -116,7 +163,7 @@ func assertReportsTableReadable(t *testing.T, tb *chromium.Tab, v chromium.Viewp
 					r.setStart(text, i);
 					r.setEnd(text, i + 1);
 					const cur = {ch: text.data[i], top: r.getBoundingClientRect().top};
-					if (prev && cur.top > prev.top + 2 && /[A-Za-z0-9]/.test(prev.ch) && /[A-Za-z0-9]/.test(cur.ch)) {
+					if (prev && cur.top > prev.top + 2 && /[A-Za-z0-9]/.test(prev.ch) && /[A-Za-z0-9]/.test(cur.ch) && width(text) <= room) {
 						split.push(el.textContent);
 					}
 					prev = cur;
@@ -172,6 +219,16 @@ func postReports(t *testing.T, k *chromium.Kit, st store.Store) {
 		{"site", "style-src-elem", "https://fonts.example-cdn.com/css2?family=Inter:wght@400;700&display=swap", "/reports", ""},
 		{"site", "img-src", "https://tracking.analytics-provider.example/pixel/collect/v2/event", "/blog/2026/11/a-rather-long-article-title-about-content-security-policy", ""},
 		{"api", "connect-src", "wss://realtime.example.org/socket/websocket", "/dashboard/realtime", "/static/js/site.49448c65785e.js"},
+		// A dozen kinds in all, in three groups, with the long URLs real
+		// third parties have.
+		{"site", "script-src-elem", "https://www.googletagmanager.com/gtag/js", "/pricing/enterprise-plans-and-volume-discounts", ""},
+		{"site", "font-src", "https://fonts.gstatic.com/s/inter/v13/UcCO3FwrK3iLTeHuS_fvQtMwCp50KnMw2boKoduKmMEVuLyfAZ9hiA.woff2", "/", ""},
+		{"site", "frame-src", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ", "/blog/2026/12/video-walkthrough-of-the-dashboard", ""},
+		{"site", "connect-src", "https://o4504.ingest.sentry.io/api/4504/envelope/", "/account", "/static/js/site.49448c65785e.js"},
+		{"site", "img-src", "data", "/account/avatar", ""},
+		{"marketing", "img-src", "https://px.ads.linkedin.com/collect/insight-tag-conversion-tracking-pixel", "/landing/spring-campaign-2027-with-a-long-slug", ""},
+		{"marketing", "style-src-attr", "inline", "/landing/spring-campaign-2027-with-a-long-slug", "/landing/spring-campaign-2027-with-a-long-slug"},
+		{"api", "connect-src", "https://averyveryveryverylongsubdomainnamewithoutanybreaks.example.com/v1/events", "/dashboard/realtime", ""},
 	}
 	for _, r := range reports {
 		body := fmt.Sprintf(`{"csp-report":{"document-uri":%q,"violated-directive":%q,"effective-directive":%q,"original-policy":"default-src 'self'","disposition":"enforce","blocked-uri":%q,"line-number":12,"column-number":3,"source-file":%q,"status-code":200,"script-sample":""}}`,

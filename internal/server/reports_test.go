@@ -208,7 +208,7 @@ func TestReportsPage(t *testing.T) {
 	assert.Contains(t, strings.ReplaceAll(body, "<wbr>", ""), "https://evil.example/&lt;b&gt;x&lt;/b&gt;.js", "escaped")
 	assert.NotContains(t, body, "<b>x</b>")
 	assert.Contains(t, body, `<a href="/reports" aria-current="page">Reports</a>`)
-	assert.Contains(t, body, "Report-only first, then enforce")
+	assert.Contains(t, body, "report-only first, then enforce")
 	assert.Contains(t, rec.Header().Get(csp.HeaderCSP), "report-uri /csp-report?group=site", "a page of the site group")
 
 	rec = getAs(t, s, "/reports?group=demo&disposition=report", op)

@@ -139,3 +139,24 @@ func dispositionBadge(d string) string {
 	}
 	return "badge"
 }
+
+// suggestionSummary is a suggestion's folded line: how many kinds of
+// report it resolves and refuses.
+func suggestionSummary(s Suggestion) string {
+	var parts []string
+	if n := len(s.Resolved); n > 0 {
+		parts = append(parts, strconv.Itoa(n)+" resolved")
+	}
+	if n := len(s.Refused); n > 0 {
+		parts = append(parts, strconv.Itoa(n)+" refused")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// plural is "1 group", "2 groups".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}

@@ -3,6 +3,7 @@ package chromium
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -60,15 +61,15 @@ func Screenshot(t *testing.T, tb *Tab, name string, v Viewport) string {
 }
 
 // AssertNoHorizontalOverflow checks that the page is no wider than the
-// screen: nothing makes a visitor scroll sideways.
+// screen: nothing makes a visitor scroll sideways. It measures against the
+// viewport's width, not the window's: a phone browser zooms out to fit a
+// page that is too wide, and its window then reports the page's width.
 func AssertNoHorizontalOverflow(t *testing.T, tb *Tab, page string, v Viewport) {
 	t.Helper()
 	w := Eval[struct {
 		Scroll int64  `json:"scroll"`
-		Inner  int64  `json:"inner"`
 		Widest string `json:"widest"`
-	}](t, tb, `(() => {
-		const inner = window.innerWidth;
+	}](t, tb, `((inner) => {
 		let widest = "";
 		for (const el of document.body.querySelectorAll("*")) {
 			const r = el.getBoundingClientRect();
@@ -77,8 +78,8 @@ func AssertNoHorizontalOverflow(t *testing.T, tb *Tab, page string, v Viewport) 
 				break;
 			}
 		}
-		return {scroll: document.documentElement.scrollWidth, inner, widest};
-	})()`)
-	assert.LessOrEqual(t, w.Scroll, w.Inner, "%s at %s (%dx%d): the page scrolls sideways; first element past the edge: %s",
+		return {scroll: document.documentElement.scrollWidth, widest};
+	})(`+strconv.FormatInt(v.Width, 10)+`)`)
+	assert.LessOrEqual(t, w.Scroll, v.Width, "%s at %s (%dx%d): the page scrolls sideways; first element past the edge: %s",
 		page, v.Name, v.Width, v.Height, w.Widest)
 }

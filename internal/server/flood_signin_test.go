@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -49,12 +48,7 @@ func TestSignInDuringAReportFlood(t *testing.T) {
 			config.Config{Addr: "127.0.0.1:0", TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}},
 			Options{DB: db, Reports: st, Accounts: account.NewDirectory(accounts)})
 		require.NoError(t, err)
-		hs := s.HTTPServer()
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		go func() { _ = hs.Serve(ln) }()
-		t.Cleanup(func() { _ = hs.Shutdown(ctx); _ = s.Close(ctx) })
-		base := "http://" + ln.Addr().String()
+		base := serveOnLoopback(t, s)
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 		t.Cleanup(client.CloseIdleConnections)
 		noRedirect := &http.Client{Transport: client.Transport,

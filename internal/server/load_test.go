@@ -4,7 +4,6 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -109,17 +108,12 @@ type loadSide struct {
 
 func startLoadSide(t *testing.T, e dbtest.Engine) *loadSide {
 	t.Helper()
-	ctx := context.Background()
 	db := e.New(t)
 	st := store.New(db, store.Options{})
 	s, err := New(slog.New(slog.DiscardHandler), config.Config{Addr: "127.0.0.1:0", ReportRate: 1e9, ReportBurst: 1 << 30}, Options{DB: db, Reports: st})
 	require.NoError(t, err)
-	hs := s.HTTPServer()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go func() { _ = hs.Serve(ln) }()
-	t.Cleanup(func() { _ = hs.Shutdown(ctx); _ = s.Close(ctx) })
-	sd := &loadSide{name: string(e.Dialect), s: s, base: "http://" + ln.Addr().String(),
+	base := serveOnLoopback(t, s)
+	sd := &loadSide{name: string(e.Dialect), s: s, base: base,
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: loadClients + 2}, Timeout: 10 * time.Second}}
 	// Warm up: connections, templates, the database.
 	probe(t, sd.client, sd.base, 200, 0)

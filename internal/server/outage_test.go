@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -45,12 +44,7 @@ func TestReportsSurviveADatabaseOutage(t *testing.T) {
 	s, err := New(logs.JSONLogger(slog.LevelInfo), config.Config{Addr: "127.0.0.1:0", ReportRate: 1e9, ReportBurst: 1 << 30},
 		Options{DB: db, Reports: store.New(db, store.Options{})})
 	require.NoError(t, err)
-	hs := s.HTTPServer()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go func() { _ = hs.Serve(ln) }()
-	t.Cleanup(func() { _ = hs.Shutdown(ctx); _ = s.Close(ctx) })
-	base := "http://" + ln.Addr().String()
+	base := serveOnLoopback(t, s)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
 	t.Cleanup(client.CloseIdleConnections)
 	// One kind of report, so the client's budget of new kinds plays no

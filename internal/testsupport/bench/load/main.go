@@ -28,7 +28,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,6 +35,7 @@ import (
 	"time"
 
 	"github.com/noncekit/noncekit/csp"
+	"github.com/noncekit/noncekit/internal/testsupport/bench/kitproc"
 )
 
 func main() {
@@ -65,32 +65,14 @@ type route struct {
 }
 
 func run(bin, logLevel string, conns int, dur time.Duration, rounds int, warmup time.Duration) error {
-	addr, err := freeLoopbackAddr()
+	// LOG_LEVEL=warn by default: the page, not the access log. With
+	// -log-level info the same run measures what the access log costs.
+	srv, err := kitproc.Start(bin, []string{"NONCEKIT_BENCH_ROUTES=1", "LOG_LEVEL=" + logLevel}, os.Stderr, 15*time.Second)
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(bin)
-	// LOG_LEVEL=warn by default: the page, not the access log. With
-	// -log-level info the same run measures what the access log costs.
-	cmd.Env = append(os.Environ(), "ADDR="+addr, "NONCEKIT_BENCH_ROUTES=1", "LOG_LEVEL="+logLevel)
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting %s: %w", bin, err)
-	}
-	defer func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-		}
-	}()
-	base := "http://" + addr
-	if err := waitReady(base+"/healthz", 15*time.Second); err != nil {
-		return err
-	}
+	defer srv.Stop()
+	addr, base := srv.Addr, srv.Base
 	client := &http.Client{Timeout: 10 * time.Second}
 
 	routes := []*route{
@@ -106,7 +88,7 @@ func run(bin, logLevel string, conns int, dur time.Duration, rounds int, warmup 
 		}
 	}
 	fmt.Printf("server %s (pid %d), %d connections, %d rounds x %s per route, interleaved\n",
-		addr, cmd.Process.Pid, conns, rounds, dur)
+		addr, srv.Pid(), conns, rounds, dur)
 	var ratios []float64 // per round: policy / no policy, the two runs side by side
 	for i := range rounds {
 		var perRound [2]float64
@@ -118,7 +100,7 @@ func run(bin, logLevel string, conns int, dur time.Duration, rounds int, warmup 
 		}
 		for _, j := range order {
 			rt := routes[j]
-			cpu0, err := cpuTime(cmd.Process.Pid)
+			cpu0, err := cpuTime(srv.Pid())
 			if err != nil {
 				return err
 			}
@@ -126,7 +108,7 @@ func run(bin, logLevel string, conns int, dur time.Duration, rounds int, warmup 
 			if err != nil {
 				return err
 			}
-			cpu1, err := cpuTime(cmd.Process.Pid)
+			cpu1, err := cpuTime(srv.Pid())
 			if err != nil {
 				return err
 			}
@@ -152,7 +134,7 @@ func run(bin, logLevel string, conns int, dur time.Duration, rounds int, warmup 
 	// on the machine better than the ratio of totals; both are printed.
 	fmt.Printf("\nreq/s with policy / without: %.3f over all rounds, median of per-round ratios %.3f (min %.3f, max %.3f)\n",
 		rps(routes[1])/rps(routes[0]), median(ratios), ratios[0], ratios[len(ratios)-1])
-	hwm, rss, err := memory(cmd.Process.Pid)
+	hwm, rss, err := memory(srv.Pid())
 	if err != nil {
 		return err
 	}
@@ -335,30 +317,6 @@ func check(client *http.Client, base string, rt *route) error {
 		return fmt.Errorf("%s: CSP header present=%v, want %v", rt.path, hasCSP, rt.wantCSP)
 	}
 	return nil
-}
-
-func freeLoopbackAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-func waitReady(url string, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return errors.New("server not ready at " + url)
 }
 
 // cpuTime is the user plus system CPU time the process has used so far,

@@ -25,20 +25,19 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/noncekit/noncekit/internal/testsupport/bench/kitproc"
 )
 
 func main() {
@@ -59,41 +58,23 @@ func main() {
 }
 
 func run(bin string, conns int, dur time.Duration, rounds int, gap time.Duration) error {
-	addr, err := freeLoopbackAddr()
-	if err != nil {
-		return err
-	}
 	dir, err := os.MkdirTemp("", "signinflood")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), "ADDR="+addr, "DATA_DIR="+dir, "LOG_LEVEL=warn",
-		"APP_ENV=production", "BEHIND_TLS_PROXY=true", "TRUSTED_PROXIES=127.0.0.1")
-	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting %s: %w", bin, err)
-	}
-	defer func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-		}
-	}()
-	base := "http://" + addr
-	if err := waitReady(base+"/healthz", 30*time.Second); err != nil {
+	srv, err := kitproc.Start(bin, []string{"DATA_DIR=" + dir, "LOG_LEVEL=warn",
+		"APP_ENV=production", "BEHIND_TLS_PROXY=true", "TRUSTED_PROXIES=127.0.0.1"}, io.Discard, 30*time.Second)
+	if err != nil {
 		return err
 	}
+	defer srv.Stop()
+	addr, base := srv.Addr, srv.Base
 	probeClient := &http.Client{Timeout: 30 * time.Second}
 	if _, err := probe(context.Background(), probeClient, base, 200, 0); err != nil { // warm up
 		return err
 	}
-	fmt.Printf("server %s (pid %d): %d guessers, %d rounds of %s idle + %s flood\n", addr, cmd.Process.Pid, conns, rounds, dur, dur)
+	fmt.Printf("server %s (pid %d): %d guessers, %d rounds of %s idle + %s flood\n", addr, srv.Pid(), conns, rounds, dur, dur)
 
 	var idle, loaded []time.Duration
 	var next atomic.Int64 // the guessers' address and email counter
@@ -207,28 +188,4 @@ func pct(d []time.Duration, p float64) time.Duration {
 	s := slices.Clone(d)
 	slices.Sort(s)
 	return s[int(p*float64(len(s)-1))].Round(10 * time.Microsecond)
-}
-
-func freeLoopbackAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-func waitReady(u string, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(u)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return errors.New("server not ready at " + u)
 }

@@ -28,6 +28,7 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -229,6 +230,14 @@ func start() (*server, error) {
 		return nil, err
 	}
 	s, err := startIn(bin, c, false)
+	// Between freePort closing its listener and postgres binding the port,
+	// another package's server may take it: start again on another port.
+	for range 4 {
+		if err == nil || !strings.Contains(err.Error(), "already in use") {
+			break
+		}
+		s, err = startIn(bin, c, false)
+	}
 	if err != nil && c.kept {
 		// A kept directory that will not start (cut short while initdb
 		// wrote it, say) is made again, once.

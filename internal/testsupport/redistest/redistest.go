@@ -75,6 +75,24 @@ func StartServer(t testing.TB) *Server {
 		}
 		t.Skipf("redis-server not found: %s (with CI set this fails)", Install)
 	}
+	// Between freePort closing its listener and redis-server binding the
+	// port, another test's server may take it: then start again on another
+	// port, a few times.
+	for attempt := 1; ; attempt++ {
+		s, out, err := start(t, bin)
+		if err == nil {
+			return s
+		}
+		if !bytes.Contains(out, []byte("Address already in use")) || attempt == 5 {
+			t.Fatalf("%v:\n%s", err, out)
+		}
+	}
+}
+
+// start runs redis-server on a free port and waits for its PING; when it
+// exits first, it returns why with its output.
+func start(t testing.TB, bin string) (*Server, []byte, error) {
+	t.Helper()
 	port := freePort(t)
 	var out bytes.Buffer
 	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
@@ -94,11 +112,11 @@ func StartServer(t testing.TB) *Server {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if ping(url) == nil {
-			return &Server{URL: url, cmd: cmd, exited: exited}
+			return &Server{URL: url, cmd: cmd, exited: exited}, nil, nil
 		}
 		select {
 		case <-exited:
-			t.Fatalf("redis-server exited before answering PING:\n%s", out.String())
+			return nil, out.Bytes(), fmt.Errorf("redis-server on port %d exited before answering PING", port)
 		default:
 		}
 		if time.Now().After(deadline) {
@@ -119,7 +137,7 @@ func ping(url string) error {
 }
 
 // freePort asks the kernel for a free loopback port. Another process could
-// take it before redis-server binds it; Start then fails with its output.
+// take it before redis-server binds it; StartServer then tries another.
 func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -378,7 +378,7 @@ func runAs(dir string) (*syscall.Credential, error) {
 }
 
 // freePort asks the kernel for a free loopback port. Another process could
-// take it before postgres binds it; the start then fails with its output.
+// take it before postgres binds it; start then tries another.
 func freePort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

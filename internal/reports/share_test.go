@@ -73,13 +73,19 @@ func flood(tb testing.TB, share float64) (q *Queue, sessions *sqlite3store.SQLit
 	}
 }
 
-// commitSessions writes n sessions one after another, 5 ms apart, as
-// sign-ins arrive (one right after another would find the lock just
-// released by the previous one), and returns the errors.
-func commitSessions(sessions *sqlite3store.SQLite3Store, n int, paced func(time.Duration)) []error {
+// commitSessions writes n sessions as sign-ins arrive, one every 5 ms (a
+// write that runs long is followed at once by the next, already waiting),
+// and returns the errors. waiting is called with true before the wait for
+// the next arrival and with false after it, so a benchmark can leave the
+// wait untimed.
+func commitSessions(sessions *sqlite3store.SQLite3Store, n int, waiting func(bool)) []error {
+	arrivals := time.NewTicker(5 * time.Millisecond)
+	defer arrivals.Stop()
 	var errs []error
 	for i := range n {
-		paced(5 * time.Millisecond)
+		waiting(true)
+		<-arrivals.C
+		waiting(false)
 		if err := sessions.Commit(fmt.Sprintf("token-%d", i), []byte("data"), time.Now().Add(time.Hour)); err != nil {
 			errs = append(errs, err)
 		}
@@ -97,7 +103,7 @@ func TestSessionsGetTheDatabaseDuringAFlood(t *testing.T) {
 		t.Skip("fills a table to its cap and floods it")
 	}
 	q, sessions, stop := flood(t, 0)
-	errs := commitSessions(sessions, 40, time.Sleep)
+	errs := commitSessions(sessions, 40, func(bool) {})
 	stop()
 	st := q.Stats()
 	t.Logf("flood: %d stored, %d failed", st.Stored, st.Failed)
@@ -105,8 +111,8 @@ func TestSessionsGetTheDatabaseDuringAFlood(t *testing.T) {
 	assert.Zero(t, st.Failed)
 }
 
-// BenchmarkSessionWriteDuringAFlood times one session write (ns/op), 5 ms
-// after the previous one, while the report writer is kept busy (see
+// BenchmarkSessionWriteDuringAFlood times one session write (ns/op), with
+// sign-ins arriving every 5 ms, while the report writer is kept busy (see
 // flood): at the default WriteShare, where the writer rests as long as
 // each write took, and at 1, where it never rests, as before issue 21.
 // busy/op is the share of writes that failed with SQLITE_BUSY after the
@@ -117,8 +123,14 @@ func BenchmarkSessionWriteDuringAFlood(b *testing.B) {
 			_, sessions, stop := flood(b, share)
 			defer stop()
 			b.ResetTimer()
-			// The pause between two writes is not timed.
-			errs := commitSessions(sessions, b.N, func(d time.Duration) { b.StopTimer(); time.Sleep(d); b.StartTimer() })
+			// The wait for the next arrival is not timed.
+			errs := commitSessions(sessions, b.N, func(waiting bool) {
+				if waiting {
+					b.StopTimer()
+				} else {
+					b.StartTimer()
+				}
+			})
 			b.StopTimer()
 			// SQLITE_BUSY after the 5 s busy_timeout: a 503 for sign-in.
 			b.ReportMetric(float64(len(errs))/float64(b.N), "busy/op")

@@ -207,6 +207,12 @@ func SuggestContext(ctx context.Context, g csp.Group, aggs []report.Aggregate, o
 // at its context: a few hundred microseconds of work.
 const checkEvery = 256
 
+// target is where a change adds a source: one candidate per target.
+type target struct {
+	d csp.Directive
+	s csp.Source
+}
+
 // candidate is one change that reports ask for, and the reports.
 type candidate struct {
 	c       Change
@@ -240,10 +246,6 @@ func suggestOne(ctx context.Context, group string, declared csp.Policy, disposit
 
 	// Classify each report against the declared policy, then apply the
 	// changes, each checked by the linter.
-	type target struct {
-		d csp.Directive
-		s csp.Source
-	}
 	var candidates []*candidate
 	byTarget := map[target]*candidate{}
 	for i, r := range rs {
@@ -348,10 +350,6 @@ const maxRounds = 4
 // alone. Should that stop being true (a finding no change accounts for), or
 // should the result not validate, it falls back to applyEach.
 func applyAll(ctx context.Context, p csp.Policy, cands []*candidate, d lint.Delivery) (csp.Policy, error) {
-	type target struct {
-		d csp.Directive
-		s csp.Source
-	}
 	pending := make([]*candidate, 0, len(cands))
 	byTarget := make(map[target]*candidate, len(cands))
 	for _, cand := range cands {

@@ -1,11 +1,11 @@
 package reports
 
 import (
-	"github.com/noncekit/noncekit/csp/report"
-
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/noncekit/noncekit/csp/report"
 )
 
 // Hub defaults.

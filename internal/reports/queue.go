@@ -1,14 +1,14 @@
 package reports
 
 import (
-	"github.com/noncekit/noncekit/csp/report"
-	"github.com/noncekit/noncekit/internal/logsummary"
-
 	"context"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/noncekit/noncekit/csp/report"
+	"github.com/noncekit/noncekit/internal/logsummary"
 )
 
 // Recorder stores violations; the store package's Store satisfies it.

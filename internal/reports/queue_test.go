@@ -1,9 +1,6 @@
 package reports
 
 import (
-	"github.com/noncekit/noncekit/csp/report"
-	"github.com/noncekit/noncekit/internal/testsupport/syncbuf"
-
 	"context"
 	"errors"
 	"log/slog"
@@ -13,6 +10,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/noncekit/noncekit/csp/report"
+	"github.com/noncekit/noncekit/internal/testsupport/syncbuf"
 )
 
 // blockingRecorder signals each call on entered and waits for release.

@@ -44,8 +44,9 @@ type Server struct {
 	cacheablePaths []string
 
 	// sessions keeps per-visitor state (sign-in, flashes). Only the routes
-	// that need it load and save it: LoadAndSave must not wrap streaming
-	// routes.
+	// that need it load and save it (Sessions.Middleware, whose writer
+	// cannot flush: never around a stream); other pages read who is
+	// signed in with Sessions.Peek.
 	sessions *session.Sessions
 	accounts Accounts
 	signIns  signInThrottle

@@ -4,9 +4,9 @@ import (
 	"strconv"
 
 	"github.com/noncekit/noncekit/csp"
-
 	"github.com/noncekit/noncekit/csp/lint"
 	"github.com/noncekit/noncekit/static"
+	"github.com/noncekit/noncekit/views/layout"
 )
 
 // Entry is a catalogue page as the catalogue lists it.
@@ -84,4 +84,10 @@ func severityClass(s lint.Severity) string {
 		return "badge-low"
 	}
 	return "badge-info"
+}
+
+// withShowcaseCSS is p with the showcase's stylesheet first in its head.
+func withShowcaseCSS(p layout.Page) layout.Page {
+	p.Head = frameHead(p.Head)
+	return p
 }

@@ -1,12 +1,14 @@
 package browser_test
 
 import (
+	"slices"
 	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/noncekit/noncekit/internal/showcase"
 	"github.com/noncekit/noncekit/internal/testsupport/chromium"
 )
 
@@ -25,18 +27,19 @@ func TestScreens(t *testing.T) {
 	t.Parallel()
 	k := startKit(t, "http")
 	const demoReady, labReady = `document.body?.dataset.demoReady === "true"`, `document.body?.dataset.labReady === "true"`
-	pages := []struct {
-		name, path string
-		policy     string // for the lab: the policy to try first
-		ready      string // a JavaScript expression, true once the page's script is done
-		check      func(t *testing.T, tb *chromium.Tab, v chromium.Viewport)
-	}{
+	pages := []screenPage{
 		{"demo", "/demo", "", demoReady, checkLiveDemo},
 		{"demo-report-only", "/demo/report-only", "", demoReady, checkReportOnly},
 		{"catalogue", "/demo/catalogue", "", `document.readyState === "complete"`, nil},
 		{"demo-report-only-beside", "/demo/report-only-beside", "", demoReady, nil},
 		{"lab", "/lab", "", labReady, checkLab},
 		{"lab-weak", "/lab", "default-src * data: 'unsafe-inline' 'unsafe-eval'", labReady, nil},
+	}
+	// And every other page of the catalogue, once its panels are judged.
+	for _, d := range showcase.Catalogue {
+		if !d.Unlisted && !slices.ContainsFunc(pages, func(p screenPage) bool { return p.path == "/demo/"+d.Slug }) {
+			pages = append(pages, screenPage{name: "demo-" + d.Slug, path: "/demo/" + d.Slug, ready: demoReady})
+		}
 	}
 	for _, v := range chromium.Viewports() {
 		t.Run(v.Name, func(t *testing.T) {
@@ -65,6 +68,14 @@ func TestScreens(t *testing.T) {
 			}
 		})
 	}
+}
+
+// screenPage is a page TestScreens renders.
+type screenPage struct {
+	name, path string
+	policy     string // for the lab: the policy to try first
+	ready      string // a JavaScript expression, true once the page's script is done
+	check      func(t *testing.T, tb *chromium.Tab, v chromium.Viewport)
 }
 
 // panelLook is a live-demo panel as the visitor sees it.

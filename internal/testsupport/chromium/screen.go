@@ -70,12 +70,31 @@ func AssertNoHorizontalOverflow(t *testing.T, tb *Tab, page string, v Viewport) 
 		Scroll int64  `json:"scroll"`
 		Widest string `json:"widest"`
 	}](t, tb, `((inner) => {
+		// An element inside a box that scrolls or clips (a <pre>, a table's
+		// wrapper) may reach past the edge without widening the page.
+		const inBox = (el) => {
+			for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+				if (getComputedStyle(a).overflowX !== "visible") return true;
+			}
+			return false;
+		};
+		// Elements, then text, which can run out of a box that fits.
 		let widest = "";
+		const describe = (el) => el.tagName.toLowerCase() + (el.className ? "." + String(el.className).split(" ").join(".") : "");
 		for (const el of document.body.querySelectorAll("*")) {
 			const r = el.getBoundingClientRect();
-			if (r.right > inner + 0.5) {
-				widest = el.tagName.toLowerCase() + (el.className ? "." + String(el.className).split(" ").join(".") : "") + " (right edge " + Math.round(r.right) + ")";
+			if (r.right > inner + 0.5 && !inBox(el)) {
+				widest = describe(el) + " (right edge " + Math.round(r.right) + ")";
 				break;
+			}
+		}
+		const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+		for (let text = walk.nextNode(); text && !widest; text = walk.nextNode()) {
+			const range = document.createRange();
+			range.selectNodeContents(text);
+			const r = range.getBoundingClientRect();
+			if (r.right > inner + 0.5 && !inBox(text.parentElement) && getComputedStyle(text.parentElement).overflowX === "visible") {
+				widest = "text " + JSON.stringify(text.data.trim().slice(0, 40)) + " in " + describe(text.parentElement) + " (right edge " + Math.round(r.right) + ")";
 			}
 		}
 		return {scroll: document.documentElement.scrollWidth, widest};
